@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
 import { ConfigError, type HttpSettings } from "../config.js";
-import type { AnyEndpoint, CallOptions, ClientOf } from "./endpoint.js";
+import type { AnyEndpoint, Backend, CallOptions, ClientOf } from "./endpoint.js";
+import { ApiError } from "./errors.js";
 import { type BackendAdapter, type CallInfo, Transport } from "./transport.js";
 
 /** What every backend client needs besides its own settings. */
@@ -75,5 +76,30 @@ export function createClient<Eps extends Record<string, AnyEndpoint>>(
       };
     } else client[name] = (input, options) => transport.call(endpoint, input, options);
   }
+  return client as unknown as ClientOf<Eps>;
+}
+
+/**
+ * The client of a backend that has no base URL configured: every method rejects with a `not_configured`
+ * ApiError (nothing is sent), so the rest of the bot can answer "not configured" instead of crashing.
+ */
+export function notConfiguredClient<Eps extends Record<string, AnyEndpoint>>(
+  backend: Backend,
+  endpoints: Eps,
+  safeMessage: string,
+): ClientOf<Eps> {
+  const client: Record<string, () => Promise<never>> = {};
+  for (const [name, endpoint] of Object.entries(endpoints))
+    client[name] = () =>
+      Promise.reject(
+        new ApiError({
+          backend,
+          operation: endpoint.id,
+          kind: "not_configured",
+          safeMessage,
+          retryable: false,
+          tries: 0,
+        }),
+      );
   return client as unknown as ClientOf<Eps>;
 }
