@@ -16,7 +16,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetryAfterMs: 10_000,
 };
 
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+/** Statuses a safe operation is tried again after (the same 429 and 5xx that ApiError marks retryable). */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
 /** Full jitter: a uniform delay between 0 and the capped exponential bound. `retry` counts from 1. */
 export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {

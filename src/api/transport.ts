@@ -4,7 +4,13 @@ import type { z } from "zod";
 import { type Secret, scrubSecrets, truncate } from "../lib/secret.js";
 import type { AnyEndpoint, Backend, CallOptions, IdentityCallOptions, ResponseMeta } from "./endpoint.js";
 import { ApiError, type ApiErrorKind, type FieldIssue } from "./errors.js";
-import { PathSegmentError, placeholdersOf, renderPath, samePlaceholders } from "./path.js";
+import {
+  type CompiledPath,
+  compilePath,
+  PathSegmentError,
+  placeholdersOf,
+  samePlaceholders,
+} from "./path.js";
 import {
   backoffDelay,
   DEFAULT_RETRY_POLICY,
@@ -98,6 +104,13 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 /** Error codes raised before any byte of the request reached the server. */
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
 
+/** What does not change between calls of one endpoint: its path template, split once, and its keys. */
+interface Plan {
+  readonly path: CompiledPath;
+  readonly pathKeys: ReadonlySet<string>;
+  readonly queryKeys: ReadonlySet<string>;
+}
+
 interface Attempt {
   readonly kind: "response";
   readonly status: number;
@@ -124,6 +137,7 @@ export class Transport {
   readonly #onCall: ((info: CallInfo) => void) | undefined;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #random: () => number;
+  readonly #plans = new WeakMap<AnyEndpoint, Plan>();
 
   constructor(options: TransportOptions) {
     const url = new URL(options.baseUrl);
@@ -162,12 +176,14 @@ export class Transport {
       const endpoint = byId.get(id);
       if (!endpoint) problems.push(`unknown operation "${id}"`);
       else if (!template.startsWith("/")) problems.push(`${id}: path must start with "/"`);
-      else if (!samePlaceholders(template, endpoint.path))
+      else if (!samePlaceholders(template, endpoint.path)) {
+        const expected = placeholdersOf(endpoint.path).map((p) => `{${p.name}${p.multi ? "*" : ""}}`);
         problems.push(
-          `${id}: path must use the placeholders ${placeholdersOf(endpoint.path)
-            .map((p) => `{${p.name}${p.multi ? "*" : ""}}`)
-            .join(", ")}`,
+          expected.length > 0
+            ? `${id}: path must use the placeholders ${expected.join(", ")}`
+            : `${id}: path must have no placeholders`,
         );
+      }
     }
     return problems;
   }
@@ -255,33 +271,37 @@ export class Transport {
       tries,
     };
     this.#logger?.debug(info, "backend call");
-    this.#onCall?.(info);
+    try {
+      this.#onCall?.(info);
+    } catch (error) {
+      // A metrics hook that throws must not turn the call's outcome into another one.
+      this.#logger?.warn({ err: error }, "onCall hook failed");
+    }
   }
 
   #prepare(endpoint: AnyEndpoint, rawInput: unknown) {
     const parsed = endpoint.input.safeParse(rawInput ?? {});
     if (!parsed.success) throw this.#invalid(endpoint, toFieldIssues(parsed.error));
     const input = (parsed.data ?? {}) as Record<string, unknown>;
-    const template = this.pathTemplate(endpoint);
+    const plan = this.#plan(endpoint);
     let path: string;
     try {
-      path = this.#prefix + renderPath(template, input);
+      path = this.#prefix + plan.path.render(input);
     } catch (error) {
       if (error instanceof PathSegmentError)
         throw this.#invalid(endpoint, [{ field: error.param, message: error.reason }]);
       throw error;
     }
-    const pathKeys = new Set(placeholdersOf(template).map((p) => p.name));
-    const queryKeys = new Set(endpoint.query ?? []);
-    const search = new URLSearchParams();
+    let search: URLSearchParams | undefined;
     const bodyFields: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(input)) {
-      if (value === undefined || pathKeys.has(key)) continue;
-      if (queryKeys.has(key)) {
+      if (value === undefined || plan.pathKeys.has(key)) continue;
+      if (plan.queryKeys.has(key)) {
+        search ??= new URLSearchParams();
         for (const v of Array.isArray(value) ? value : [value]) search.append(key, String(v));
       } else bodyFields[key] = value;
     }
-    const query = search.toString();
+    const query = search ? search.toString() : "";
     const headers: Record<string, string> = { accept: "application/json" };
     let body: string | Buffer | undefined;
     if (endpoint.body === "json") {
@@ -291,6 +311,20 @@ export class Transport {
       return { path: query ? `${path}?${query}` : path, headers, multipart: bodyFields };
     }
     return { path: query ? `${path}?${query}` : path, headers, body };
+  }
+
+  #plan(endpoint: AnyEndpoint): Plan {
+    let plan = this.#plans.get(endpoint);
+    if (!plan) {
+      const path = compilePath(this.pathTemplate(endpoint));
+      plan = {
+        path,
+        pathKeys: new Set(path.placeholders.map((p) => p.name)),
+        queryKeys: new Set(endpoint.query ?? []),
+      };
+      this.#plans.set(endpoint, plan);
+    }
+    return plan;
   }
 
   async #send(
@@ -321,7 +355,7 @@ export class Transport {
       bodyTimeout: this.#timeouts.bodyMs,
     });
     const ok = res.statusCode >= 200 && res.statusCode < 300;
-    const text = await readCapped(res.body, ok ? this.#maxResponseBytes : MAX_ERROR_BODY_BYTES, ok);
+    const text = await readCapped(res, ok ? this.#maxResponseBytes : MAX_ERROR_BODY_BYTES, ok);
     return { kind: "response", status: res.statusCode, headers: res.headers, text };
   }
 
@@ -490,28 +524,78 @@ function errorCode(error: unknown): string {
   return "";
 }
 
-async function readCapped(
+/**
+ * Reads a body as UTF-8 text (a leading BOM skipped), up to `maxBytes`: beyond it, fails (success
+ * bodies) or keeps the first `maxBytes` (error bodies).
+ *
+ * This runs on every call. A declared Content-Length within the cap takes undici's own reader, which
+ * collects chunks without the stream machinery (measurably cheaper than events or `for await`); undici
+ * never delivers more than the declared length, so the cap holds. Other bodies are counted as they come.
+ */
+function readCapped(
+  res: Dispatcher.ResponseData,
+  maxBytes: number,
+  failOnOverflow: boolean,
+): Promise<string> {
+  const header = res.headers["content-length"];
+  const declared = typeof header === "string" && /^\d+$/.test(header) ? Number(header) : undefined;
+  if (declared !== undefined && declared <= maxBytes) return res.body.text();
+  if (declared !== undefined && failOnOverflow) {
+    // Destroying undici's body emits an abort error; nobody else listens, so swallow it here.
+    res.body.on("error", () => {});
+    res.body.destroy();
+    return Promise.reject(tooLarge());
+  }
+  return readCounted(res.body, maxBytes, failOnOverflow);
+}
+
+function tooLarge(): Error {
+  return Object.assign(new Error("response too large"), { code: RESPONSE_TOO_LARGE });
+}
+
+function readCounted(
   body: Dispatcher.ResponseData["body"],
   maxBytes: number,
   failOnOverflow: boolean,
 ): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > maxBytes) {
-      if (failOnOverflow) {
-        body.destroy();
-        throw Object.assign(new Error("response too large"), { code: RESPONSE_TOO_LARGE });
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (error !== undefined) reject(error);
+      else
+        resolve(
+          withoutBom((chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString("utf8")),
+        );
+    };
+    body.on("data", (buf: Buffer) => {
+      if (settled) return;
+      size += buf.length;
+      if (size <= maxBytes) {
+        chunks.push(buf);
+        return;
       }
-      chunks.push(buf.subarray(0, buf.length - (size - maxBytes)));
+      if (failOnOverflow) settle(tooLarge());
+      else {
+        chunks.push(buf.subarray(0, buf.length - (size - maxBytes)));
+        settle();
+      }
       body.destroy();
-      break;
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+    });
+    body.once("end", () => settle());
+    body.once("error", (error) => settle(error));
+    // A stream closed without `end` or an error was cut short (as `for await` would report it).
+    body.once("close", () =>
+      settle(Object.assign(new Error("premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" })),
+    );
+  });
+}
+
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Serialises text fields as multipart/form-data (objects as JSON text), with a fixed Content-Length. */

@@ -65,7 +65,9 @@ export class FaultInjector {
   }
 
   add(fault: FaultInput): void {
-    this.set([...this.#faults.map((f) => ({ ...f.fault, times: finite(f.remaining) })), fault]);
+    // Used-up faults are dropped: re-parsing them with `times: 0` would fail the schema.
+    const live = this.#faults.filter((f) => f.remaining > 0);
+    this.set([...live.map((f) => ({ ...f.fault, times: finite(f.remaining) })), fault]);
   }
 
   clear(): void {
