@@ -51,6 +51,47 @@ const envSchema = z.object({
   ORCHESTRATION_PROJECT_ID: z.string().trim().min(1).optional(),
   ORCHESTRATION_ALLOCATION_ID: z.string().trim().min(1).optional(),
   ORCHESTRATION_API_PATHS: pathOverrides.optional(),
+
+  SLACK_BOT_TOKEN: secret
+    .pipe(
+      z.custom<Secret>(
+        (v) => v instanceof Secret && v.reveal().startsWith("xoxb-"),
+        "must be a bot token (xoxb-...)",
+      ),
+    )
+    .optional(),
+  SLACK_SIGNING_SECRET: secret.optional(),
+  SLACK_APP_TOKEN: secret
+    .pipe(
+      z.custom<Secret>(
+        (v) => v instanceof Secret && v.reveal().startsWith("xapp-"),
+        "must be an app-level token (xapp-...)",
+      ),
+    )
+    .optional(),
+  SLACK_API_URL: url.optional(),
+  PORT: z.coerce.number({ error: "must be a number" }).int().min(0).max(65_535).default(3000),
+  OPSBOT_IDENTITY_OVERRIDES: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message: 'must be a JSON object like {"U0123ABC": "alice@example.com"}',
+        });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.record(
+        z.string().regex(/^[UW][A-Z0-9]{2,}$/, "keys must be Slack user IDs"),
+        z.email("values must be email addresses"),
+      ),
+    )
+    .optional(),
+  OPSBOT_IDENTITY_CACHE_SECONDS: positiveInt(86_400).default(600),
 });
 
 type Env = z.output<typeof envSchema>;
@@ -93,8 +134,25 @@ export interface OrchestrationSettings {
   readonly paths: Readonly<Record<string, string>>;
 }
 
+export interface SlackSettings {
+  readonly botToken: Secret | undefined;
+  readonly signingSecret: Secret | undefined;
+  /** Set: Socket Mode. Unset: the HTTP receiver on `port`. */
+  readonly appToken: Secret | undefined;
+  /** Web API base URL override (tests and the demo point it at the local stand-in). */
+  readonly apiUrl: string | undefined;
+  readonly port: number;
+}
+
+export interface IdentitySettings {
+  readonly overrides: Readonly<Record<string, string>>;
+  readonly cacheTtlMs: number;
+}
+
 export interface Config {
   readonly logLevel: Env["LOG_LEVEL"];
+  readonly slack: SlackSettings;
+  readonly identity: IdentitySettings;
   readonly http: HttpSettings;
   readonly calyptia: CalyptiaSettings;
   readonly deploy: DeploySettings;
@@ -125,20 +183,30 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       .filter(([, value]) => value !== undefined && value !== ""),
   );
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => ({
+  // Every problem in one error: the cross-variable checks run on what is set even when a value is malformed.
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({
         variable: String(issue.path[0] ?? "environment"),
         message: issue.message,
-      })),
-    );
-  }
+      }));
+  problems.push(...orchestrationAuthProblems(present));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const problems: ConfigProblem[] = [];
-  const orchestrationAuth = resolveOrchestrationAuth(e, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
+  const orchestrationAuth = resolveOrchestrationAuth(e);
   return {
     logLevel: e.LOG_LEVEL,
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      port: e.PORT,
+    },
+    identity: {
+      overrides: e.OPSBOT_IDENTITY_OVERRIDES ?? {},
+      cacheTtlMs: e.OPSBOT_IDENTITY_CACHE_SECONDS * 1000,
+    },
     http: {
       connectTimeoutMs: e.OPSBOT_HTTP_CONNECT_TIMEOUT_MS,
       headersTimeoutMs: e.OPSBOT_HTTP_HEADERS_TIMEOUT_MS,
@@ -162,32 +230,34 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   };
 }
 
-function resolveOrchestrationAuth(e: Env, problems: ConfigProblem[]): OrchestrationAuth {
-  const serviceAccount = [
-    e.ORCHESTRATION_CLIENT_ID,
-    e.ORCHESTRATION_CLIENT_SECRET,
-    e.ORCHESTRATION_REFRESH_TOKEN,
-  ];
-  const given = serviceAccount.filter((v) => v !== undefined).length;
-  if (e.ORCHESTRATION_API_TOKEN && given > 0) {
-    problems.push({
-      variable: "ORCHESTRATION_API_TOKEN",
-      message:
-        "set either a static token or the service account (CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN), not both",
-    });
-    return { kind: "none" };
-  }
+const SERVICE_ACCOUNT_VARIABLES = [
+  "ORCHESTRATION_CLIENT_ID",
+  "ORCHESTRATION_CLIENT_SECRET",
+  "ORCHESTRATION_REFRESH_TOKEN",
+] as const;
+
+/** Orchestration credentials: a static token or the whole service account, never both, never a part. */
+function orchestrationAuthProblems(present: Readonly<Record<string, unknown>>): ConfigProblem[] {
+  const missing = SERVICE_ACCOUNT_VARIABLES.filter((name) => present[name] === undefined);
+  const given = SERVICE_ACCOUNT_VARIABLES.length - missing.length;
+  if (present.ORCHESTRATION_API_TOKEN !== undefined && given > 0)
+    return [
+      {
+        variable: "ORCHESTRATION_API_TOKEN",
+        message:
+          "set either a static token or the service account (CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN), not both",
+      },
+    ];
+  if (given > 0 && missing.length > 0)
+    return missing.map((variable) => ({
+      variable,
+      message: "is required when the other service-account variables are set",
+    }));
+  return [];
+}
+
+function resolveOrchestrationAuth(e: Env): OrchestrationAuth {
   if (e.ORCHESTRATION_API_TOKEN) return { kind: "static", token: e.ORCHESTRATION_API_TOKEN };
-  if (given > 0 && given < 3) {
-    const names = ["ORCHESTRATION_CLIENT_ID", "ORCHESTRATION_CLIENT_SECRET", "ORCHESTRATION_REFRESH_TOKEN"];
-    for (const [i, name] of names.entries())
-      if (serviceAccount[i] === undefined)
-        problems.push({
-          variable: name,
-          message: "is required when the other service-account variables are set",
-        });
-    return { kind: "none" };
-  }
   if (e.ORCHESTRATION_CLIENT_ID && e.ORCHESTRATION_CLIENT_SECRET && e.ORCHESTRATION_REFRESH_TOKEN) {
     return {
       kind: "refresh-token",
@@ -198,4 +268,17 @@ function resolveOrchestrationAuth(e: Env, problems: ConfigProblem[]): Orchestrat
     };
   }
   return { kind: "none" };
+}
+
+/** What running the bot against Slack needs beyond `loadConfig`: the tokens for the chosen mode. */
+export function slackProblems(slack: SlackSettings): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!slack.botToken)
+    problems.push({ variable: "SLACK_BOT_TOKEN", message: "is required (the bot token, xoxb-...)" });
+  if (!slack.appToken && !slack.signingSecret)
+    problems.push({
+      variable: "SLACK_APP_TOKEN",
+      message: "set it for Socket Mode (xapp-...), or set SLACK_SIGNING_SECRET to take requests over HTTP",
+    });
+  return problems;
 }

@@ -1,0 +1,34 @@
+import type { Config } from "../config.js";
+import type { CalyptiaClient } from "./calyptia/client.js";
+import { createCalyptiaClient } from "./calyptia/client.js";
+import type { ClientDeps } from "./client.js";
+import { createDeployClient, type DeployClient } from "./deploy/client.js";
+import { createOrchestrationClient, type OrchestrationClient } from "./orchestration/client.js";
+
+export interface ApiClients {
+  readonly calyptia: CalyptiaClient;
+  readonly deploy: DeployClient;
+  readonly orchestration: OrchestrationClient;
+  /** Closes every connection pool. */
+  close(): Promise<void>;
+}
+
+/** One client per backend, built from configuration. */
+export function createApiClients(config: Config, deps: Omit<ClientDeps, "http">): ApiClients {
+  const shared: ClientDeps = { ...deps, http: config.http };
+  const calyptia = createCalyptiaClient(config.calyptia, shared);
+  const deploy = createDeployClient(config.deploy, shared);
+  const orchestration = createOrchestrationClient(config.orchestration, shared);
+  return {
+    calyptia: calyptia.client,
+    deploy: deploy.client,
+    orchestration: orchestration.client,
+    close: async () => {
+      await Promise.all([
+        calyptia.transport.close(),
+        deploy.transport?.close(),
+        orchestration.transport?.close(),
+      ]);
+    },
+  };
+}
