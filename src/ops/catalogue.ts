@@ -1,0 +1,81 @@
+import { type AnyOperation, flagName } from "./define.js";
+
+/**
+ * The registry of operations. Rejects duplicates (ids and flag names), finds an operation by resource and
+ * verb, and suggests the closest names for a typo.
+ */
+export class Catalogue {
+  readonly #byId = new Map<string, AnyOperation>();
+
+  constructor(operations: readonly AnyOperation[]) {
+    for (const operation of operations) this.#add(operation);
+  }
+
+  #add(operation: AnyOperation): void {
+    if (operation.id !== `${operation.resource}:${operation.verb}`)
+      throw new Error(`operation ${operation.id} must be named ${operation.resource}:${operation.verb}`);
+    if (this.#byId.has(operation.id)) throw new Error(`operation ${operation.id} is defined twice`);
+    const flags = new Set<string>();
+    let optionalPositionalSeen = false;
+    for (const [name, def] of Object.entries(operation.args)) {
+      if (def.positional) {
+        const optional = def.schema.safeParse(undefined).success || def.defaultFrom !== undefined;
+        if (!optional && optionalPositionalSeen)
+          throw new Error(`${operation.id}: required positional ${name} follows an optional one`);
+        optionalPositionalSeen ||= optional;
+        continue;
+      }
+      const flag = flagName(name, def);
+      if (flags.has(flag)) throw new Error(`${operation.id}: flag --${flag} is defined twice`);
+      flags.add(flag);
+    }
+    this.#byId.set(operation.id, operation);
+  }
+
+  get operations(): readonly AnyOperation[] {
+    return [...this.#byId.values()];
+  }
+
+  get resources(): readonly string[] {
+    return [...new Set(this.operations.map((o) => o.resource))];
+  }
+
+  byId(id: string): AnyOperation | undefined {
+    return this.#byId.get(id);
+  }
+
+  find(resource: string, verb: string): AnyOperation | undefined {
+    return this.#byId.get(`${resource}:${verb}`);
+  }
+
+  verbsOf(resource: string): readonly string[] {
+    return this.operations.filter((o) => o.resource === resource).map((o) => o.verb);
+  }
+}
+
+/** The closest candidate within an edit distance of 2 (or a unique prefix match), for "did you mean". */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  const prefixed = candidates.filter((c) => c.startsWith(lower));
+  if (lower.length >= 2 && prefixed.length === 1) return prefixed[0];
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(lower, candidate);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,125 @@
+import type { z } from "zod";
+import type { Backend } from "../api/endpoint.js";
+import type { Identity } from "../api/identity.js";
+import type { ApiClients } from "../api/index.js";
+import type { Output } from "./output.js";
+
+/**
+ * The operation catalogue's building blocks. Each operation is described once (its arguments with their
+ * zod rules and how they are typed in Slack, its risk, how it runs and how its result reads); the
+ * `/ops` parser, help, modals, permissions, approvals and audit are all derived from that description.
+ */
+
+/** How an argument is typed in a modal. */
+export type InputKind = "text" | "multiline" | "number" | "select" | "external_select" | "boolean";
+
+/** Lists the bot can offer in an external select, fed by a backend list endpoint. */
+export type OptionSource = "namespaces" | "task-templates" | "pipeline-templates";
+
+/** Configured defaults an argument may fall back on. */
+export type DefaultSource = "orchestration.projectId" | "orchestration.allocationId";
+
+export interface ArgDef<S extends z.ZodType = z.ZodType> {
+  readonly schema: S;
+  /** Positional arguments are taken in declaration order; the others are `--flags`. */
+  readonly positional: boolean;
+  readonly label: string;
+  readonly hint?: string;
+  readonly placeholder?: string;
+  readonly input: InputKind;
+  /** Values of a `select`. */
+  readonly choices?: readonly string[];
+  readonly source?: OptionSource;
+  /** Flag may be given several times (`--selector a=b --selector c=d`); the value is a string list. */
+  readonly repeatable?: boolean;
+  readonly defaultFrom?: DefaultSource;
+  /** Flag name when it differs from the kebab-case of the argument name. */
+  readonly flag?: string;
+}
+
+type ArgOptions = Omit<ArgDef, "schema" | "positional" | "input"> & { readonly input?: InputKind };
+
+export const arg = {
+  positional: <S extends z.ZodType>(schema: S, options: ArgOptions): ArgDef<S> => ({
+    input: "text",
+    ...options,
+    schema,
+    positional: true,
+  }),
+  flag: <S extends z.ZodType>(schema: S, options: ArgOptions): ArgDef<S> => ({
+    input: "text",
+    ...options,
+    schema,
+    positional: false,
+  }),
+};
+
+export type Risk = "read" | "write" | "destructive";
+
+export type ArgsOf<Defs extends Record<string, ArgDef>> = { [K in keyof Defs]: z.output<Defs[K]["schema"]> };
+
+/** Who asked and where; handed to every operation. */
+export interface Actor {
+  readonly userId: string;
+  readonly channelId: string;
+}
+
+export interface RunContext {
+  readonly api: ApiClients;
+  readonly actor: Actor;
+  readonly signal?: AbortSignal;
+}
+
+/** The context of an operation on a protected Deploy route: the caller's identity is always there. */
+export interface IdentifiedContext extends RunContext {
+  readonly identity: Identity;
+}
+
+/** What an operation acts on, for change freezes and approval conditions. */
+export interface Target {
+  readonly namespace?: string;
+  readonly allocation?: string;
+}
+
+export interface Operation<
+  Defs extends Record<string, ArgDef> = Record<string, ArgDef>,
+  Result = unknown,
+  NeedsIdentity extends boolean = boolean,
+> {
+  /** `resource:verb`, the name permissions and approvals match on. */
+  readonly id: `${string}:${string}`;
+  readonly resource: string;
+  readonly verb: string;
+  readonly summary: string;
+  readonly risk: Risk;
+  readonly backend: Backend;
+  readonly args: Defs;
+  /** Calls a protected Deploy route, so it runs as the person who asked. */
+  readonly needsIdentity: NeedsIdentity;
+  /** Cross-field rule checked after each argument's own rule; returns problems by argument name. */
+  readonly check?: (args: ArgsOf<Defs>) => readonly { arg: keyof Defs & string; message: string }[];
+  readonly run: (
+    ctx: NeedsIdentity extends true ? IdentifiedContext : RunContext,
+    args: ArgsOf<Defs>,
+  ) => Promise<Result>;
+  readonly render: (result: Result, args: ArgsOf<Defs>) => Output;
+  readonly target?: (args: ArgsOf<Defs>) => Target;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the widest operation type, used only as a constraint
+export type AnyOperation = Operation<Record<string, ArgDef>, any, boolean>;
+
+export function defineOperation<Defs extends Record<string, ArgDef>, Result, NeedsIdentity extends boolean>(
+  operation: Operation<Defs, Result, NeedsIdentity>,
+): Operation<Defs, Result, NeedsIdentity> {
+  return operation;
+}
+
+/** The `--flag` name of an argument: its own, or the kebab-case of its name (`frontendPort` → `frontend-port`). */
+export function flagName(name: string, def: ArgDef): string {
+  return def.flag ?? name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, "-");
+}
+
+export function isOptional(def: ArgDef): boolean {
+  return def.defaultFrom !== undefined || def.schema.safeParse(undefined).success;
+}

@@ -1,0 +1,107 @@
+import { type Catalogue, closest } from "./catalogue.js";
+import { type AnyOperation, flagName, isOptional } from "./define.js";
+import type { RawArgs } from "./validate.js";
+
+/** Words of a command line after tokenizing: positionals in order, flags by name with every value given. */
+export interface Tokens {
+  readonly positionals: readonly string[];
+  readonly flags: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Built-in commands that are not backend operations. */
+export const BUILTINS = ["help", "whoami"] as const;
+
+export type ParsedCommand =
+  | { readonly kind: "empty" }
+  | { readonly kind: "help"; readonly topic?: string }
+  | { readonly kind: "whoami" }
+  | { readonly kind: "operation"; readonly operation: AnyOperation; readonly raw: RawArgs }
+  | { readonly kind: "error"; readonly message: string; readonly usage?: string };
+
+/**
+ * Maps `/ops <resource> <verb> [args] [--flags]` onto an operation. Arguments are not validated here
+ * (see validate.ts), so that a command with missing arguments can still open a prefilled modal.
+ */
+export function parseCommand(catalogue: Catalogue, tokens: Tokens): ParsedCommand {
+  const [first, second, ...rest] = tokens.positionals;
+  if (first === undefined) return tokens.flags.size > 0 ? unknownFlag(tokens) : { kind: "empty" };
+  const resource = first.toLowerCase();
+  if (resource === "help") return second ? { kind: "help", topic: second.toLowerCase() } : { kind: "help" };
+  if (resource === "whoami") return { kind: "whoami" };
+
+  if (!catalogue.resources.includes(resource)) {
+    const guess = closest(resource, [...catalogue.resources, ...BUILTINS]);
+    return {
+      kind: "error",
+      message: `Unknown resource \`${first}\`.${guess ? ` Did you mean \`${guess}\`?` : ""} Try \`/ops help\`.`,
+    };
+  }
+  const verbs = catalogue.verbsOf(resource);
+  if (second === undefined)
+    return {
+      kind: "error",
+      message: `Say what to do with \`${resource}\`: ${verbs.map((v) => `\`${v}\``).join(", ")}.`,
+    };
+  const verb = second.toLowerCase();
+  const operation = catalogue.find(resource, verb);
+  if (!operation) {
+    const guess = closest(verb, verbs);
+    return {
+      kind: "error",
+      message: `\`${resource}\` has no verb \`${second}\`.${guess ? ` Did you mean \`${guess}\`?` : ""} Verbs: ${verbs.map((v) => `\`${v}\``).join(", ")}.`,
+    };
+  }
+
+  const raw: Record<string, string | string[]> = {};
+  const positionalNames = Object.entries(operation.args)
+    .filter(([, def]) => def.positional)
+    .map(([name]) => name);
+  if (rest.length > positionalNames.length)
+    return {
+      kind: "error",
+      message: `Too many arguments: \`${rest.slice(positionalNames.length).join(" ")}\` was not expected.`,
+      usage: usageOf(operation),
+    };
+  rest.forEach((value, i) => {
+    const name = positionalNames[i];
+    if (name) raw[name] = value;
+  });
+
+  const byFlag = new Map(Object.entries(operation.args).map(([name, def]) => [flagName(name, def), name]));
+  for (const [flag, values] of tokens.flags) {
+    const name = byFlag.get(flag.toLowerCase());
+    if (!name) {
+      const guess = closest(flag, [...byFlag.keys()]);
+      return {
+        kind: "error",
+        message: `\`${operation.resource} ${operation.verb}\` has no flag \`--${flag}\`.${guess ? ` Did you mean \`--${guess}\`?` : ""}`,
+        usage: usageOf(operation),
+      };
+    }
+    if (raw[name] !== undefined)
+      return { kind: "error", message: `\`${name}\` was given twice.`, usage: usageOf(operation) };
+    raw[name] = [...values];
+  }
+  return { kind: "operation", operation, raw };
+}
+
+function unknownFlag(tokens: Tokens): ParsedCommand {
+  const [flag] = tokens.flags.keys();
+  return {
+    kind: "error",
+    message: `Start with a resource before flags like \`--${flag}\`. Try \`/ops help\`.`,
+  };
+}
+
+/** `/ops task deploy <repository> <directory> [--name <name>] …` */
+export function usageOf(operation: AnyOperation): string {
+  const parts = [`/ops ${operation.resource} ${operation.verb}`];
+  for (const [name, def] of Object.entries(operation.args)) {
+    const placeholder = def.choices ? def.choices.join("|") : name;
+    const optional = isOptional(def);
+    const word = def.positional ? `<${placeholder}>` : `--${flagName(name, def)} <${placeholder}>`;
+    const shown = def.repeatable ? `${word} …` : word;
+    parts.push(optional ? `[${shown}]` : shown);
+  }
+  return parts.join(" ");
+}
