@@ -97,13 +97,12 @@ export interface Operation<
   /** Calls a protected Deploy route, so it runs as the person who asked. */
   readonly needsIdentity: NeedsIdentity;
   /** Cross-field rule checked after each argument's own rule; returns problems by argument name. */
-  readonly check?: (args: ArgsOf<Defs>) => readonly { arg: keyof Defs & string; message: string }[];
-  readonly run: (
-    ctx: NeedsIdentity extends true ? IdentifiedContext : RunContext,
-    args: ArgsOf<Defs>,
-  ) => Promise<Result>;
-  readonly render: (result: Result, args: ArgsOf<Defs>) => Output;
-  readonly target?: (args: ArgsOf<Defs>) => Target;
+  // Method syntax on purpose: its parameters are checked bivariantly, so a specific operation can
+  // stand where `AnyOperation` is expected.
+  check?(args: ArgsOf<Defs>): readonly { arg: keyof Defs & string; message: string }[];
+  run(ctx: NeedsIdentity extends true ? IdentifiedContext : RunContext, args: ArgsOf<Defs>): Promise<Result>;
+  render(result: Result, args: ArgsOf<Defs>): Output;
+  target?(args: ArgsOf<Defs>): Target;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the widest operation type, used only as a constraint
