@@ -1,0 +1,3 @@
+export type { SlackStandIn } from "./server.js";
+export { startSlackStandIn } from "./server.js";
+export type * from "./types.js";

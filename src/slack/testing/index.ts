@@ -1,0 +1,3 @@
+export * from "./fixtures.js";
+export * from "./sender.js";
+export * from "./signing.js";
