@@ -99,7 +99,7 @@ export interface Operation<
   /** Cross-field rule checked after each argument's own rule; returns problems by argument name. */
   // Method syntax on purpose: its parameters are checked bivariantly, so a specific operation can
   // stand where `AnyOperation` is expected.
-  check?(args: ArgsOf<Defs>): readonly { arg: keyof Defs & string; message: string }[];
+  check?(args: ArgsOf<Defs>): readonly { arg: string; message: string }[];
   run(ctx: NeedsIdentity extends true ? IdentifiedContext : RunContext, args: ArgsOf<Defs>): Promise<Result>;
   render(result: Result, args: ArgsOf<Defs>): Output;
   target?(args: ArgsOf<Defs>): Target;

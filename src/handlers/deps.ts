@@ -1,0 +1,13 @@
+import type { Logger } from "pino";
+import type { IdentityResolver } from "../auth/identity.js";
+import type { Catalogue } from "../ops/catalogue.js";
+import type { RunnerDeps } from "../ops/run.js";
+import type { ArgDefaults } from "../ops/validate.js";
+
+/** What the Slack listeners need; nothing here knows HTTP to the backends. */
+export interface HandlerDeps extends RunnerDeps {
+  readonly catalogue: Catalogue;
+  readonly identities: IdentityResolver;
+  readonly defaults: ArgDefaults;
+  readonly logger: Logger;
+}

@@ -1,0 +1,176 @@
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { type ApiClients, createApiClients } from "../../src/api/index.js";
+import { type Bot, createBot } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import { Catalogue } from "../../src/ops/catalogue.js";
+import { arg, defineOperation } from "../../src/ops/define.js";
+import { record } from "../../src/ops/output.js";
+import { DEPLOY_SEED } from "../../src/sim/deploy-data.js";
+import { loadSimSettings, type RunningSimulators, startSimulators } from "../../src/sim/index.js";
+import { type SlackStandIn, startSlackStandIn } from "../../src/slack/standin/index.js";
+import { createSlackFixtures, createSlackSender, staleTimestamp } from "../../src/slack/testing/index.js";
+
+const SIGNING_SECRET = "e2e-signing-secret";
+
+// A small catalogue for the wiring; the full one has its own tests.
+const namespaceList = defineOperation({
+  id: "namespace:list",
+  resource: "namespace",
+  verb: "list",
+  summary: "List namespaces",
+  risk: "read",
+  backend: "deploy",
+  needsIdentity: false,
+  args: {},
+  run: (ctx) => ctx.api.deploy.listNamespaces({}),
+  render: (items) => ({
+    kind: "list",
+    title: "Namespaces",
+    empty: "No namespaces.",
+    items: items.map((n) => ({ title: n.name })),
+  }),
+});
+const jobDelete = defineOperation({
+  id: "job:delete",
+  resource: "job",
+  verb: "delete",
+  summary: "Delete a job",
+  risk: "destructive",
+  backend: "deploy",
+  needsIdentity: true,
+  args: {
+    namespace: arg.positional(z.string(), { label: "Namespace" }),
+    name: arg.positional(z.string(), { label: "Job name" }),
+  },
+  run: (ctx, a) =>
+    ctx.api.deploy.deleteJob({ namespace: a.namespace, name: a.name }, { identity: ctx.identity }),
+  render: (_r, a) =>
+    record(`Deleted job ${a.name}`, [{ label: "Namespace", value: a.namespace, code: true }], {
+      tone: "success",
+    }),
+});
+const catalogue = new Catalogue([namespaceList, jobDelete]);
+
+let sims: RunningSimulators;
+let slackApi: SlackStandIn;
+let api: ApiClients;
+let bot: Bot;
+let send: ReturnType<typeof createSlackSender>;
+let fx: ReturnType<typeof createSlackFixtures>;
+let botPort: number | undefined;
+
+beforeAll(async () => {
+  sims = await startSimulators(loadSimSettings({}));
+  slackApi = await startSlackStandIn({
+    users: [
+      { id: "U0ALICE", name: "alice", email: "alice@example.com" },
+      { id: "U0NOMAIL", name: "bob" },
+    ],
+  });
+  const config = loadConfig({
+    DEPLOY_API_URL: sims.deploy.url,
+    SLACK_BOT_TOKEN: slackApi.token,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slackApi.url,
+  });
+  api = createApiClients(config, {});
+  bot = createBot({
+    config,
+    api,
+    catalogue,
+    logger: pino({ level: "silent" }),
+    botId: slackApi.identity.botId,
+    botUserId: slackApi.identity.botUserId,
+  });
+  botPort = await bot.start(0, "127.0.0.1");
+  send = createSlackSender({
+    url: `http://127.0.0.1:${botPort}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+  });
+  fx = createSlackFixtures(slackApi);
+});
+afterAll(async () => {
+  await bot.stop();
+  await api.close();
+  await slackApi.close();
+  await sims.close();
+});
+
+async function responseFor(responseUrl: string) {
+  for (let i = 0; i < 100; i++) {
+    const found = slackApi.responses().find((r) => r.url === responseUrl);
+    if (found) return found.body;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no response posted to ${responseUrl}`);
+}
+
+describe("/ops over the HTTP receiver", () => {
+  it("answers help in the acknowledgement itself", async () => {
+    const res = await send.command(fx.command({ text: "help" }));
+    expect(res.status).toBe(200);
+    const body = res.json() as { response_type: string; blocks: { text?: { text: string } }[] };
+    expect(body.response_type).toBe("ephemeral");
+    expect(JSON.stringify(body.blocks)).toContain("`delete` Delete a job");
+  });
+
+  it("explains an unknown resource with the closest match", async () => {
+    const res = await send.command(fx.command({ text: "namespase list" }));
+    expect(JSON.stringify(res.json())).toContain("Did you mean `namespace`?");
+  });
+
+  it("runs a read and answers ephemerally through the response URL", async () => {
+    const command = fx.command({ text: "namespace list" });
+    const res = await send.command(command);
+    expect(res.status).toBe(200);
+    const body = await responseFor(command.response_url);
+    expect(body.response_type).toBe("ephemeral");
+    expect(JSON.stringify(body.blocks)).toContain(DEPLOY_SEED.namespaces[0]);
+  });
+
+  it("runs a protected operation as the user's Slack email and shows it to the channel", async () => {
+    const command = fx.command({ text: `job delete ${DEPLOY_SEED.job.namespace} ${DEPLOY_SEED.job.name}` });
+    await send.command(command);
+    const body = await responseFor(command.response_url);
+    expect(body.response_type).toBe("in_channel");
+    expect(JSON.stringify(body.blocks)).toContain(`Deleted job ${DEPLOY_SEED.job.name}`);
+    const sent = sims.deploy.requests.at(-1);
+    expect(sent?.url).toBe(`/v1/delete/job/${DEPLOY_SEED.job.namespace}/${DEPLOY_SEED.job.name}`);
+    expect(sent?.headers.identity).toBe("alice@example.com");
+  });
+
+  it("refuses a user without an identity and sends nothing to the backend", async () => {
+    const before = sims.deploy.requests.length;
+    const command = fx.command({ text: "job delete analytics anything", user_id: "U0NOMAIL" });
+    await send.command(command);
+    const body = await responseFor(command.response_url);
+    expect(body.response_type).toBe("ephemeral");
+    expect(JSON.stringify(body)).toContain("no email address");
+    expect(sims.deploy.requests.length).toBe(before);
+  });
+
+  it("rejects arguments that would change the route before anything is sent", async () => {
+    const before = sims.deploy.requests.length;
+    const command = fx.command({ text: "job delete ../etc passwd" });
+    await send.command(command);
+    const body = await responseFor(command.response_url);
+    expect(JSON.stringify(body)).toContain("namespace");
+    expect(sims.deploy.requests.length).toBe(before);
+  });
+
+  it("rejects a bad signature and a stale timestamp", async () => {
+    expect((await send.command(fx.command({ text: "help" }), { badSignature: true })).status).toBe(401);
+    expect((await send.command(fx.command({ text: "help" }), { timestamp: staleTimestamp() })).status).toBe(
+      401,
+    );
+  });
+
+  it("serves health and readiness on the receiver's port", async () => {
+    const health = await fetch(`http://127.0.0.1:${botPort}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`http://127.0.0.1:${botPort}/readyz`);
+    expect(await ready.json()).toEqual({ ready: true });
+  });
+});
