@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { type Dispatcher, Pool } from "undici";
 import type { z } from "zod";
 import { type Secret, scrubSecrets, truncate } from "../lib/secret.js";
+import { RESPONSE_TOO_LARGE, readCapped } from "./body.js";
 import type { AnyEndpoint, Backend, CallOptions, IdentityCallOptions, ResponseMeta } from "./endpoint.js";
 import { ApiError, type ApiErrorKind, type FieldIssue } from "./errors.js";
 import {
@@ -84,7 +85,6 @@ export interface TransportOptions {
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const SAFE_MESSAGE_LENGTH = 300;
-const RESPONSE_TOO_LARGE = "OPSBOT_RESPONSE_TOO_LARGE";
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: "the request was rejected as invalid",
@@ -522,80 +522,6 @@ function errorCode(error: unknown): string {
     current = (current as { cause?: unknown }).cause;
   }
   return "";
-}
-
-/**
- * Reads a body as UTF-8 text (a leading BOM skipped), up to `maxBytes`: beyond it, fails (success
- * bodies) or keeps the first `maxBytes` (error bodies).
- *
- * This runs on every call. A declared Content-Length within the cap takes undici's own reader, which
- * collects chunks without the stream machinery (measurably cheaper than events or `for await`); undici
- * never delivers more than the declared length, so the cap holds. Other bodies are counted as they come.
- */
-function readCapped(
-  res: Dispatcher.ResponseData,
-  maxBytes: number,
-  failOnOverflow: boolean,
-): Promise<string> {
-  const header = res.headers["content-length"];
-  const declared = typeof header === "string" && /^\d+$/.test(header) ? Number(header) : undefined;
-  if (declared !== undefined && declared <= maxBytes) return res.body.text();
-  if (declared !== undefined && failOnOverflow) {
-    // Destroying undici's body emits an abort error; nobody else listens, so swallow it here.
-    res.body.on("error", () => {});
-    res.body.destroy();
-    return Promise.reject(tooLarge());
-  }
-  return readCounted(res.body, maxBytes, failOnOverflow);
-}
-
-function tooLarge(): Error {
-  return Object.assign(new Error("response too large"), { code: RESPONSE_TOO_LARGE });
-}
-
-function readCounted(
-  body: Dispatcher.ResponseData["body"],
-  maxBytes: number,
-  failOnOverflow: boolean,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (error?: unknown) => {
-      if (settled) return;
-      settled = true;
-      if (error !== undefined) reject(error);
-      else
-        resolve(
-          withoutBom((chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString("utf8")),
-        );
-    };
-    body.on("data", (buf: Buffer) => {
-      if (settled) return;
-      size += buf.length;
-      if (size <= maxBytes) {
-        chunks.push(buf);
-        return;
-      }
-      if (failOnOverflow) settle(tooLarge());
-      else {
-        chunks.push(buf.subarray(0, buf.length - (size - maxBytes)));
-        settle();
-      }
-      body.destroy();
-    });
-    body.once("end", () => settle());
-    body.once("error", (error) => settle(error));
-    // A stream closed without `end` or an error was cut short (as `for await` would report it).
-    body.once("close", () =>
-      settle(Object.assign(new Error("premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" })),
-    );
-  });
-}
-
-function withoutBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Serialises text fields as multipart/form-data (objects as JSON text), with a fixed Content-Length. */

@@ -1,0 +1,21 @@
+import { machine, machineLine, type Row, type Suite, table } from "./report.js";
+import { apiClientSuite } from "./suites/api-client.js";
+
+/**
+ * `npm run bench`: runs every suite and prints one table (`-- --json`: one JSON object on stdout,
+ * progress on stderr). A later benchmark (Slack ack latency, follow-ups) is one more Suite in this list.
+ */
+const suites: readonly Suite[] = [apiClientSuite()];
+
+const json = process.argv.includes("--json");
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const started = performance.now();
+const rows: Row[] = [];
+for (const suite of suites) rows.push(...(await suite.run(log)));
+const info = machine();
+const seconds = Math.round((performance.now() - started) / 100) / 10;
+log(`bench: ${rows.length} figures in ${seconds} s`);
+
+if (json) process.stdout.write(`${JSON.stringify({ machine: info, rows })}\n`);
+else process.stdout.write(`${table(rows)}\n\n${machineLine(info)}\n`);
