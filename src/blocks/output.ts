@@ -1,144 +1,203 @@
 import type { types } from "@slack/bolt";
 import type { Field, ListItem, Output, Tone } from "../ops/output.js";
-import { truncateText } from "./limits.js";
+import { ACTION, BLOCK } from "./ids.js";
+import { SLACK_LIMITS } from "./limits.js";
+import {
+  codeBlock,
+  context,
+  escapeMrkdwn,
+  fitText,
+  header,
+  inlineCode,
+  mrkdwn,
+  plain,
+  type RenderedMessage,
+  section,
+  textSize,
+} from "./text.js";
 
-/** Renders an operation's Output as a Block Kit message: pure, within Slack's limits. */
+// Kept here so existing importers (handlers/commands) keep working; new code imports errors.js / text.js.
+export { errorMessage } from "./errors.js";
+export { escapeMrkdwn, type RenderedMessage } from "./text.js";
 
-export interface RenderedMessage {
-  readonly text: string;
-  readonly blocks: types.KnownBlock[];
-  /** Content too long for a message, for the caller to upload as a file. */
-  readonly file?: { readonly filename: string; readonly content: string; readonly title: string };
+/** Renders an operation's Output as a Block Kit message: pure, and always within Slack's limits. */
+
+export interface RenderOptions {
+  /** 0-based page of a list. Out-of-range pages show the nearest page. */
+  readonly page?: number;
+  readonly pageSize?: number;
+  /** The value of the pager button leading to `page`; undefined leaves that button out. */
+  readonly pageButtonValue?: (page: number) => string | undefined;
 }
 
-const TONE_PREFIX: Record<Tone, string> = { success: "✅ ", failure: "❌ ", warning: "⚠️ ", info: "" };
-const SECTION_TEXT_MAX = 3_000;
-const FIELD_MAX = 2_000;
-const MAX_FIELDS = 10;
+export const TONE_PREFIX: Readonly<Record<Tone, string>> = {
+  success: "✅ ",
+  failure: "❌ ",
+  warning: "⚠️ ",
+  info: "",
+};
+
+/**
+ * Room kept for what callers append (the "by @user" context line, a thread link): Slack's hard limits are
+ * 50 blocks and about 13k characters in all (FACTS §2.6), and limits.ts checks 12k.
+ */
+const BLOCK_BUDGET = SLACK_LIMITS.messageBlocks - 2;
+const TEXT_BUDGET = SLACK_LIMITS.messageBlocksText - 1_000;
+export const DEFAULT_PAGE_SIZE = 15;
+const MAX_PAGE_SIZE = 40;
 const INLINE_DOCUMENT_MAX = 2_800;
-const LIST_PAGE_SIZE = 15;
+/** Below this a field is not worth showing: the rest are counted instead. */
+const MIN_FIELD_TEXT = 100;
+const FALLBACK_TEXT_MAX = 1_000;
 
-/** Escapes backend and user text for mrkdwn, so it cannot mention people or make links. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-const code = (text: string) => `\`${escapeMrkdwn(text).replace(/`/g, "ˋ")}\``;
-
-function fieldValue(field: Field): string {
-  if (field.time) {
-    const ms = Date.parse(field.value);
-    if (!Number.isNaN(ms))
-      return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${escapeMrkdwn(field.value)}>`;
-  }
-  return field.code ? code(field.value) : escapeMrkdwn(field.value);
-}
-
-function header(title: string): types.KnownBlock {
-  return { type: "header", text: { type: "plain_text", text: truncateText(title, 150), emoji: true } };
-}
-
-function fieldSections(fields: readonly Field[]): types.KnownBlock[] {
-  const blocks: types.KnownBlock[] = [];
-  for (let i = 0; i < fields.length; i += MAX_FIELDS) {
-    blocks.push({
-      type: "section",
-      fields: fields.slice(i, i + MAX_FIELDS).map((f) => ({
-        type: "mrkdwn" as const,
-        text: truncateText(`*${escapeMrkdwn(f.label)}*\n${fieldValue(f)}`, FIELD_MAX),
-      })),
-    });
-  }
-  return blocks;
-}
-
-function itemSection(item: ListItem): types.KnownBlock {
-  const lines = [`*${escapeMrkdwn(item.title)}*${item.code ? ` ${code(item.code)}` : ""}`];
-  for (const f of item.fields ?? []) lines.push(`${escapeMrkdwn(f.label)}: ${fieldValue(f)}`);
-  return {
-    type: "section",
-    text: { type: "mrkdwn", text: truncateText(lines.join("\n"), SECTION_TEXT_MAX) },
-  };
-}
-
-export function renderOutput(output: Output, page = 0): RenderedMessage {
+export function renderOutput(output: Output, options: RenderOptions = {}): RenderedMessage {
   switch (output.kind) {
-    case "record": {
-      const title = `${TONE_PREFIX[output.tone ?? "info"]}${output.title}`;
-      const blocks: types.KnownBlock[] = [header(title)];
-      if (output.text)
-        blocks.push({
-          type: "section",
-          text: { type: "mrkdwn", text: truncateText(escapeMrkdwn(output.text), SECTION_TEXT_MAX) },
-        });
-      blocks.push(...fieldSections(output.fields ?? []));
-      return { text: truncateText(title, 3_000), blocks };
-    }
-    case "list": {
-      const total = output.items.length;
-      if (total === 0)
-        return {
-          text: output.empty,
-          blocks: [
-            header(output.title),
-            { type: "section", text: { type: "mrkdwn", text: escapeMrkdwn(output.empty) } },
-          ],
-        };
-      const pages = Math.ceil(total / LIST_PAGE_SIZE);
-      const current = Math.min(Math.max(0, page), pages - 1);
-      const start = current * LIST_PAGE_SIZE;
-      const shown = output.items.slice(start, start + LIST_PAGE_SIZE);
-      const blocks: types.KnownBlock[] = [header(output.title), ...shown.map(itemSection)];
-      const more = output.nextCursor ? " (the backend has more; narrow the query)" : "";
-      blocks.push({
-        type: "context",
-        elements: [
-          { type: "mrkdwn", text: `Showing ${start + 1}–${start + shown.length} of ${total}${more}` },
-        ],
-      });
-      return { text: `${output.title}: ${total} item${total === 1 ? "" : "s"}`, blocks };
-    }
-    case "document": {
-      const blocks: types.KnownBlock[] = [header(output.title)];
-      if (output.summary)
-        blocks.push({ type: "section", text: { type: "mrkdwn", text: escapeMrkdwn(output.summary) } });
-      if (output.content.length <= INLINE_DOCUMENT_MAX) {
-        blocks.push({
-          type: "section",
-          text: { type: "mrkdwn", text: `\`\`\`${escapeMrkdwn(output.content)}\`\`\`` },
-        });
-        return { text: output.title, blocks };
-      }
-      blocks.push({
-        type: "context",
-        elements: [
-          {
-            type: "mrkdwn",
-            text: `Too long for a message: attached as \`${escapeMrkdwn(output.filename)}\`.`,
-          },
-        ],
-      });
-      return {
-        text: output.title,
-        blocks,
-        file: { filename: output.filename, content: output.content, title: output.title },
-      };
-    }
+    case "record":
+      return renderRecord(output);
+    case "list":
+      return renderList(output, options);
+    case "document":
+      return renderDocument(output);
   }
 }
 
-/** An ephemeral error: what went wrong and, when it helps, the usage line. */
-export function errorMessage(message: string, usage?: string): RenderedMessage {
-  const blocks: types.KnownBlock[] = [
-    {
-      type: "section",
-      text: { type: "mrkdwn", text: truncateText(`❌ ${escapeMrkdwn(message)}`, SECTION_TEXT_MAX) },
-    },
-  ];
-  if (usage)
+function renderRecord(output: Extract<Output, { kind: "record" }>): RenderedMessage {
+  const title = `${TONE_PREFIX[output.tone ?? "info"]}${output.title}`;
+  const blocks: types.KnownBlock[] = [header(title)];
+  if (output.text) blocks.push(section(fitText(output.text, SLACK_LIMITS.sectionText, escapeMrkdwn)));
+  const fields = output.fields ?? [];
+  // Reserve a block and some text for the "n more fields" note.
+  const available = TEXT_BUDGET - textSize(blocks) - 100;
+  const maxByBlocks = (BLOCK_BUDGET - blocks.length - 1) * SLACK_LIMITS.sectionFields;
+  const shown = Math.min(fields.length, maxByBlocks, Math.floor(available / MIN_FIELD_TEXT));
+  const perField = Math.min(SLACK_LIMITS.sectionFieldText, Math.floor(available / Math.max(shown, 1)));
+  for (let i = 0; i < shown; i += SLACK_LIMITS.sectionFields) {
     blocks.push({
-      type: "context",
-      elements: [{ type: "mrkdwn", text: truncateText(`Usage: ${code(usage)}`, 3_000) }],
+      type: "section",
+      fields: fields
+        .slice(i, Math.min(i + SLACK_LIMITS.sectionFields, shown))
+        .map((f) => mrkdwn(field(f, perField))),
     });
-  return { text: truncateText(`❌ ${message}`, 3_000), blocks };
+  }
+  if (shown < fields.length) blocks.push(context(`${fields.length - shown} more fields not shown.`));
+  return { text: fallback(title), blocks };
+}
+
+/** `*Label*\nvalue`, within `max` characters. */
+function field(f: Field, max: number): string {
+  const label = `*${fitText(f.label, Math.floor(max / 3), escapeMrkdwn)}*\n`;
+  return `${label}${fitText(f.value, max - label.length, (v) => fieldValue(f, v))}`;
+}
+
+function fieldValue(f: Field, value: string): string {
+  if (f.time) {
+    const ms = Date.parse(value);
+    // Slack shows the date in the reader's time zone; the fallback is for clients that cannot.
+    if (!Number.isNaN(ms))
+      return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${escapeMrkdwn(value)}>`;
+  }
+  return f.code ? inlineCode(value) : escapeMrkdwn(value);
+}
+
+function renderList(output: Extract<Output, { kind: "list" }>, options: RenderOptions): RenderedMessage {
+  const total = output.items.length;
+  const title = header(output.title);
+  if (total === 0)
+    return {
+      text: fallback(`${output.title}: ${output.empty}`),
+      blocks: [title, section(fitText(output.empty, SLACK_LIMITS.sectionText, escapeMrkdwn))],
+    };
+  const { page, size, pages } = pageOf(total, options);
+  const start = page * size;
+  const items = output.items.slice(start, start + size);
+  const more = output.nextCursor ? " (the backend has more: narrow the query)" : "";
+  const footer = context(`Showing ${start + 1}–${start + items.length} of ${total}${more}`);
+  const pager = pagerBlock(page, pages, options.pageButtonValue ?? String);
+  const fixed = textSize([title, footer, ...(pager ? [pager] : [])]);
+  const perItem = Math.min(SLACK_LIMITS.sectionText, Math.floor((TEXT_BUDGET - fixed) / items.length));
+  const blocks: types.KnownBlock[] = [
+    title,
+    ...items.map((item) => section(itemText(item, perItem))),
+    footer,
+  ];
+  if (pager) blocks.push(pager);
+  return { text: fallback(`${output.title}: ${total} item${total === 1 ? "" : "s"}`), blocks };
+}
+
+/** Page arithmetic, exported for the pager handler: 0-based page, clamped into range. */
+export function pageOf(total: number, options: RenderOptions): { page: number; size: number; pages: number } {
+  const wanted = Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE);
+  const size = Math.min(Math.max(1, Number.isFinite(wanted) ? wanted : DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
+  const pages = Math.max(1, Math.ceil(total / size));
+  const requested = Math.floor(options.page ?? 0);
+  const page = Number.isFinite(requested) ? Math.min(Math.max(0, requested), pages - 1) : 0;
+  return { page, size, pages };
+}
+
+function pagerBlock(
+  page: number,
+  pages: number,
+  buttonValue: (page: number) => string | undefined,
+): types.ActionsBlock | undefined {
+  const buttons: types.Button[] = [];
+  const add = (action_id: string, label: string, target: number) => {
+    const value = buttonValue(target);
+    // A value Slack would reject loses that button, not the whole message.
+    if (value !== undefined && value.length <= SLACK_LIMITS.buttonValue)
+      buttons.push({ type: "button", action_id, text: plain(label), value });
+  };
+  if (page > 0) add(ACTION.pagePrev, "◀ Prev", page - 1);
+  if (page < pages - 1) add(ACTION.pageNext, "Next ▶", page + 1);
+  return buttons.length > 0 ? { type: "actions", block_id: BLOCK.pager, elements: buttons } : undefined;
+}
+
+/** Bold title and code on the first line, then `label: value` lines, all within `max` characters. */
+function itemText(item: ListItem, max: number): string {
+  // Title and ID are capped so that long ones still leave room for the fields below them.
+  const code = item.code ? ` ${fitText(item.code, Math.min(Math.floor(max / 4), 150), inlineCode)}` : "";
+  const titleMax = Math.max(Math.min(Math.floor(max / 3), 300), 8);
+  const first = `${fitText(item.title, titleMax, (t) => `*${escapeMrkdwn(t)}*`)}${code}`;
+  const lines = [first];
+  let left = max - first.length;
+  const fields = item.fields ?? [];
+  for (const [i, f] of fields.entries()) {
+    const share = Math.floor(left / (fields.length - i)) - 1;
+    const label = `${fitText(f.label, Math.floor(share / 3), escapeMrkdwn)}: `;
+    if (share - label.length < 8) break;
+    const line = `${label}${fitText(f.value, share - label.length, (v) => fieldValue(f, v))}`;
+    lines.push(line);
+    left -= line.length + 1;
+  }
+  return lines.join("\n");
+}
+
+function renderDocument(output: Extract<Output, { kind: "document" }>): RenderedMessage {
+  const blocks: types.KnownBlock[] = [header(output.title)];
+  if (output.summary) blocks.push(section(fitText(output.summary, SLACK_LIMITS.sectionText, escapeMrkdwn)));
+  const text = fallback(output.summary ? `${output.title}: ${output.summary}` : output.title);
+  if (output.content.length === 0) {
+    blocks.push(section("_(empty)_"));
+    return { text, blocks };
+  }
+  const inline = codeBlock(output.content);
+  // Escaping can lengthen the text, so both the raw and the escaped size must fit.
+  if (output.content.length <= INLINE_DOCUMENT_MAX && inline.length <= SLACK_LIMITS.sectionText) {
+    blocks.push(section(inline));
+    return { text, blocks };
+  }
+  const lines = output.content.split("\n").length;
+  const size = `${lines} line${lines === 1 ? "" : "s"}, ${formatSize(output.content.length)}`;
+  blocks.push(
+    context(`Too long for a message (${size}): attached as ${fitText(output.filename, 200, inlineCode)}.`),
+  );
+  return { text, blocks, file: { filename: output.filename, content: output.content, title: output.title } };
+}
+
+function formatSize(chars: number): string {
+  return chars < 1_024 ? `${chars} characters` : `${Math.round(chars / 1_024)} KB`;
+}
+
+/** Notification text is read as mrkdwn too, so it is escaped like the blocks. */
+function fallback(text: string): string {
+  return fitText(text, FALLBACK_TEXT_MAX, escapeMrkdwn);
 }

@@ -1,0 +1,27 @@
+import type { types } from "@slack/bolt";
+import { SLACK_LIMITS } from "./limits.js";
+import { context, escapeMrkdwn, fitText, inlineCode, type RenderedMessage, section } from "./text.js";
+
+/**
+ * Ephemeral replies for what went wrong. Messages may carry mrkdwn of our own (the parser wraps names in
+ * backticks) but also echo what the user typed, so `&`, `<`, `>` are escaped: backticks survive, mentions
+ * and links do not.
+ */
+
+/** ❌ and the message; the usage line, when it helps, as code in a context block. */
+export function errorMessage(message: string, usage?: string): RenderedMessage {
+  const blocks: types.KnownBlock[] = [
+    section(fitText(`❌ ${message}`, SLACK_LIMITS.sectionText, escapeMrkdwn)),
+  ];
+  if (usage) blocks.push(context(`Usage: ${fitText(usage, SLACK_LIMITS.sectionText - 10, inlineCode)}`));
+  return { text: fitText(`❌ ${message}`, 1_000, escapeMrkdwn), blocks };
+}
+
+/** The actor may not do this (permission, change freeze); the reason says why and who can help. */
+export function refusal(reason: string): RenderedMessage {
+  const text = `⛔ Not allowed: ${reason}`;
+  return {
+    text: fitText(text, 1_000, escapeMrkdwn),
+    blocks: [section(fitText(text, SLACK_LIMITS.sectionText, escapeMrkdwn))],
+  };
+}

@@ -1,0 +1,92 @@
+import type { types } from "@slack/bolt";
+import { truncateText } from "./limits.js";
+
+/** Small text helpers shared by the builders in this folder. */
+
+/** A message for `chat.postMessage` / `respond`: blocks plus the fallback text used by notifications. */
+export interface RenderedMessage {
+  readonly text: string;
+  readonly blocks: types.KnownBlock[];
+  /** Content too long for a message, for the caller to upload with files.uploadV2. */
+  readonly file?: { readonly filename: string; readonly content: string; readonly title: string };
+}
+
+/**
+ * Escapes backend and user text for mrkdwn. Slack only gives `&`, `<` and `>` meaning, and `<` is what
+ * makes `<!channel>`, `<@U123>` and `<https://evil|click>`, so these three are enough to keep data inert.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * Inline code. A backtick inside would end the span early and let the rest be read as mrkdwn, so it is
+ * swapped for a look-alike (U+02CB) rather than escaped: mrkdwn has no escape for it.
+ */
+export function inlineCode(text: string): string {
+  return `\`${escapeMrkdwn(text).replace(/`/g, "ˋ")}\``;
+}
+
+/** A fenced block; a fence inside the content would close it early, so backtick runs are broken up. */
+export function codeBlock(text: string): string {
+  return `\`\`\`${escapeMrkdwn(text).replace(/```/g, "ˋˋˋ")}\`\`\``;
+}
+
+export const plain = (text: string, max = 3_000): types.PlainTextElement => ({
+  type: "plain_text",
+  text: truncateText(text, max),
+  emoji: true,
+});
+
+export const mrkdwn = (text: string): types.MrkdwnElement => ({ type: "mrkdwn", text });
+
+const EMPTY = "_(empty)_";
+
+/** A section of mrkdwn, cut to Slack's 3,000 characters and never empty (Slack rejects empty text). */
+export function section(text: string, max = 3_000): types.SectionBlock {
+  return { type: "section", text: mrkdwn(truncateText(text, max) || EMPTY) };
+}
+
+export function context(text: string): types.ContextBlock {
+  return { type: "context", elements: [mrkdwn(truncateText(text, 3_000) || EMPTY)] };
+}
+
+export function header(text: string): types.HeaderBlock {
+  return { type: "header", text: plain(text || "(untitled)", 150) };
+}
+
+export function upperFirst(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** `task deploy` → `Task deploy`; `set-default` → `Set default`. */
+export function capitalize(words: string): string {
+  const spaced = words.replace(/[-_]+/g, " ");
+  return upperFirst(spaced);
+}
+
+/** Total characters under every `text` key, as Slack's aggregate `msg_blocks_too_long` check counts. */
+export function textSize(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce<number>((n, v) => n + textSize(v), 0);
+  if (typeof value !== "object" || value === null) return 0;
+  let total = 0;
+  for (const [key, v] of Object.entries(value))
+    total += key === "text" && typeof v === "string" ? v.length : textSize(v);
+  return total;
+}
+
+/**
+ * `format(raw)` cut to at most `max` characters. The raw text is shortened, not the formatted one, so a
+ * cut never splits an entity (`&amp;`), a code span or a date token.
+ */
+export function fitText(raw: string, max: number, format: (text: string) => string): string {
+  let cut = raw.length;
+  for (let attempt = 0; attempt < 40 && cut > 0; attempt++) {
+    const out = format(cut >= raw.length ? raw : truncateText(raw, cut));
+    if (out.length <= max) return out;
+    // Shrink in proportion: escaping can make the formatted text several times the raw length.
+    cut = Math.min(cut - 1, Math.floor((cut * max) / out.length));
+  }
+  const empty = format("");
+  return empty.length <= max ? empty : "";
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { helpMessage } from "../../src/blocks/help.js";
+import { Catalogue } from "../../src/ops/catalogue.js";
+import { type AnyOperation, arg, defineOperation } from "../../src/ops/define.js";
+import { record } from "../../src/ops/output.js";
+import { allText, catalogue, expectMessageWithinLimits } from "./fakes.js";
+
+function manyOperations(resources: number, verbs: number, summary: string): AnyOperation[] {
+  return Array.from({ length: resources * verbs }, (_, i) => {
+    const resource = `resource${Math.floor(i / verbs)}`;
+    const verb = `verb${i % verbs}`;
+    return defineOperation({
+      id: `${resource}:${verb}`,
+      resource,
+      verb,
+      summary,
+      risk: "write",
+      backend: "deploy",
+      needsIdentity: false,
+      args: {
+        target: arg.positional(z.string(), { label: "Target", hint: summary }),
+        mode: arg.flag(z.enum(["a", "b"]).optional(), {
+          label: "Mode",
+          input: "select",
+          choices: ["a", "b"],
+        }),
+      },
+      run: async () => ({}),
+      render: () => record("done", []),
+    });
+  });
+}
+
+describe("helpMessage", () => {
+  it("gives an overview grouped by resource, with each verb's summary", () => {
+    const message = helpMessage(catalogue);
+    const json = allText(message.blocks);
+    expect(json).toContain(
+      "*task*\\n`deploy` Deploy a task from a repository\\n`delete` Delete a task\\n`list` List tasks",
+    );
+    expect(json).toContain("*port*\\n`create` Create a port on an aggregator pipeline");
+    expect(json).toContain("/ops whoami");
+    expect(json).toContain("/ops help [resource]");
+    expect(message.text).toBe("opsbot help");
+    expectMessageWithinLimits(message);
+  });
+
+  it("details one resource: usage lines, summaries and each argument's label and hint", () => {
+    const message = helpMessage(catalogue, "task");
+    const json = allText(message.blocks);
+    expect(json).toContain("`/ops task delete &lt;namespace&gt; &lt;name&gt;`");
+    expect(json).toContain("`--replicas` Replicas");
+    expect(json).toContain("`&lt;repository&gt;` Repository – Git URL of the task");
+    expect(json).toContain("`--protocol` Protocol: one of `tcp`, `udp`");
+    expect(json).toContain("`--selector` Selectors (repeatable) – key=value");
+    expect(json).toContain("`/ops &lt;resource&gt; &lt;verb&gt;");
+    expect(json).not.toContain("port create");
+    expectMessageWithinLimits(message);
+  });
+
+  it("explains the built-in commands", () => {
+    expect(allText(helpMessage(catalogue, "whoami").blocks)).toContain("identity opsbot uses");
+  });
+
+  it("suggests a resource for an unknown topic, escaping it", () => {
+    const json = allText(helpMessage(catalogue, "tsak").blocks);
+    expect(json).toContain("No resource `tsak`. Did you mean `task`?");
+    expect(allText(helpMessage(catalogue, "<!channel>").blocks)).not.toContain("<!channel>");
+  });
+
+  it("stays compact and within limits for a catalogue too big for one message", () => {
+    const big = new Catalogue(manyOperations(60, 12, "s".repeat(200)));
+    const overview = helpMessage(big);
+    expectMessageWithinLimits(overview);
+    expect(allText(overview.blocks)).toContain("*resource59*: `verb0` · `verb1`");
+    const one = helpMessage(big, "resource3");
+    expectMessageWithinLimits(one);
+    expect(allText(one.blocks)).toContain("/ops resource3 verb11");
+  });
+});
