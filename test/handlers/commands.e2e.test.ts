@@ -1,8 +1,10 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { identityFromEmail } from "../../src/api/identity.js";
 import { type ApiClients, createApiClients } from "../../src/api/index.js";
 import { type Bot, createBot } from "../../src/app.js";
+import { CALLBACK } from "../../src/blocks/ids.js";
 import { loadConfig } from "../../src/config.js";
 import { Catalogue } from "../../src/ops/catalogue.js";
 import { arg, defineOperation } from "../../src/ops/define.js";
@@ -10,7 +12,12 @@ import { record } from "../../src/ops/output.js";
 import { DEPLOY_SEED } from "../../src/sim/deploy-data.js";
 import { loadSimSettings, type RunningSimulators, startSimulators } from "../../src/sim/index.js";
 import { type SlackStandIn, startSlackStandIn } from "../../src/slack/standin/index.js";
-import { createSlackFixtures, createSlackSender, staleTimestamp } from "../../src/slack/testing/index.js";
+import {
+  createSlackFixtures,
+  createSlackSender,
+  staleTimestamp,
+  stateValue,
+} from "../../src/slack/testing/index.js";
 
 const SIGNING_SECRET = "e2e-signing-secret";
 
@@ -172,5 +179,61 @@ describe("/ops over the HTTP receiver", () => {
     expect(health.status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${botPort}/readyz`);
     expect(await ready.json()).toEqual({ ready: true });
+  });
+
+  it("opens a prefilled modal for a change with arguments missing, then validates and runs its submission", async () => {
+    await api.deploy.deployTaskAs(
+      { repository: "analytics", directory: "reports", name: "modal-job" },
+      { identity: identityFromEmail("seed@example.com") },
+    );
+    const command = fx.command({ text: "job delete analytics" });
+    const openedBefore = slackApi.callsTo("views.open").length;
+    await send.command(command);
+    for (let i = 0; i < 100 && slackApi.callsTo("views.open").length === openedBefore; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const opened = slackApi.callsTo("views.open").at(-1)?.args.view as {
+      callback_id: string;
+      private_metadata: string;
+      blocks: { block_id?: string; element?: { initial_value?: string } }[];
+    };
+    expect(opened.callback_id).toBe(CALLBACK.operationModal);
+    const namespaceBlock = opened.blocks.find((b) => b.block_id === "arg:namespace");
+    expect(namespaceBlock?.element?.initial_value).toBe("analytics");
+
+    const submit = (name: string) =>
+      send.interaction(
+        fx.viewSubmission(
+          fx.view({
+            callbackId: CALLBACK.operationModal,
+            privateMetadata: opened.private_metadata,
+            values: {
+              "arg:namespace": { value: stateValue.text("analytics") },
+              "arg:name": { value: stateValue.text(name) },
+            },
+          }),
+        ),
+      );
+    const before = sims.deploy.requests.length;
+    const invalid = await submit("");
+    expect(invalid.json()).toMatchObject({
+      response_action: "errors",
+      errors: { "arg:name": expect.any(String) },
+    });
+    expect(sims.deploy.requests.length).toBe(before);
+
+    const valid = await submit("modal-job");
+    expect(valid.status).toBe(200);
+    const body = await responseFor(command.response_url);
+    expect(JSON.stringify(body.blocks)).toContain("Deleted job modal-job");
+    expect(sims.deploy.requests.at(-1)?.headers.identity).toBe("alice@example.com");
+  });
+
+  it("refuses a submission whose metadata was tampered with", async () => {
+    const res = await send.interaction(
+      fx.viewSubmission(
+        fx.view({ callbackId: CALLBACK.operationModal, privateMetadata: '{"operationId":"admin:root"}' }),
+      ),
+    );
+    expect(res.json()).toMatchObject({ response_action: "errors" });
   });
 });

@@ -1,14 +1,14 @@
-import { randomUUID } from "node:crypto";
-import type { App, RespondFn } from "@slack/bolt";
+import type { App } from "@slack/bolt";
 import { describeIdentity } from "../../api/identity.js";
+import { errorMessage } from "../../blocks/errors.js";
 import { helpMessage } from "../../blocks/help.js";
-import { errorMessage, type RenderedMessage, renderOutput } from "../../blocks/output.js";
+import { operationModal } from "../../blocks/modals.js";
 import { tokenize } from "../../commands/tokenize.js";
-import type { AnyOperation } from "../../ops/define.js";
 import { parseCommand, usageOf } from "../../ops/parse.js";
-import { runInvocation } from "../../ops/run.js";
 import { validateArgs } from "../../ops/validate.js";
 import type { HandlerDeps } from "../deps.js";
+import { ephemeral, executeAndReply } from "../execute.js";
+import { encodeModalMetadata } from "../modal-metadata.js";
 
 export const OPS_COMMAND = "/ops";
 
@@ -42,66 +42,40 @@ export function register(app: App, deps: HandlerDeps): void {
         return;
       }
       case "operation": {
-        const validation = validateArgs(parsed.operation, parsed.raw, deps.defaults);
+        const { operation, raw } = parsed;
+        const validation = validateArgs(operation, raw, deps.defaults);
+        const onlyMissing = !validation.ok && validation.issues.every((i) => i.message === "is required");
+        if (!validation.ok && onlyMissing && operation.risk !== "read") {
+          // A change with arguments missing: its modal, prefilled with what was typed. views.open goes
+          // first, before any other I/O, because the trigger_id expires after 3 seconds.
+          await ack();
+          await client.views.open({
+            trigger_id: command.trigger_id,
+            view: operationModal(operation, {
+              prefill: raw,
+              privateMetadata: encodeModalMetadata({
+                operationId: operation.id,
+                channelId: command.channel_id,
+                responseUrl: command.response_url,
+              }),
+            }),
+          });
+          return;
+        }
         if (!validation.ok) {
           const problems = validation.issues.map((i) => `\`${i.arg}\` ${i.message}`).join("; ");
           await ack(
-            ephemeral(
-              errorMessage(`Cannot run \`${parsed.operation.id}\`: ${problems}.`, usageOf(parsed.operation)),
-            ),
+            ephemeral(errorMessage(`Cannot run \`${operation.id}\`: ${problems}.`, usageOf(operation))),
           );
           return;
         }
         await ack();
-        const outcome = await runInvocation(deps, {
-          id: randomUUID(),
-          operation: parsed.operation,
-          args: validation.args,
-          actor: { userId: command.user_id, channelId: command.channel_id },
+        await executeAndReply(deps, client, operation, validation.args, {
+          channelId: command.channel_id,
+          userId: command.user_id,
+          respond: (message) => respond(message),
         });
-        if (!outcome.ok) {
-          await respond(ephemeral(errorMessage(outcome.message)));
-          return;
-        }
-        const message = renderOutput(outcome.output);
-        await reply(respond, parsed.operation, message, command.user_id);
-        if (message.file) {
-          await client
-            .filesUploadV2({
-              channel_id: command.channel_id,
-              filename: message.file.filename,
-              title: message.file.title,
-              content: message.file.content,
-            })
-            .catch(async () => {
-              await respond(
-                ephemeral(
-                  errorMessage("The full output could not be attached here: invite opsbot to this channel."),
-                ),
-              );
-            });
-        }
       }
     }
-  });
-}
-
-function ephemeral(message: RenderedMessage) {
-  return { response_type: "ephemeral" as const, text: message.text, blocks: message.blocks };
-}
-
-/** Reads stay with the person who asked; changes are shown to the channel, with who made them. */
-async function reply(respond: RespondFn, operation: AnyOperation, message: RenderedMessage, userId: string) {
-  if (operation.risk === "read") {
-    await respond(ephemeral(message));
-    return;
-  }
-  await respond({
-    response_type: "in_channel",
-    text: message.text,
-    blocks: [
-      ...message.blocks,
-      { type: "context", elements: [{ type: "mrkdwn", text: `\`${operation.id}\` by <@${userId}>` }] },
-    ],
   });
 }

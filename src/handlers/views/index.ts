@@ -1,0 +1,66 @@
+import type { App } from "@slack/bolt";
+import { errorMessage } from "../../blocks/errors.js";
+import { CALLBACK } from "../../blocks/ids.js";
+import { modalErrors, readModalValues } from "../../blocks/modals.js";
+import { validateArgs } from "../../ops/validate.js";
+import type { HandlerDeps } from "../deps.js";
+import { ephemeral, executeAndReply } from "../execute.js";
+import { decodeModalMetadata } from "../modal-metadata.js";
+
+/**
+ * An operation modal was submitted: the same validation as the command line, with problems shown
+ * inline on the offending fields; on success the modal closes and the operation runs.
+ */
+export function register(app: App, deps: HandlerDeps): void {
+  app.view(CALLBACK.operationModal, async ({ ack, view, body, client, respond }) => {
+    const metadata = decodeModalMetadata(view.private_metadata);
+    const operation = metadata ? deps.catalogue.byId(metadata.operationId) : undefined;
+    if (!metadata || !operation) {
+      await ack({
+        response_action: "errors",
+        errors: { [firstBlockId(view.blocks)]: "This form is out of date: run the command again." },
+      });
+      return;
+    }
+    const validation = validateArgs(operation, readModalValues(operation, view.state.values), deps.defaults);
+    if (!validation.ok) {
+      await ack({ response_action: "errors", errors: modalErrors(operation, validation.issues) });
+      return;
+    }
+    await ack();
+    const responseUrl = metadata.responseUrl;
+    const reply = responseUrl
+      ? (message: Record<string, unknown>) => postToResponseUrl(responseUrl, message)
+      : (message: Record<string, unknown>) =>
+          client.chat.postEphemeral({
+            channel: metadata.channelId,
+            user: body.user.id,
+            text: String(message.text ?? ""),
+            ...message,
+          });
+    await executeAndReply(deps, client, operation, validation.args, {
+      channelId: metadata.channelId,
+      userId: body.user.id,
+      respond: reply,
+    }).catch(async (error: unknown) => {
+      deps.logger.error({ err: error }, "replying to a modal submission failed");
+      await respond?.(ephemeral(errorMessage("opsbot could not post the result here."))).catch(
+        () => undefined,
+      );
+    });
+  });
+}
+
+function firstBlockId(blocks: readonly { block_id?: string }[]): string {
+  return blocks.find((b) => b.block_id)?.block_id ?? "ops_errors";
+}
+
+/** The command's response URL stays valid for 30 minutes and 5 uses: enough to answer one modal. */
+async function postToResponseUrl(url: string, message: Record<string, unknown>): Promise<void> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(message),
+  });
+  if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+}
