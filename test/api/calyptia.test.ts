@@ -5,6 +5,7 @@ import { Secret } from "../../src/lib/secret.js";
 import { CALYPTIA_SEED, createCalyptiaSim } from "../../src/sim/calyptia.js";
 import type { SimServer } from "../../src/sim/http.js";
 import { recordingSleep, testHttp } from "../helpers/api.js";
+import { apiRejection as rejection } from "../helpers/transport.js";
 
 const TOKEN = "calyptia-project-token-123";
 
@@ -33,15 +34,6 @@ function client(
     { http: testHttp, sleep: retry.sleep },
   );
   return { api: client, transport, delays: retry.delays };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
 }
 
 describe("Calyptia client against the simulator", () => {

@@ -13,6 +13,7 @@ import {
   TOKEN_PATH,
 } from "../../src/sim/orchestration.js";
 import { recordingSleep, testHttp } from "../helpers/api.js";
+import { apiRejection as rejection } from "../helpers/transport.js";
 
 const CLIENT_ID = "opsbot-service-account";
 const CLIENT_SECRET = "client-secret-Zq93xT";
@@ -61,15 +62,6 @@ function client(auth: Partial<{ clientSecret: string; refreshToken: string; stat
 const tokenRequests = () => sim.requests.filter((r) => r.url === TOKEN_PATH);
 const bearers = () =>
   sim.requests.filter((r) => r.url !== TOKEN_PATH).map((r) => r.headers.authorization ?? "");
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
-}
 
 describe("Orchestration OAuth (refresh_token grant)", () => {
   it("exchanges the refresh token once, form-encoded, and caches the access token", async () => {

@@ -10,6 +10,7 @@ import {
   TOKEN_PATH,
 } from "../../src/sim/orchestration.js";
 import { testHttp } from "../helpers/api.js";
+import { apiRejection as rejection } from "../helpers/transport.js";
 
 /** Both sides of the contract: the client refuses bad input before sending; the simulator is strict. */
 
@@ -47,15 +48,6 @@ function client(): OrchestrationClient {
 }
 
 const apiRequests = () => sim.requests.filter((r) => !r.url.startsWith(TOKEN_PATH));
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
-}
 
 type Call = (api: OrchestrationClient) => Promise<unknown>;
 const goodSpec = { payload_spec: { image: "nginx:1.27" } };

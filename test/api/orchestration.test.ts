@@ -15,6 +15,7 @@ import {
   TOKEN_PATH,
 } from "../../src/sim/orchestration.js";
 import { recordingSleep, testHttp } from "../helpers/api.js";
+import { apiRejection as rejection } from "../helpers/transport.js";
 
 const STATIC_TOKEN = "orchestration-static-token-1";
 const at = { project_id: S.projectId, allocation_id: S.allocationId };
@@ -55,15 +56,6 @@ function client(overrides: Partial<OrchestrationSettings> = {}) {
 const apiRequests = () => sim.requests.filter((r) => !r.url.startsWith(TOKEN_PATH));
 const last = () => apiRequests().at(-1);
 const lastBody = () => JSON.parse(last()?.body ?? "null") as unknown;
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
-}
 
 const stateOf = async (api: OrchestrationClient, payload_id: string) =>
   (await api.getPayload({ ...at, payload_id })).status?.state;
