@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCalyptiaClient } from "../../src/api/calyptia/client.js";
-import { ApiError } from "../../src/api/errors.js";
 import { Secret } from "../../src/lib/secret.js";
 import { CALYPTIA_SEED, createCalyptiaSim } from "../../src/sim/calyptia.js";
 import type { SimServer } from "../../src/sim/http.js";

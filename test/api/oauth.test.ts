@@ -1,6 +1,5 @@
 import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ApiError } from "../../src/api/errors.js";
 import { createOrchestrationClient } from "../../src/api/orchestration/client.js";
 import { OAuthTokenSource } from "../../src/api/orchestration/oauth.js";
 import type { OrchestrationSettings } from "../../src/config.js";

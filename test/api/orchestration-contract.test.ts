@@ -1,6 +1,5 @@
 import { request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ApiError } from "../../src/api/errors.js";
 import { createOrchestrationClient, type OrchestrationClient } from "../../src/api/orchestration/client.js";
 import { Secret } from "../../src/lib/secret.js";
 import {

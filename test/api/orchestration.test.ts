@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ApiError } from "../../src/api/errors.js";
 import {
   createOrchestrationClient,
   describeOrchestrationError,
