@@ -48,6 +48,15 @@ export class Catalogue {
     return this.#byId.get(`${resource}:${verb}`);
   }
 
+  /** Flags of yes/no arguments, which may be given bare (`--force`). */
+  booleanFlags(): ReadonlySet<string> {
+    const flags = new Set<string>();
+    for (const operation of this.operations)
+      for (const [name, def] of Object.entries(operation.args))
+        if (def.input === "boolean" && !def.positional) flags.add(flagName(name, def));
+    return flags;
+  }
+
   verbsOf(resource: string): readonly string[] {
     return this.operations.filter((o) => o.resource === resource).map((o) => o.verb);
   }

@@ -120,5 +120,7 @@ export function flagName(name: string, def: ArgDef): string {
 }
 
 export function isOptional(def: ArgDef): boolean {
+  // A repeatable flag given no times is an empty list, which its schema decides on.
+  if (def.repeatable) return def.schema.safeParse([]).success;
   return def.defaultFrom !== undefined || def.schema.safeParse(undefined).success;
 }

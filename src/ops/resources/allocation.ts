@@ -1,0 +1,282 @@
+import { z } from "zod";
+import { orchestrationEndpoints } from "../../api/orchestration/endpoints.js";
+import {
+  type Allocation,
+  allocationId,
+  allocationName,
+  allocationSpecInput,
+  image,
+  PORT_PROTOCOLS,
+  payloadSpecInput,
+  type portSpecInput,
+} from "../../api/orchestration/schemas.js";
+import { type AnyOperation, arg, defineOperation } from "../define.js";
+import { type Output, record } from "../output.js";
+import { callOptions, code, field, fields, projectFlag, time, toneOf } from "./common.js";
+
+/** `/ops allocation …`: allocations of an Orchestration project (what runs, where, how many). */
+
+const base = { resource: "allocation", backend: "orchestration" } as const;
+const spec = allocationSpecInput.shape;
+
+const allocationIdArg = arg.positional(allocationId, {
+  label: "Allocation ID",
+  hint: "UUID of the allocation",
+  placeholder: "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+});
+const imageHint = "Container image with a tag or digest";
+const imagePlaceholder = "registry.example.com/team/server:1.2.3";
+const countFlag = (label: string, hint: string) =>
+  arg.flag(spec.buffer_size, { label, hint, placeholder: "2", input: "number" });
+
+const isPortProtocol = (text: string): text is (typeof PORT_PROTOCOLS)[number] =>
+  (PORT_PROTOCOLS as readonly string[]).includes(text);
+
+/** `name:containerPort/PROTOCOL` (protocol optional), e.g. `game:7777/UDP`. */
+const PORT = /^([^:\s]+):(\d+)(?:\/([A-Za-z]+))?$/;
+const ports = z
+  .array(z.string())
+  // Optional: no flag given is an empty list, so usage and modals show it as optional.
+  .default([])
+  .transform((texts, ctx): z.input<typeof portSpecInput>[] =>
+    texts.flatMap((text) => {
+      const m = PORT.exec(text.trim());
+      if (!m) {
+        ctx.addIssue({
+          code: "custom",
+          message: `port "${text}" must look like name:containerPort/PROTOCOL`,
+        });
+        return [];
+      }
+      const [, name = "", port = "", protocol] = m;
+      const upper = protocol?.toUpperCase();
+      if (upper !== undefined && !isPortProtocol(upper)) {
+        ctx.addIssue({ code: "custom", message: `port "${text}": protocol must be UDP, TCP or TCPUDP` });
+        return [];
+      }
+      return [{ name, container_port: Number(port), ...(upper ? { protocol: upper } : {}) }];
+    }),
+  )
+  .pipe(payloadSpecInput.shape.ports.unwrap());
+
+/** The flags of a spec, shared by create and update (update replaces the whole spec). */
+const specArgs = {
+  image: arg.flag(image, { label: "Image", hint: imageHint, placeholder: imagePlaceholder }),
+  region: arg.flag(spec.region, { label: "Region", hint: "Where payloads run", placeholder: "eu-west" }),
+  bufferSize: countFlag("Buffer size", "Ready payloads kept spare"),
+  minPayloads: countFlag("Min payloads", "Fewest payloads to run"),
+  maxPayloads: countFlag("Max payloads", "Most payloads to run"),
+  port: arg.flag(ports, {
+    label: "Ports",
+    hint: "name:containerPort/PROTOCOL per port (PROTOCOL: UDP, TCP or TCPUDP)",
+    placeholder: "game:7777/UDP",
+    repeatable: true,
+  }),
+};
+type SpecArgs = { [K in keyof typeof specArgs]: z.output<(typeof specArgs)[K]["schema"]> };
+
+const minNotAboveMax = (a: SpecArgs) =>
+  a.minPayloads !== undefined && a.maxPayloads !== undefined && a.minPayloads > a.maxPayloads
+    ? [{ arg: "maxPayloads", message: "must be at least --min-payloads" }]
+    : [];
+
+const specOf = (a: SpecArgs) => ({
+  region: a.region,
+  buffer_size: a.bufferSize,
+  min_payloads: a.minPayloads,
+  max_payloads: a.maxPayloads,
+  payload_spec: { image: a.image, ...(a.port.length > 0 ? { ports: a.port } : {}) },
+});
+
+function allocationRecord(title: string, al: Allocation, tone = toneOf(al.status?.state)): Output {
+  return record(
+    title,
+    fields(
+      field("Name", al.name),
+      code("ID", al.id),
+      field("State", al.status?.state),
+      code("Image", al.spec?.payload_spec?.image),
+      field("Region", al.spec?.region),
+      field("Buffer", al.spec?.buffer_size),
+      field("Min payloads", al.spec?.min_payloads),
+      field("Max payloads", al.spec?.max_payloads),
+      time("Created", al.created),
+    ),
+    { tone, ...(al.status?.details ? { text: al.status.details } : {}) },
+  );
+}
+
+const list = defineOperation({
+  ...base,
+  id: "allocation:list",
+  verb: "list",
+  summary: "List the allocations of a project",
+  risk: "read",
+  needsIdentity: false,
+  args: {
+    limit: arg.flag(orchestrationEndpoints.listAllocations.input.shape.limit, {
+      label: "Limit",
+      hint: "How many to show (1-1000)",
+      placeholder: "50",
+      input: "number",
+    }),
+    project: projectFlag,
+  },
+  run: (ctx, a) =>
+    ctx.api.orchestration.listAllocations({ project_id: a.project, limit: a.limit }, callOptions(ctx)),
+  render: (items, a): Output => ({
+    kind: "list",
+    title: `Allocations of ${a.project}`,
+    empty: "This project has no allocations.",
+    items: items.map((al) => ({
+      title: al.name ?? al.id ?? "(unnamed)",
+      ...(al.id ? { code: al.id } : {}),
+      fields: fields(field("State", al.status?.state), code("Image", al.spec?.payload_spec?.image)),
+    })),
+  }),
+});
+
+const get = defineOperation({
+  ...base,
+  id: "allocation:get",
+  verb: "get",
+  summary: "Show one allocation",
+  risk: "read",
+  needsIdentity: false,
+  args: {
+    allocation: arg.positional(allocationId, {
+      label: "Allocation ID",
+      hint: "UUID of the allocation; the configured one when left empty",
+      placeholder: "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+      defaultFrom: "orchestration.allocationId",
+    }),
+    project: projectFlag,
+  },
+  run: (ctx, a) =>
+    ctx.api.orchestration.getAllocation(
+      { project_id: a.project, allocation_id: a.allocation },
+      callOptions(ctx),
+    ),
+  render: (al, a) => allocationRecord(`Allocation ${al.name ?? a.allocation}`, al),
+  target: (a) => ({ allocation: a.allocation }),
+});
+
+const create = defineOperation({
+  ...base,
+  id: "allocation:create",
+  verb: "create",
+  summary: "Create an allocation",
+  risk: "write",
+  needsIdentity: false,
+  args: {
+    name: arg.flag(allocationName, {
+      label: "Name",
+      hint: "Name of the allocation",
+      placeholder: "arena-eu",
+    }),
+    ...specArgs,
+    project: projectFlag,
+  },
+  check: minNotAboveMax,
+  run: (ctx, a) =>
+    ctx.api.orchestration.createAllocation(
+      { project_id: a.project, name: a.name, spec: specOf(a) },
+      callOptions(ctx),
+    ),
+  render: (al) =>
+    allocationRecord(al.name ? `Allocation ${al.name} created` : "Allocation created", al, "success"),
+});
+
+const update = defineOperation({
+  ...base,
+  id: "allocation:update",
+  verb: "update",
+  summary: "Replace an allocation's name and spec",
+  risk: "write",
+  needsIdentity: false,
+  args: {
+    allocation: allocationIdArg,
+    name: arg.flag(allocationName, {
+      label: "Name",
+      hint: "Name of the allocation",
+      placeholder: "arena-eu",
+    }),
+    ...specArgs,
+    project: projectFlag,
+  },
+  check: minNotAboveMax,
+  run: (ctx, a) =>
+    ctx.api.orchestration.updateAllocation(
+      { project_id: a.project, allocation_id: a.allocation, name: a.name, spec: specOf(a) },
+      callOptions(ctx),
+    ),
+  render: (al, a) => allocationRecord(`Allocation ${al.name ?? a.allocation} updated`, al, "success"),
+  target: (a) => ({ allocation: a.allocation }),
+});
+
+/** Operations on one allocation that answer nothing: a record saying what was done is the result. */
+function simple(
+  verb: "delete" | "enable" | "disable",
+  summary: string,
+  risk: "write" | "destructive",
+  done: string,
+) {
+  return defineOperation({
+    ...base,
+    id: `allocation:${verb}`,
+    verb,
+    summary,
+    risk,
+    needsIdentity: false,
+    args: { allocation: allocationIdArg, project: projectFlag },
+    run: (ctx, a) => {
+      const on = { project_id: a.project, allocation_id: a.allocation };
+      return verb === "delete"
+        ? ctx.api.orchestration.deleteAllocation(on, callOptions(ctx))
+        : ctx.api.orchestration.setAllocationEnabled({ ...on, enabled: verb === "enable" }, callOptions(ctx));
+    },
+    render: (_result, a) =>
+      record(`Allocation ${done}`, fields(code("Allocation", a.allocation)), { tone: "success" }),
+    target: (a) => ({ allocation: a.allocation }),
+  });
+}
+
+const setImage = defineOperation({
+  ...base,
+  id: "allocation:image",
+  verb: "image",
+  summary: "Change the image an allocation runs",
+  risk: "write",
+  needsIdentity: false,
+  args: {
+    allocation: allocationIdArg,
+    image: arg.positional(image, { label: "Image", hint: imageHint, placeholder: imagePlaceholder }),
+    project: projectFlag,
+  },
+  run: (ctx, a) =>
+    ctx.api.orchestration.updateAllocationImage(
+      { project_id: a.project, allocation_id: a.allocation, image: a.image },
+      callOptions(ctx),
+    ),
+  render: (_result, a) =>
+    record("Allocation image changed", fields(code("Allocation", a.allocation), code("Image", a.image)), {
+      tone: "success",
+    }),
+  target: (a) => ({ allocation: a.allocation }),
+});
+
+export const allocationOperations: readonly AnyOperation[] = [
+  list,
+  get,
+  create,
+  update,
+  simple(
+    "delete",
+    "Delete an allocation (its reserved payloads are drained first)",
+    "destructive",
+    "deleted",
+  ),
+  simple("enable", "Enable an allocation", "write", "enabled"),
+  simple("disable", "Disable an allocation", "write", "disabled"),
+  setImage,
+];

@@ -1,0 +1,104 @@
+import { orchestrationEndpoints } from "../../api/orchestration/endpoints.js";
+import { payloadId } from "../../api/orchestration/schemas.js";
+import { type AnyOperation, arg, defineOperation } from "../define.js";
+import { type Output, record } from "../output.js";
+import { allocationFlag, callOptions, code, field, fields, projectFlag, time } from "./common.js";
+
+/** `/ops artefact …`: files payloads left behind (crash dumps, recordings), with their download links. */
+
+const base = { resource: "artefact", backend: "orchestration" } as const;
+const listInput = orchestrationEndpoints.listArtefacts.input.shape;
+const where = { project: projectFlag, allocation: allocationFlag };
+const target = (a: { allocation: string }) => ({ allocation: a.allocation });
+
+const list = defineOperation({
+  ...base,
+  id: "artefact:list",
+  verb: "list",
+  summary: "List the artefacts of an allocation, optionally of one payload",
+  risk: "read",
+  needsIdentity: false,
+  args: {
+    payload: arg.flag(listInput.payload_id, {
+      label: "Payload ID",
+      hint: "Only this payload's artefacts",
+      placeholder: "arena-eu-5f7c9-7hd3m",
+    }),
+    pageSize: arg.flag(listInput.page_size, {
+      label: "Page size",
+      hint: "How many per page (1-1000)",
+      placeholder: "50",
+      input: "number",
+    }),
+    pageToken: arg.flag(listInput.page_token, {
+      label: "Page token",
+      hint: "Token of the next page, from a previous list",
+      placeholder: "token",
+    }),
+    ...where,
+  },
+  run: (ctx, a) =>
+    ctx.api.orchestration.listArtefacts(
+      {
+        project_id: a.project,
+        allocation_id: a.allocation,
+        payload_id: a.payload,
+        page_size: a.pageSize,
+        page_token: a.pageToken,
+      },
+      callOptions(ctx),
+    ),
+  render: (page, a): Output => ({
+    kind: "list",
+    title: a.payload ? `Artefacts of payload ${a.payload}` : `Artefacts of allocation ${a.allocation}`,
+    empty: "No artefacts.",
+    items: page.items.map((item) => ({
+      title: item.file_path ?? "(no path)",
+      ...(item.payload_id ? { code: item.payload_id } : {}),
+      fields: fields(field("Size (bytes)", item.size_bytes), time("Created", item.created)),
+    })),
+    ...(page.nextPageToken ? { nextCursor: page.nextPageToken } : {}),
+  }),
+  target,
+});
+
+const get = defineOperation({
+  ...base,
+  id: "artefact:get",
+  verb: "get",
+  summary: "Show one artefact and its download link",
+  risk: "read",
+  needsIdentity: false,
+  args: {
+    payloadId: arg.positional(payloadId, {
+      label: "Payload ID",
+      hint: "Payload the artefact belongs to",
+      placeholder: "arena-eu-5f7c9-7hd3m",
+    }),
+    filePath: arg.positional(orchestrationEndpoints.getArtefact.input.shape.file_path, {
+      label: "File path",
+      hint: "Path of the artefact, as listed",
+      placeholder: "crash/core.dmp",
+    }),
+    ...where,
+  },
+  run: (ctx, a) =>
+    ctx.api.orchestration.getArtefact(
+      { project_id: a.project, allocation_id: a.allocation, payload_id: a.payloadId, file_path: a.filePath },
+      callOptions(ctx),
+    ),
+  render: (item, a) =>
+    record(
+      `Artefact ${item.file_path ?? a.filePath}`,
+      fields(
+        code("Payload", item.payload_id ?? a.payloadId),
+        field("Size (bytes)", item.size_bytes),
+        time("Created", item.created),
+        field("Download", item.download_url),
+      ),
+      { tone: "info" },
+    ),
+  target,
+});
+
+export const artefactOperations: readonly AnyOperation[] = [list, get];

@@ -1,0 +1,201 @@
+import { z } from "zod";
+import { calyptiaEndpoints } from "../../api/calyptia/endpoints.js";
+import { uuid } from "../../api/validators.js";
+import { type AnyOperation, arg, defineOperation } from "../define.js";
+import { type Output, record } from "../output.js";
+import { callOptions, code, field, fields, time } from "./common.js";
+
+/** `/ops port …` and `/ops check …`: aggregator pipeline ports and core-instance checks (Calyptia Cloud). */
+
+// The API layer's own rules, so the bot and the client never disagree on what is valid.
+const portInput = calyptiaEndpoints.createPipelinePort.input.shape;
+const checkInput = calyptiaEndpoints.createCoreInstanceCheck.input.shape;
+
+const pipelineIdArg = arg.positional(uuid, {
+  label: "Pipeline ID",
+  hint: "UUID of the aggregator pipeline",
+  placeholder: "6f1c3f3e-8a53-4c33-9f0f-2b6c2d1e9a01",
+});
+const coreInstanceIdArg = arg.positional(uuid, {
+  label: "Core instance ID",
+  hint: "UUID of the core instance",
+  placeholder: "a3e2b1c4-5d6e-4f70-8a9b-c0d1e2f3a4b5",
+});
+const protocolFlag = arg.flag(portInput.protocol, {
+  label: "Protocol",
+  hint: "tcp or udp",
+  input: "select",
+  choices: ["tcp", "udp"],
+});
+const beforeFlag = arg.flag(z.string().min(1).max(2048).optional(), {
+  label: "Before",
+  hint: "Cursor of the next page, from a previous list",
+  placeholder: "cursor",
+});
+const lastFlag = arg.flag(calyptiaEndpoints.listPipelinePorts.input.shape.last, {
+  label: "Page size",
+  hint: "How many to show; all when left empty",
+  placeholder: "20",
+  input: "number",
+});
+const portNumber = (label: string, hint: string) =>
+  arg.flag(portInput.frontendPort, { label, hint, placeholder: "24224", input: "number" });
+
+const created = (title: string, id: string, createdAt: string): Output =>
+  record(title, fields(code("ID", id), time("Created", createdAt)), { tone: "success" });
+
+const portList = defineOperation({
+  id: "port:list",
+  resource: "port",
+  verb: "list",
+  backend: "calyptia",
+  summary: "List the ports of an aggregator pipeline",
+  risk: "read",
+  needsIdentity: false,
+  args: { pipelineId: pipelineIdArg, last: lastFlag, before: beforeFlag },
+  run: (ctx, a) =>
+    ctx.api.calyptia.listPipelinePorts(
+      { pipelineID: a.pipelineId, last: a.last, before: a.before },
+      callOptions(ctx),
+    ),
+  render: (page, a): Output => ({
+    kind: "list",
+    title: `Ports of pipeline ${a.pipelineId}`,
+    empty: "This pipeline has no ports.",
+    items: page.items.map((p) => ({
+      title: `${p.protocol} ${p.frontendPort} → ${p.backendPort}`,
+      code: p.id,
+      fields: fields(
+        field("Kind", p.kind),
+        code("Endpoint", p.endpoint),
+        code("Plugin", p.pluginAlias ?? p.pluginName),
+        time("Created", p.createdAt),
+      ),
+    })),
+    ...(page.nextBefore ? { nextCursor: page.nextBefore } : {}),
+  }),
+});
+
+const portCreate = defineOperation({
+  id: "port:create",
+  resource: "port",
+  verb: "create",
+  backend: "calyptia",
+  summary: "Create a port on an aggregator pipeline",
+  risk: "write",
+  needsIdentity: false,
+  args: {
+    pipelineId: pipelineIdArg,
+    protocol: protocolFlag,
+    frontendPort: portNumber("Frontend port", "Port exposed to clients (0-65535)"),
+    backendPort: portNumber("Backend port", "Port the pipeline listens on (0-65535)"),
+    endpoint: arg.flag(portInput.endpoint, {
+      label: "Endpoint",
+      hint: "Address the port is reached at",
+      placeholder: "203.0.113.10",
+    }),
+    kind: arg.flag(portInput.kind, {
+      label: "Kind",
+      hint: "Kubernetes service type",
+      input: "select",
+      choices: ["LoadBalancer", "ClusterIP", "NodePort"],
+    }),
+  },
+  run: (ctx, a) =>
+    ctx.api.calyptia.createPipelinePort(
+      {
+        pipelineID: a.pipelineId,
+        protocol: a.protocol,
+        frontendPort: a.frontendPort,
+        backendPort: a.backendPort,
+        endpoint: a.endpoint,
+        kind: a.kind,
+      },
+      callOptions(ctx),
+    ),
+  render: (result, a) =>
+    record(
+      `Port ${a.frontendPort} → ${a.backendPort} created`,
+      fields(
+        code("ID", result.id),
+        field("Protocol", a.protocol),
+        field("Kind", result.kind ?? a.kind),
+        code("Plugin", result.pluginAlias ?? result.pluginName),
+        time("Created", result.createdAt),
+      ),
+      { tone: "success" },
+    ),
+});
+
+const checkList = defineOperation({
+  id: "check:list",
+  resource: "check",
+  verb: "list",
+  backend: "calyptia",
+  summary: "List the checks of a core instance",
+  risk: "read",
+  needsIdentity: false,
+  args: { coreInstanceId: coreInstanceIdArg, last: lastFlag, before: beforeFlag },
+  run: (ctx, a) =>
+    ctx.api.calyptia.listCoreInstanceChecks(
+      { coreInstanceID: a.coreInstanceId, last: a.last, before: a.before },
+      callOptions(ctx),
+    ),
+  render: (page, a): Output => ({
+    kind: "list",
+    title: `Checks of core instance ${a.coreInstanceId}`,
+    empty: "This core instance has no checks.",
+    items: page.items.map((c) => ({
+      title: `${c.protocol} ${c.host}:${c.port}`,
+      code: c.id,
+      fields: fields(field("Status", c.status), field("Retries", c.retries), time("Updated", c.updatedAt)),
+    })),
+    ...(page.nextBefore ? { nextCursor: page.nextBefore } : {}),
+  }),
+});
+
+const checkCreate = defineOperation({
+  id: "check:create",
+  resource: "check",
+  verb: "create",
+  backend: "calyptia",
+  summary: "Create a connectivity check on a core instance",
+  risk: "write",
+  needsIdentity: false,
+  args: {
+    coreInstanceId: coreInstanceIdArg,
+    protocol: protocolFlag,
+    host: arg.flag(checkInput.host, {
+      label: "Host",
+      hint: "Host name or IPv4 address",
+      placeholder: "db.internal",
+    }),
+    port: arg.flag(checkInput.port, {
+      label: "Port",
+      hint: "Port to check (0-65535)",
+      placeholder: "5432",
+      input: "number",
+    }),
+    retries: arg.flag(checkInput.retries, {
+      label: "Retries",
+      hint: "0-100",
+      placeholder: "3",
+      input: "number",
+    }),
+  },
+  run: (ctx, a) =>
+    ctx.api.calyptia.createCoreInstanceCheck(
+      {
+        coreInstanceID: a.coreInstanceId,
+        protocol: a.protocol,
+        host: a.host,
+        port: a.port,
+        retries: a.retries,
+      },
+      callOptions(ctx),
+    ),
+  render: (result, a) => created(`Check of ${a.host}:${a.port} created`, result.id, result.createdAt),
+});
+
+export const portOperations: readonly AnyOperation[] = [portList, portCreate];
+export const checkOperations: readonly AnyOperation[] = [checkList, checkCreate];

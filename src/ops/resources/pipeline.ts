@@ -1,0 +1,220 @@
+import { kubeName, pipelineConfiguration, safeId, templatePath } from "../../api/deploy/validators.js";
+import { type AnyOperation, arg, defineOperation } from "../define.js";
+import { json, record } from "../output.js";
+import { asCaller, callOptions, namespaceFlag } from "./common.js";
+import { deployList, launched, loadingState, loadStarted, runState } from "./launch.js";
+import { branchFlag, directoryArg, repositoryArg } from "./task.js";
+
+/** `/ops pipeline …`: run, load, kill and inspect DataTask pipelines (Deploy API). */
+
+const base = { resource: "pipeline", backend: "deploy" } as const;
+
+const nameFlag = arg.flag(kubeName, {
+  label: "Name",
+  hint: "Kubernetes name of this pipeline run",
+  placeholder: "etl-daily",
+});
+
+const run = defineOperation({
+  ...base,
+  id: "pipeline:run",
+  verb: "run",
+  summary: "Run a pipeline from a repository folder",
+  risk: "write",
+  needsIdentity: true,
+  args: {
+    repository: repositoryArg,
+    directory: directoryArg,
+    name: nameFlag,
+    namespace: namespaceFlag("Namespace of its tasks; the repository's when left empty"),
+    branch: branchFlag,
+  },
+  // Only the form route takes a branch; the plain routes differ by whether a namespace is given.
+  run: (ctx, a) => {
+    const input = { repository: a.repository, directory: a.directory, name: a.name };
+    if (a.branch !== undefined)
+      return ctx.api.deploy.runPipelineV2(
+        { ...input, namespace: a.namespace, branch: a.branch },
+        asCaller(ctx),
+      );
+    if (a.namespace !== undefined)
+      return ctx.api.deploy.runPipelineInNamespaceAs({ ...input, namespace: a.namespace }, asCaller(ctx));
+    return ctx.api.deploy.runPipelineAs(input, asCaller(ctx));
+  },
+  render: (result) => launched("Pipeline started", result),
+  target: (a) => ({ namespace: a.namespace ?? a.repository }),
+});
+
+const load = defineOperation({
+  ...base,
+  id: "pipeline:load",
+  verb: "load",
+  summary: "Load a pipeline.json from git, to review before running",
+  risk: "write",
+  needsIdentity: false,
+  args: { repository: repositoryArg, directory: directoryArg, branch: branchFlag },
+  run: (ctx, a) =>
+    ctx.api.deploy.loadPipelineConfiguration(
+      { repository: a.repository, directory: a.directory, branch: a.branch },
+      callOptions(ctx),
+    ),
+  render: (result) => loadStarted("pipeline", result.work_id),
+});
+
+const loading = defineOperation({
+  ...base,
+  id: "pipeline:loading",
+  verb: "loading",
+  summary: "Show the state of a pipeline configuration load",
+  risk: "read",
+  needsIdentity: false,
+  args: {
+    workId: arg.positional(safeId, {
+      label: "Work ID",
+      hint: "The work ID a load answered",
+      placeholder: "load-1",
+    }),
+  },
+  run: (ctx, a) =>
+    ctx.api.deploy.getPipelineConfigurationLoadingState({ work_id: a.workId }, callOptions(ctx)),
+  render: (result) => loadingState("pipeline", result),
+});
+
+const runConfig = defineOperation({
+  ...base,
+  id: "pipeline:run-config",
+  verb: "run-config",
+  summary: "Run a pipeline from a pipeline.json",
+  risk: "write",
+  needsIdentity: true,
+  args: {
+    namespace: arg.flag(kubeName, {
+      label: "Namespace",
+      hint: "Namespace of its tasks",
+      placeholder: "analytics",
+      input: "external_select",
+      source: "namespaces",
+    }),
+    configuration: arg.flag(pipelineConfiguration, {
+      label: "Configuration",
+      hint: "The pipeline.json, as JSON",
+      placeholder: '{"name": "etl", "tasks": [{"name": "job1", "namespacetask": "analytics/job_sleep"}]}',
+      input: "multiline",
+    }),
+  },
+  run: (ctx, a) =>
+    ctx.api.deploy.runPipelineWithConfiguration(
+      { namespace: a.namespace, configuration: a.configuration },
+      asCaller(ctx),
+    ),
+  render: (result) => launched("Pipeline started from its configuration", result),
+  target: (a) => ({ namespace: a.namespace }),
+});
+
+const idArg = arg.positional(safeId, {
+  label: "Pipeline ID",
+  hint: "ID a run answered",
+  placeholder: "pipeline-1",
+});
+
+const state = defineOperation({
+  ...base,
+  id: "pipeline:state",
+  verb: "state",
+  summary: "Show the status of a pipeline run",
+  risk: "read",
+  needsIdentity: false,
+  args: {
+    namespace: arg.positional(kubeName, {
+      label: "Namespace",
+      hint: "Namespace the pipeline runs in",
+      placeholder: "analytics",
+      input: "external_select",
+      source: "namespaces",
+    }),
+    id: idArg,
+  },
+  run: (ctx, a) => ctx.api.deploy.getPipelineState({ namespace: a.namespace, id: a.id }, callOptions(ctx)),
+  render: (result, a) => runState(`Pipeline ${a.id}`, result),
+});
+
+const kill = defineOperation({
+  ...base,
+  id: "pipeline:kill",
+  verb: "kill",
+  summary: "Kill a running pipeline",
+  risk: "destructive",
+  needsIdentity: true,
+  args: { id: idArg },
+  run: (ctx, a) => ctx.api.deploy.killPipeline({ id: a.id }, asCaller(ctx)),
+  render: (result, a) =>
+    record(`Pipeline ${a.id} killed`, [{ label: "Pipeline", value: a.id, code: true }], {
+      tone: result.killed === false ? "warning" : "success",
+      ...(result.message ? { text: result.message } : {}),
+    }),
+});
+
+const list = defineOperation({
+  ...base,
+  id: "pipeline:list",
+  verb: "list",
+  summary: "List pipelines",
+  risk: "read",
+  needsIdentity: false,
+  args: { namespace: namespaceFlag("Only this namespace; every namespace when left empty") },
+  run: (ctx, a) =>
+    a.namespace === undefined
+      ? ctx.api.deploy.listPipelines({}, callOptions(ctx))
+      : ctx.api.deploy.listPipelinesInNamespace({ namespace: a.namespace }, callOptions(ctx)),
+  render: (items, a) =>
+    deployList(a.namespace ? `Pipelines in ${a.namespace}` : "Pipelines", items, "No pipelines found."),
+});
+
+const templates = defineOperation({
+  ...base,
+  id: "pipeline:templates",
+  verb: "templates",
+  summary: "List the pipeline templates",
+  risk: "read",
+  needsIdentity: false,
+  args: {},
+  run: (ctx) => ctx.api.deploy.listPipelineTemplates({}, callOptions(ctx)),
+  render: (names) =>
+    deployList(
+      "Pipeline templates",
+      names.map((name) => ({ name })),
+      "No pipeline templates.",
+    ),
+});
+
+const template = defineOperation({
+  ...base,
+  id: "pipeline:template",
+  verb: "template",
+  summary: "Show a pipeline template (a pipeline.json)",
+  risk: "read",
+  needsIdentity: false,
+  args: {
+    path: arg.positional(templatePath, {
+      label: "Template",
+      hint: "Template file name",
+      placeholder: "pipeline_sequential.json",
+      input: "external_select",
+      source: "pipeline-templates",
+    }),
+  },
+  run: (ctx, a) => ctx.api.deploy.getPipelineTemplate({ template_path: a.path }, callOptions(ctx)),
+  render: (result, a) => json(`Pipeline template ${a.path}`, a.path.split("/").at(-1) ?? a.path, result),
+});
+
+export const pipelineOperations: readonly AnyOperation[] = [
+  run,
+  load,
+  loading,
+  runConfig,
+  state,
+  kill,
+  list,
+  templates,
+  template,
+];

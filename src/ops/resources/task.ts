@@ -1,0 +1,251 @@
+import {
+  branch,
+  CRONJOB_NAME_MAX,
+  directory,
+  kubeName,
+  repository,
+  safeId,
+  schedule,
+  taskConfiguration,
+  templatePath,
+} from "../../api/deploy/validators.js";
+import { type AnyOperation, arg, defineOperation } from "../define.js";
+import { json } from "../output.js";
+import { asCaller, callOptions, namespaceFlag } from "./common.js";
+import { deployList, launched, loadingState, loadStarted, runState } from "./launch.js";
+
+/** `/ops task …`: deploy, load and inspect DataTask tasks (Deploy API). */
+
+const base = { resource: "task", backend: "deploy" } as const;
+
+export const repositoryArg = arg.positional(repository, {
+  label: "Repository",
+  hint: "Git repository holding the task",
+  placeholder: "quick_start",
+});
+export const directoryArg = arg.positional(directory, {
+  label: "Directory",
+  hint: "Folder of the task in the repository (may contain /)",
+  placeholder: "job_python",
+});
+export const branchFlag = arg.flag(branch.optional(), {
+  label: "Branch",
+  hint: "Git branch; master when left empty",
+  placeholder: "master",
+});
+
+const deploy = defineOperation({
+  ...base,
+  id: "task:deploy",
+  verb: "deploy",
+  summary: "Deploy a task from a repository folder",
+  risk: "write",
+  needsIdentity: true,
+  args: {
+    repository: repositoryArg,
+    directory: directoryArg,
+    name: arg.flag(kubeName.optional(), {
+      label: "Name",
+      hint: "Kubernetes name of the task; from its manifest when left empty",
+      placeholder: "hello-job",
+    }),
+    namespace: namespaceFlag("Namespace to deploy in; the repository's when left empty"),
+    branch: branchFlag,
+    schedule: arg.flag(schedule.optional(), {
+      label: "Schedule",
+      hint: "Cron schedule: makes the task a CronJob",
+      placeholder: "0 * * * *",
+    }),
+  },
+  check: (a) =>
+    a.schedule && a.name && a.name.length > CRONJOB_NAME_MAX
+      ? [{ arg: "name", message: `must be at most ${CRONJOB_NAME_MAX} characters for a scheduled task` }]
+      : [],
+  // The Deploy API has one GET route per plain combination (none, name, namespace+name); anything else
+  // (a branch, a schedule, or a namespace without a name) needs the v2 form route, which takes them all.
+  run: (ctx, a) => {
+    const source = { repository: a.repository, directory: a.directory };
+    if (a.branch === undefined && a.schedule === undefined) {
+      if (a.name === undefined && a.namespace === undefined)
+        return ctx.api.deploy.deployTask(source, asCaller(ctx));
+      if (a.name !== undefined && a.namespace === undefined)
+        return ctx.api.deploy.deployTaskAs({ ...source, name: a.name }, asCaller(ctx));
+      if (a.name !== undefined && a.namespace !== undefined)
+        return ctx.api.deploy.deployTaskInNamespaceAs(
+          { ...source, name: a.name, namespace: a.namespace },
+          asCaller(ctx),
+        );
+    }
+    return ctx.api.deploy.deployTaskV2(
+      { ...source, name: a.name, namespace: a.namespace, branch: a.branch, schedule: a.schedule },
+      asCaller(ctx),
+    );
+  },
+  render: (result) => launched("Task deployed", result),
+  target: (a) => ({ namespace: a.namespace ?? a.repository }),
+});
+
+const load = defineOperation({
+  ...base,
+  id: "task:load",
+  verb: "load",
+  summary: "Load a task's manifest.json from git, to review before deploying",
+  risk: "write",
+  needsIdentity: false,
+  args: { repository: repositoryArg, directory: directoryArg, branch: branchFlag },
+  run: (ctx, a) =>
+    ctx.api.deploy.loadTaskConfiguration(
+      { repository: a.repository, directory: a.directory, branch: a.branch },
+      callOptions(ctx),
+    ),
+  render: (result) => loadStarted("task", result.work_id),
+});
+
+const workIdArg = arg.positional(safeId, {
+  label: "Work ID",
+  hint: "The work ID a load answered",
+  placeholder: "load-1",
+});
+
+const loading = defineOperation({
+  ...base,
+  id: "task:loading",
+  verb: "loading",
+  summary: "Show the state of a task configuration load",
+  risk: "read",
+  needsIdentity: false,
+  args: { workId: workIdArg },
+  run: (ctx, a) => ctx.api.deploy.getTaskConfigurationLoadingState({ work_id: a.workId }, callOptions(ctx)),
+  render: (result) => loadingState("task", result),
+});
+
+const deployConfig = defineOperation({
+  ...base,
+  id: "task:deploy-config",
+  verb: "deploy-config",
+  summary: "Deploy a task from a manifest.json",
+  risk: "write",
+  needsIdentity: true,
+  args: {
+    namespace: arg.flag(kubeName, {
+      label: "Namespace",
+      hint: "Namespace to deploy in",
+      placeholder: "analytics",
+      input: "external_select",
+      source: "namespaces",
+    }),
+    configuration: arg.flag(taskConfiguration, {
+      label: "Configuration",
+      hint: "The manifest.json, as JSON",
+      placeholder: '{"name": "hello-job", "type": "job"}',
+      input: "multiline",
+    }),
+    repository: arg.flag(repository.optional(), {
+      label: "Repository",
+      hint: "Needed when the manifest has an image-destination",
+      placeholder: "quick_start",
+    }),
+    directory: arg.flag(directory.optional(), {
+      label: "Directory",
+      hint: "Needed when the manifest has an image-destination",
+      placeholder: "job_python",
+    }),
+  },
+  // The API builds the image from the repository folder when the manifest names a destination.
+  check: (a) =>
+    a.configuration["image-destination"] === undefined
+      ? []
+      : (["repository", "directory"] as const)
+          .filter((k) => a[k] === undefined)
+          .map((k) => ({ arg: k, message: "is required when the manifest has an image-destination" })),
+  run: (ctx, a) =>
+    ctx.api.deploy.deployTaskWithConfiguration(
+      {
+        namespace: a.namespace,
+        configuration: a.configuration,
+        repository: a.repository,
+        directory: a.directory,
+      },
+      asCaller(ctx),
+    ),
+  render: (result) => launched("Task deployed from its configuration", result),
+  target: (a) => ({ namespace: a.namespace }),
+});
+
+const state = defineOperation({
+  ...base,
+  id: "task:state",
+  verb: "state",
+  summary: "Show the status of a task",
+  risk: "read",
+  needsIdentity: false,
+  args: {
+    id: arg.positional(safeId, { label: "Task ID", hint: "ID a deploy answered", placeholder: "task-1" }),
+  },
+  run: (ctx, a) => ctx.api.deploy.getTaskState({ id: a.id }, callOptions(ctx)),
+  render: (result, a) => runState(`Task ${a.id}`, result),
+});
+
+const templates = defineOperation({
+  ...base,
+  id: "task:templates",
+  verb: "templates",
+  summary: "List the task templates",
+  risk: "read",
+  needsIdentity: false,
+  args: {},
+  run: (ctx) => ctx.api.deploy.listTaskTemplates({}, callOptions(ctx)),
+  render: (names) =>
+    deployList(
+      "Task templates",
+      names.map((name) => ({ name })),
+      "No task templates.",
+    ),
+});
+
+const template = defineOperation({
+  ...base,
+  id: "task:template",
+  verb: "template",
+  summary: "Show a task template (a manifest.json)",
+  risk: "read",
+  needsIdentity: false,
+  args: {
+    path: arg.positional(templatePath, {
+      label: "Template",
+      hint: "Template file name",
+      placeholder: "job_python.json",
+      input: "external_select",
+      source: "task-templates",
+    }),
+  },
+  run: (ctx, a) => ctx.api.deploy.getTaskTemplate({ template_path: a.path }, callOptions(ctx)),
+  render: (result, a) => json(`Task template ${a.path}`, a.path.split("/").at(-1) ?? a.path, result),
+});
+
+const list = defineOperation({
+  ...base,
+  id: "task:list",
+  verb: "list",
+  summary: "List jobs, cronjobs, deployments and services",
+  risk: "read",
+  needsIdentity: false,
+  args: { namespace: namespaceFlag("Only this namespace; every namespace when left empty") },
+  run: (ctx, a) =>
+    a.namespace === undefined
+      ? ctx.api.deploy.listTasks({}, callOptions(ctx))
+      : ctx.api.deploy.listTasksInNamespace({ namespace: a.namespace }, callOptions(ctx)),
+  render: (items, a) =>
+    deployList(a.namespace ? `Tasks in ${a.namespace}` : "Tasks", items, "No tasks found."),
+});
+
+export const taskOperations: readonly AnyOperation[] = [
+  deploy,
+  load,
+  loading,
+  deployConfig,
+  state,
+  templates,
+  template,
+  list,
+];
