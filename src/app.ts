@@ -68,6 +68,7 @@ export function createBot(options: BotOptions): Bot {
   const deps: HandlerDeps = {
     api: options.api,
     catalogue: options.catalogue,
+    booleanFlags: options.catalogue.booleanFlags(),
     identities,
     logger,
     defaults: {

@@ -10,4 +10,6 @@ export interface HandlerDeps extends RunnerDeps {
   readonly identities: IdentityResolver;
   readonly defaults: ArgDefaults;
   readonly logger: Logger;
+  /** Flags that may stand alone (`--force`), from the catalogue's yes/no arguments. */
+  readonly booleanFlags: ReadonlySet<string>;
 }

@@ -18,7 +18,7 @@ export const OPS_COMMAND = "/ops";
  */
 export function register(app: App, deps: HandlerDeps): void {
   app.command(OPS_COMMAND, async ({ command, ack, respond, client }) => {
-    const tokens = tokenize(command.text);
+    const tokens = tokenize(command.text, { booleanFlags: deps.booleanFlags });
     if (!tokens.ok) {
       await ack(ephemeral(errorMessage(tokens.error.message)));
       return;

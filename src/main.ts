@@ -1,0 +1,35 @@
+import { createApiClients } from "./api/index.js";
+import { createBot } from "./app.js";
+import { ConfigError, loadConfig, slackProblems } from "./config.js";
+import { createLogger } from "./logger.js";
+import { createCatalogue } from "./ops/index.js";
+
+/** `npm start`: the bot against Slack, configured from the environment. */
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+  const problems = slackProblems(config.slack);
+  if (problems.length > 0) throw new ConfigError(problems);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n\nTo try opsbot without Slack or any API, run: npm run demo\n`);
+  process.exit(1);
+}
+
+const logger = createLogger({ level: config.logLevel });
+const api = createApiClients(config, { logger });
+const bot = createBot({ config, api, catalogue: createCatalogue(), logger });
+const port = await bot.start();
+logger.info(
+  { mode: config.slack.appToken ? "socket" : "http", ...(port !== undefined ? { port } : {}) },
+  "opsbot is running",
+);
+
+const shutdown = async (signal: string) => {
+  logger.info({ signal }, "shutting down");
+  await bot.stop().catch((error: unknown) => logger.error({ err: error }, "stopping the Slack app failed"));
+  await api.close();
+  process.exit(0);
+};
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
+process.once("SIGINT", () => void shutdown("SIGINT"));
