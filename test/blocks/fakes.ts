@@ -32,7 +32,7 @@ export const taskDeploy = defineOperation({
       input: "select",
       choices: ["tcp", "udp"],
     }),
-    selector: arg.flag(z.array(z.string()), {
+    selector: arg.flag(z.array(z.string()).min(1, "give at least one selector"), {
       label: "Selectors",
       hint: "key=value",
       repeatable: true,
