@@ -1,25 +1,16 @@
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { identityFromEmail } from "../../src/api/identity.js";
-import { type ApiClients, createApiClients } from "../../src/api/index.js";
-import { type Bot, createBot } from "../../src/app.js";
+import type { ApiClients } from "../../src/api/index.js";
 import { CALLBACK } from "../../src/blocks/ids.js";
-import { loadConfig } from "../../src/config.js";
 import { Catalogue } from "../../src/ops/catalogue.js";
 import { arg, defineOperation } from "../../src/ops/define.js";
 import { record } from "../../src/ops/output.js";
 import { DEPLOY_SEED } from "../../src/sim/deploy-data.js";
-import { loadSimSettings, type RunningSimulators, startSimulators } from "../../src/sim/index.js";
-import { type SlackStandIn, startSlackStandIn } from "../../src/slack/standin/index.js";
-import {
-  createSlackFixtures,
-  createSlackSender,
-  staleTimestamp,
-  stateValue,
-} from "../../src/slack/testing/index.js";
-
-const SIGNING_SECRET = "e2e-signing-secret";
+import type { RunningSimulators } from "../../src/sim/index.js";
+import type { SlackStandIn } from "../../src/slack/standin/index.js";
+import { staleTimestamp, stateValue } from "../../src/slack/testing/index.js";
+import { type AppStack, startAppStack } from "../helpers/app-stack.js";
 
 // A small catalogue for the wiring; the full one has its own tests.
 const namespaceList = defineOperation({
@@ -60,59 +51,26 @@ const jobDelete = defineOperation({
 });
 const catalogue = new Catalogue([namespaceList, jobDelete]);
 
+let stack: AppStack;
 let sims: RunningSimulators;
 let slackApi: SlackStandIn;
 let api: ApiClients;
-let bot: Bot;
-let send: ReturnType<typeof createSlackSender>;
-let fx: ReturnType<typeof createSlackFixtures>;
+let send: AppStack["send"];
+let fx: AppStack["fx"];
 let botPort: number | undefined;
+const responseFor = (url: string) => stack.responseFor(url);
 
 beforeAll(async () => {
-  sims = await startSimulators(loadSimSettings({}));
-  slackApi = await startSlackStandIn({
+  stack = await startAppStack({
+    catalogue,
     users: [
       { id: "U0ALICE", name: "alice", email: "alice@example.com" },
       { id: "U0NOMAIL", name: "bob" },
     ],
   });
-  const config = loadConfig({
-    DEPLOY_API_URL: sims.deploy.url,
-    SLACK_BOT_TOKEN: slackApi.token,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slackApi.url,
-  });
-  api = createApiClients(config, {});
-  bot = createBot({
-    config,
-    api,
-    catalogue,
-    logger: pino({ level: "silent" }),
-    botId: slackApi.identity.botId,
-    botUserId: slackApi.identity.botUserId,
-  });
-  botPort = await bot.start(0, "127.0.0.1");
-  send = createSlackSender({
-    url: `http://127.0.0.1:${botPort}/slack/events`,
-    signingSecret: SIGNING_SECRET,
-  });
-  fx = createSlackFixtures(slackApi);
+  ({ sims, slackApi, api, send, fx, port: botPort } = stack);
 });
-afterAll(async () => {
-  await bot.stop();
-  await api.close();
-  await slackApi.close();
-  await sims.close();
-});
-
-async function responseFor(responseUrl: string) {
-  for (let i = 0; i < 100; i++) {
-    const found = slackApi.responses().find((r) => r.url === responseUrl);
-    if (found) return found.body;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no response posted to ${responseUrl}`);
-}
+afterAll(() => stack.close());
 
 describe("/ops over the HTTP receiver", () => {
   it("answers help in the acknowledgement itself", async () => {

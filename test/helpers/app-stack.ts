@@ -1,0 +1,81 @@
+import pino from "pino";
+import { type ApiClients, createApiClients } from "../../src/api/index.js";
+import { type Bot, createBot } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import type { Catalogue } from "../../src/ops/catalogue.js";
+import {
+  loadSimSettings,
+  type RunningSimulators,
+  type SimSettings,
+  startSimulators,
+} from "../../src/sim/index.js";
+import { type SlackStandIn, startSlackStandIn } from "../../src/slack/standin/index.js";
+import type { StandInUser } from "../../src/slack/standin/types.js";
+import { createSlackFixtures, createSlackSender } from "../../src/slack/testing/index.js";
+
+const SIGNING_SECRET = "app-stack-signing-secret";
+
+/** The whole bot for end-to-end tests: simulators, the Slack stand-in, and the app on its HTTP receiver. */
+export interface AppStack {
+  readonly sims: RunningSimulators;
+  readonly slackApi: SlackStandIn;
+  readonly api: ApiClients;
+  readonly bot: Bot;
+  readonly port: number | undefined;
+  readonly send: ReturnType<typeof createSlackSender>;
+  readonly fx: ReturnType<typeof createSlackFixtures>;
+  /** Waits for what the bot posted to a response URL. */
+  responseFor(responseUrl: string): Promise<Readonly<Record<string, unknown>>>;
+  close(): Promise<void>;
+}
+
+export async function startAppStack(options: {
+  readonly catalogue: Catalogue;
+  readonly users: readonly StandInUser[];
+  /** Extra environment, given the simulators' URLs and credentials. */
+  readonly env?: (sims: RunningSimulators, settings: SimSettings) => Record<string, string>;
+}): Promise<AppStack> {
+  const settings = loadSimSettings({});
+  const sims = await startSimulators(settings);
+  const slackApi = await startSlackStandIn({ users: options.users });
+  const config = loadConfig({
+    DEPLOY_API_URL: sims.deploy.url,
+    ...options.env?.(sims, settings),
+    SLACK_BOT_TOKEN: slackApi.token,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slackApi.url,
+  });
+  const api = createApiClients(config, {});
+  const bot = createBot({
+    config,
+    api,
+    catalogue: options.catalogue,
+    logger: pino({ level: "silent" }),
+    botId: slackApi.identity.botId,
+    botUserId: slackApi.identity.botUserId,
+  });
+  const port = await bot.start(0, "127.0.0.1");
+  return {
+    sims,
+    slackApi,
+    api,
+    bot,
+    port,
+    send: createSlackSender({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET }),
+    fx: createSlackFixtures(slackApi),
+    async responseFor(responseUrl) {
+      for (let i = 0; i < 100; i++) {
+        const found = slackApi.responses().find((r) => r.url === responseUrl);
+        if (found) return found.body;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`no response posted to ${responseUrl}`);
+    },
+    async close() {
+      await bot.stop();
+      await api.close();
+      await slackApi.close();
+      await sims.close();
+    },
+  };
+}
