@@ -5,6 +5,7 @@ import { IdentityResolver } from "./auth/identity.js";
 import type { Config } from "./config.js";
 import { register as registerCommands } from "./handlers/commands/index.js";
 import type { HandlerDeps } from "./handlers/deps.js";
+import { register as registerOptions } from "./handlers/options/index.js";
 import { register as registerViews } from "./handlers/views/index.js";
 import type { Catalogue } from "./ops/catalogue.js";
 import { boltLogLevelOf, createBoltLogger } from "./slack/logger.js";
@@ -78,6 +79,7 @@ export function createBot(options: BotOptions): Bot {
   };
   registerCommands(app, deps);
   registerViews(app, deps);
+  registerOptions(app, deps);
   app.error(async (error) => {
     logger.error({ err: error }, "unhandled error in a Slack listener");
   });

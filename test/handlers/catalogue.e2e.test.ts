@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sourceActionId } from "../../src/blocks/ids.js";
 import { createCatalogue } from "../../src/ops/index.js";
 import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
 import { type AppStack, startAppStack } from "../helpers/app-stack.js";
@@ -47,5 +48,27 @@ describe("the full catalogue over the HTTP receiver", () => {
     const body = await stack.responseFor(command.response_url);
     expect(body.response_type).toBe("ephemeral");
     expect(JSON.stringify(body.blocks)).toContain(ORCHESTRATION_SEED.payloads.casualHarbor);
+  });
+
+  it("feeds external selects from the Deploy API, filtered by what was typed", async () => {
+    const res = await stack.send.interaction(stack.fx.blockSuggestion(sourceActionId("namespaces"), "ana"));
+    expect(res.json()).toEqual({
+      options: [{ text: { type: "plain_text", text: "analytics" }, value: "analytics" }],
+    });
+    const templates = await stack.send.interaction(
+      stack.fx.blockSuggestion(sourceActionId("task-templates"), ""),
+    );
+    const values = (templates.json() as { options: { value: string }[] }).options.map((o) => o.value);
+    expect(values).toContain("job_python.json");
+  });
+
+  it("answers an empty option list when the backend fails", async () => {
+    stack.sims.deploy.setFaults([{ kind: "error", status: 500, path: "/v1/list/namespaces" }]);
+    try {
+      const res = await stack.send.interaction(stack.fx.blockSuggestion(sourceActionId("namespaces"), ""));
+      expect(res.json()).toEqual({ options: [] });
+    } finally {
+      stack.sims.deploy.setFaults([]);
+    }
   });
 });
