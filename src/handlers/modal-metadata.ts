@@ -2,7 +2,11 @@ import { z } from "zod";
 
 /** What an operation modal carries between opening and submission (private_metadata, ≤ 3,000 chars). */
 const schema = z.object({
-  operationId: z.string().regex(/^[a-z-]+:[a-z-]+$/),
+  /** Absent on the picker, which chooses it. */
+  operationId: z
+    .string()
+    .regex(/^[a-z-]+:[a-z-]+$/)
+    .optional(),
   channelId: z.string().regex(/^[CGD][A-Z0-9]+$/),
   responseUrl: z.url().optional(),
 });

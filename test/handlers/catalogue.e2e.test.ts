@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sourceActionId } from "../../src/blocks/ids.js";
+import { ACTION, BLOCK, CALLBACK, sourceActionId } from "../../src/blocks/ids.js";
 import { createCatalogue } from "../../src/ops/index.js";
 import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
+import { stateValue } from "../../src/slack/testing/index.js";
 import { type AppStack, startAppStack } from "../helpers/app-stack.js";
 
 // The real catalogue behind the real receiver: what `npm start` runs, against the simulators.
@@ -70,5 +71,38 @@ describe("the full catalogue over the HTTP receiver", () => {
     } finally {
       stack.sims.deploy.setFaults([]);
     }
+  });
+
+  it("opens the operation picker for /ops alone, then replaces it with the chosen operation's modal", async () => {
+    const before = stack.slackApi.callsTo("views.open").length;
+    await stack.send.command(stack.fx.command({ text: "" }));
+    for (let i = 0; i < 100 && stack.slackApi.callsTo("views.open").length === before; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const picker = stack.slackApi.callsTo("views.open").at(-1)?.args.view as {
+      callback_id: string;
+      private_metadata: string;
+    };
+    expect(picker.callback_id).toBe(CALLBACK.pickerModal);
+    const submit = (values: Parameters<typeof stack.fx.view>[0]["values"]) =>
+      stack.send.interaction(
+        stack.fx.viewSubmission(
+          stack.fx.view({
+            callbackId: CALLBACK.pickerModal,
+            privateMetadata: picker.private_metadata,
+            ...(values ? { values } : {}),
+          }),
+        ),
+      );
+    expect((await submit({})).json()).toMatchObject({ response_action: "errors" });
+    const chosen = await submit({
+      [BLOCK.pickOperation]: { [ACTION.pickOperation]: stateValue.staticSelect("payload:reserve") },
+    });
+    const body = chosen.json() as {
+      response_action: string;
+      view: { callback_id: string; private_metadata: string };
+    };
+    expect(body.response_action).toBe("update");
+    expect(body.view.callback_id).toBe(CALLBACK.operationModal);
+    expect(JSON.parse(body.view.private_metadata)).toMatchObject({ operationId: "payload:reserve" });
   });
 });

@@ -2,7 +2,7 @@ import type { App } from "@slack/bolt";
 import { describeIdentity } from "../../api/identity.js";
 import { errorMessage } from "../../blocks/errors.js";
 import { helpMessage } from "../../blocks/help.js";
-import { operationModal } from "../../blocks/modals.js";
+import { operationModal, pickerModal } from "../../blocks/modals.js";
 import { tokenize } from "../../commands/tokenize.js";
 import { parseCommand, usageOf } from "../../ops/parse.js";
 import { validateArgs } from "../../ops/validate.js";
@@ -26,8 +26,18 @@ export function register(app: App, deps: HandlerDeps): void {
     const parsed = parseCommand(deps.catalogue, tokens.tokens);
     switch (parsed.kind) {
       case "empty":
+        // `/ops` alone: the picker of operations that have a form. Opened first: the trigger expires in 3 s.
+        await ack();
+        await client.views.open({
+          trigger_id: command.trigger_id,
+          view: pickerModal(
+            deps.catalogue,
+            encodeModalMetadata({ channelId: command.channel_id, responseUrl: command.response_url }),
+          ),
+        });
+        return;
       case "help":
-        await ack(ephemeral(helpMessage(deps.catalogue, parsed.kind === "help" ? parsed.topic : undefined)));
+        await ack(ephemeral(helpMessage(deps.catalogue, parsed.topic)));
         return;
       case "error":
         await ack(ephemeral(errorMessage(parsed.message, parsed.usage)));

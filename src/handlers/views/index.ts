@@ -1,20 +1,40 @@
 import type { App } from "@slack/bolt";
 import { errorMessage } from "../../blocks/errors.js";
-import { CALLBACK } from "../../blocks/ids.js";
-import { modalErrors, readModalValues } from "../../blocks/modals.js";
+import { BLOCK, CALLBACK } from "../../blocks/ids.js";
+import { modalErrors, operationModal, pickedOperationId, readModalValues } from "../../blocks/modals.js";
 import { validateArgs } from "../../ops/validate.js";
 import type { HandlerDeps } from "../deps.js";
 import { ephemeral, executeAndReply } from "../execute.js";
-import { decodeModalMetadata } from "../modal-metadata.js";
+import { decodeModalMetadata, encodeModalMetadata } from "../modal-metadata.js";
 
 /**
  * An operation modal was submitted: the same validation as the command line, with problems shown
  * inline on the offending fields; on success the modal closes and the operation runs.
  */
 export function register(app: App, deps: HandlerDeps): void {
+  // The picker (`/ops` alone): the chosen operation's own modal replaces it.
+  app.view(CALLBACK.pickerModal, async ({ ack, view }) => {
+    const metadata = decodeModalMetadata(view.private_metadata);
+    const chosen = pickedOperationId(view.state.values);
+    const operation = chosen ? deps.catalogue.byId(chosen) : undefined;
+    if (!metadata || !operation) {
+      await ack({
+        response_action: "errors",
+        errors: { [BLOCK.pickOperation]: "Choose an operation from the list." },
+      });
+      return;
+    }
+    await ack({
+      response_action: "update",
+      view: operationModal(operation, {
+        privateMetadata: encodeModalMetadata({ ...metadata, operationId: operation.id }),
+      }),
+    });
+  });
+
   app.view(CALLBACK.operationModal, async ({ ack, view, body, client, respond }) => {
     const metadata = decodeModalMetadata(view.private_metadata);
-    const operation = metadata ? deps.catalogue.byId(metadata.operationId) : undefined;
+    const operation = metadata?.operationId ? deps.catalogue.byId(metadata.operationId) : undefined;
     if (!metadata || !operation) {
       await ack({
         response_action: "errors",
