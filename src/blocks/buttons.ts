@@ -1,7 +1,8 @@
 import type { types } from "@slack/bolt";
 import type { AnyOperation } from "../ops/define.js";
+import type { OutputAction } from "../ops/output.js";
 import type { RawArgs } from "../ops/validate.js";
-import { ACTION, encodeOperationValue, numberedAction } from "./ids.js";
+import { ACTION, BLOCK, encodeOperationValue, numberedAction, type OperationValue } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
 import { capitalize, escapeMrkdwn, fitText, plain } from "./text.js";
 
@@ -16,6 +17,8 @@ export interface OperationButtonOptions {
   readonly action: "run" | "open";
   /** Defaults to "Resource verb". */
   readonly label?: string;
+  /** For `open`: the modal's configuration comes from this finished load. */
+  readonly loaded?: OperationValue["loaded"];
 }
 
 /** The button, or undefined when the arguments are too long for a button value (2,000 characters). */
@@ -24,7 +27,11 @@ export function operationButton(
   args: RawArgs,
   options: OperationButtonOptions,
 ): types.Button | undefined {
-  const value = encodeOperationValue({ operationId: operation.id, args });
+  const value = encodeOperationValue({
+    operationId: operation.id,
+    args,
+    ...(options.loaded ? { loaded: options.loaded } : {}),
+  });
   if (value === undefined) return undefined;
   const text = plain(
     options.label ?? capitalize(`${operation.resource} ${operation.verb}`),
@@ -77,4 +84,27 @@ export function actionsBlock(
       return n === 1 ? b : { ...b, action_id: numberedAction(id, n) };
     });
   return elements.length > 0 ? { type: "actions", block_id: blockId, elements } : undefined;
+}
+
+/**
+ * The buttons of a result's next steps (Output.actions). An action naming an operation the catalogue
+ * does not have is left out: a button that can only fail helps nobody.
+ */
+export function outputActionsBlock(
+  actions: readonly OutputAction[],
+  operationById: (id: string) => AnyOperation | undefined,
+): types.ActionsBlock | undefined {
+  return actionsBlock(
+    BLOCK.nextSteps,
+    actions.map((action) => {
+      const operation = operationById(action.operationId);
+      return operation
+        ? operationButton(operation, action.args, {
+            action: action.mode,
+            label: action.label,
+            ...(action.loaded ? { loaded: action.loaded } : {}),
+          })
+        : undefined;
+    }),
+  );
 }

@@ -31,6 +31,7 @@ export const ACTION = {
 
 export const BLOCK = {
   pager: "ops_pager",
+  nextSteps: "ops_next_steps",
   pickOperation: "ops_pick_operation",
   warning: "ops_warning",
   errors: "ops_errors",
@@ -93,12 +94,15 @@ export interface OperationValue {
   readonly args: RawArgs;
   /** 0-based list page, for pager buttons. */
   readonly page?: number;
+  /** The modal's configuration comes from this finished load (see OutputAction.loaded). */
+  readonly loaded?: { readonly what: "task" | "pipeline"; readonly workId: string };
 }
 
 const OperationValueJson = z.object({
   o: z.string().regex(/^[a-z0-9_-]+:[a-z0-9_-]+$/i),
   a: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
   p: z.number().int().min(0).max(1_000_000).optional(),
+  l: z.object({ k: z.enum(["task", "pipeline"]), w: z.string().min(1).max(200) }).optional(),
 });
 
 /**
@@ -108,7 +112,12 @@ const OperationValueJson = z.object({
 export function encodeOperationValue(value: OperationValue): string | undefined {
   const args: Record<string, string | readonly string[]> = {};
   for (const [name, v] of Object.entries(value.args)) if (v !== undefined) args[name] = v;
-  const json = JSON.stringify({ o: value.operationId, a: args, ...(value.page ? { p: value.page } : {}) });
+  const json = JSON.stringify({
+    o: value.operationId,
+    a: args,
+    ...(value.page ? { p: value.page } : {}),
+    ...(value.loaded ? { l: { k: value.loaded.what, w: value.loaded.workId } } : {}),
+  });
   return json.length <= SLACK_LIMITS.buttonValue ? json : undefined;
 }
 
@@ -126,8 +135,13 @@ export function decodeOperationValue(value: unknown): OperationValue | undefined
   }
   const parsed = OperationValueJson.safeParse(json);
   if (!parsed.success) return undefined;
-  const { o, a, p } = parsed.data;
-  return p === undefined ? { operationId: o, args: a } : { operationId: o, args: a, page: p };
+  const { o, a, p, l } = parsed.data;
+  return {
+    operationId: o,
+    args: a,
+    ...(p === undefined ? {} : { page: p }),
+    ...(l === undefined ? {} : { loaded: { what: l.k, workId: l.w } }),
+  };
 }
 
 function checked(id: string, max: number): string {

@@ -75,6 +75,17 @@ export interface IdentifiedContext extends RunContext {
   readonly identity: Identity;
 }
 
+/**
+ * How to follow a long operation: the read operation to poll, with its raw arguments, until that one
+ * says it has settled. `prefill` adds arguments to the buttons the settled result offers (a Deploy
+ * button after a load keeps the repository and folder it came from).
+ */
+export interface FollowSpec {
+  readonly operationId: `${string}:${string}`;
+  readonly args: Readonly<Record<string, string>>;
+  readonly prefill?: Readonly<Record<string, string>>;
+}
+
 /** What an operation acts on, for change freezes and approval conditions. */
 export interface Target {
   readonly namespace?: string;
@@ -103,6 +114,10 @@ export interface Operation<
   run(ctx: NeedsIdentity extends true ? IdentifiedContext : RunContext, args: ArgsOf<Defs>): Promise<Result>;
   render(result: Result, args: ArgsOf<Defs>): Output;
   target?(args: ArgsOf<Defs>): Target;
+  /** A long operation: what to poll after it answered (e.g. a load's work ID), or undefined. */
+  follow?(result: Result, args: ArgsOf<Defs>): FollowSpec | undefined;
+  /** On the polled operation: whether this answer is final (done or failed) rather than in progress. */
+  settled?(result: Result): boolean;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the widest operation type, used only as a constraint

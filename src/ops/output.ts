@@ -19,9 +19,31 @@ export interface ListItem {
   readonly fields?: readonly Field[];
 }
 
+/**
+ * A next step offered under a result, as a button: e.g. "Deploy…" under a loaded manifest. The button
+ * goes through the same validation, permission and approval path as a typed command.
+ */
+export interface OutputAction {
+  readonly label: string;
+  readonly operationId: `${string}:${string}`;
+  readonly args: Readonly<Record<string, string>>;
+  /** open: the operation's modal, prefilled; run: at once (after Slack's confirm dialog for changes). */
+  readonly mode: "open" | "run";
+  /**
+   * The modal's `configuration` comes from a finished configuration load, fetched when the button is
+   * clicked: a manifest does not fit in a button value (2,000 characters).
+   */
+  readonly loaded?: { readonly what: "task" | "pipeline"; readonly workId: string };
+}
+
 export type Tone = "success" | "info" | "warning" | "failure";
 
-export type Output =
+export type Output = OutputBody & {
+  /** Buttons for what can be done next with this result. */
+  readonly actions?: readonly OutputAction[];
+};
+
+type OutputBody =
   | {
       readonly kind: "record";
       readonly title: string;

@@ -16,7 +16,14 @@ export interface Invocation {
 }
 
 export type RunOutcome =
-  | { readonly ok: true; readonly output: Output; readonly identity?: Identity; readonly durationMs: number }
+  | {
+      readonly ok: true;
+      readonly output: Output;
+      /** The backend's answer as the operation's run returned it: what a follow-up inspects. */
+      readonly result: unknown;
+      readonly identity?: Identity;
+      readonly durationMs: number;
+    }
   | {
       readonly ok: false;
       /** refused: nothing was sent (no identity); failed: the backend said no or could not be reached. */
@@ -67,7 +74,7 @@ export async function runInvocation(
     const result: unknown = await operation.run(ctx as never, invocation.args);
     const output = operation.render(result, invocation.args);
     log.info({ outcome: "ok", durationMs: elapsed() }, "operation succeeded");
-    return { ok: true, output, ...(identity ? { identity } : {}), durationMs: elapsed() };
+    return { ok: true, output, result, ...(identity ? { identity } : {}), durationMs: elapsed() };
   } catch (error) {
     if (error instanceof ApiError) {
       log.warn(

@@ -1,5 +1,5 @@
-import type { LaunchResult, LoadingState, RunState } from "../../api/deploy/endpoints.js";
-import { json, type Output, record } from "../output.js";
+import type { LaunchResult, RunState } from "../../api/deploy/endpoints.js";
+import { type Output, record } from "../output.js";
 import { code, field, fields, toneOf } from "./common.js";
 
 /** Renders shared by task and pipeline operations (the Deploy API answers both alike). */
@@ -28,29 +28,6 @@ export function runState(title: string, state: RunState): Output {
     fields(code("ID", state.id), field("Status", state.status), field("Deployed by", state.deployedBy)),
     { tone: toneOf(state.status), ...(state.message ? { text: state.message } : {}) },
   );
-}
-
-/** A configuration load just started: the work ID is what the follow-up polls. */
-export function loadStarted(what: "task" | "pipeline", workId: string): Output {
-  return record(`Loading the ${what} configuration`, fields(code("Work ID", workId)), {
-    tone: "info",
-    text: `opsbot follows the loading and posts the configuration when it is ready (or \`/ops ${what} loading ${workId}\`).`,
-  });
-}
-
-/** A load's state: the configuration as a document once done, a record while pending or failed. */
-export function loadingState(what: "task" | "pipeline", state: LoadingState): Output {
-  if (state.configuration)
-    return json(
-      `The ${what} configuration is loaded`,
-      what === "task" ? "manifest.json" : "pipeline.json",
-      state.configuration,
-      `Loaded (${state.state})`,
-    );
-  return record(`Loading the ${what} configuration: ${state.state}`, fields(code("Work ID", state.work_id)), {
-    tone: state.error ? "failure" : "info",
-    ...(state.error ? { text: state.error } : {}),
-  });
 }
 
 /** Deploy list items (tasks, pods, pipelines, namespaces) read alike. */

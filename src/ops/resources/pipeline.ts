@@ -2,8 +2,9 @@ import { kubeName, pipelineConfiguration, safeId, templatePath } from "../../api
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { json, record } from "../output.js";
 import { asCaller, callOptions, namespaceFlag } from "./common.js";
-import { deployList, launched, loadingState, loadStarted, runState } from "./launch.js";
-import { branchFlag, directoryArg, repositoryArg } from "./task.js";
+import { configurationLoadOperations } from "./configuration-load.js";
+import { branchFlag, directoryArg, repositoryArg } from "./git-source.js";
+import { deployList, launched, runState } from "./launch.js";
 
 /** `/ops pipeline …`: run, load, kill and inspect DataTask pipelines (Deploy API). */
 
@@ -43,41 +44,6 @@ const run = defineOperation({
   },
   render: (result) => launched("Pipeline started", result),
   target: (a) => ({ namespace: a.namespace ?? a.repository }),
-});
-
-const load = defineOperation({
-  ...base,
-  id: "pipeline:load",
-  verb: "load",
-  summary: "Load a pipeline.json from git, to review before running",
-  risk: "write",
-  needsIdentity: false,
-  args: { repository: repositoryArg, directory: directoryArg, branch: branchFlag },
-  run: (ctx, a) =>
-    ctx.api.deploy.loadPipelineConfiguration(
-      { repository: a.repository, directory: a.directory, branch: a.branch },
-      callOptions(ctx),
-    ),
-  render: (result) => loadStarted("pipeline", result.work_id),
-});
-
-const loading = defineOperation({
-  ...base,
-  id: "pipeline:loading",
-  verb: "loading",
-  summary: "Show the state of a pipeline configuration load",
-  risk: "read",
-  needsIdentity: false,
-  args: {
-    workId: arg.positional(safeId, {
-      label: "Work ID",
-      hint: "The work ID a load answered",
-      placeholder: "load-1",
-    }),
-  },
-  run: (ctx, a) =>
-    ctx.api.deploy.getPipelineConfigurationLoadingState({ work_id: a.workId }, callOptions(ctx)),
-  render: (result) => loadingState("pipeline", result),
 });
 
 const runConfig = defineOperation({
@@ -209,8 +175,7 @@ const template = defineOperation({
 
 export const pipelineOperations: readonly AnyOperation[] = [
   run,
-  load,
-  loading,
+  ...configurationLoadOperations("pipeline"),
   runConfig,
   state,
   kill,

@@ -1,5 +1,4 @@
 import {
-  branch,
   CRONJOB_NAME_MAX,
   directory,
   kubeName,
@@ -12,27 +11,13 @@ import {
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { json } from "../output.js";
 import { asCaller, callOptions, namespaceFlag } from "./common.js";
-import { deployList, launched, loadingState, loadStarted, runState } from "./launch.js";
+import { configurationLoadOperations } from "./configuration-load.js";
+import { branchFlag, directoryArg, repositoryArg } from "./git-source.js";
+import { deployList, launched, runState } from "./launch.js";
 
 /** `/ops task …`: deploy, load and inspect DataTask tasks (Deploy API). */
 
 const base = { resource: "task", backend: "deploy" } as const;
-
-export const repositoryArg = arg.positional(repository, {
-  label: "Repository",
-  hint: "Git repository holding the task",
-  placeholder: "quick_start",
-});
-export const directoryArg = arg.positional(directory, {
-  label: "Directory",
-  hint: "Folder of the task in the repository (may contain /)",
-  placeholder: "job_python",
-});
-export const branchFlag = arg.flag(branch.optional(), {
-  label: "Branch",
-  hint: "Git branch; master when left empty",
-  placeholder: "master",
-});
 
 const deploy = defineOperation({
   ...base,
@@ -83,40 +68,6 @@ const deploy = defineOperation({
   },
   render: (result) => launched("Task deployed", result),
   target: (a) => ({ namespace: a.namespace ?? a.repository }),
-});
-
-const load = defineOperation({
-  ...base,
-  id: "task:load",
-  verb: "load",
-  summary: "Load a task's manifest.json from git, to review before deploying",
-  risk: "write",
-  needsIdentity: false,
-  args: { repository: repositoryArg, directory: directoryArg, branch: branchFlag },
-  run: (ctx, a) =>
-    ctx.api.deploy.loadTaskConfiguration(
-      { repository: a.repository, directory: a.directory, branch: a.branch },
-      callOptions(ctx),
-    ),
-  render: (result) => loadStarted("task", result.work_id),
-});
-
-const workIdArg = arg.positional(safeId, {
-  label: "Work ID",
-  hint: "The work ID a load answered",
-  placeholder: "load-1",
-});
-
-const loading = defineOperation({
-  ...base,
-  id: "task:loading",
-  verb: "loading",
-  summary: "Show the state of a task configuration load",
-  risk: "read",
-  needsIdentity: false,
-  args: { workId: workIdArg },
-  run: (ctx, a) => ctx.api.deploy.getTaskConfigurationLoadingState({ work_id: a.workId }, callOptions(ctx)),
-  render: (result) => loadingState("task", result),
 });
 
 const deployConfig = defineOperation({
@@ -241,8 +192,7 @@ const list = defineOperation({
 
 export const taskOperations: readonly AnyOperation[] = [
   deploy,
-  load,
-  loading,
+  ...configurationLoadOperations("task"),
   deployConfig,
   state,
   templates,

@@ -1,0 +1,114 @@
+import type { LoadingState } from "../../api/deploy/endpoints.js";
+import { safeId } from "../../api/deploy/validators.js";
+import { type AnyOperation, arg, defineOperation } from "../define.js";
+import { json, type Output, record } from "../output.js";
+import { callOptions } from "./common.js";
+import { branchFlag, directoryArg, repositoryArg } from "./git-source.js";
+
+/**
+ * `task load` / `pipeline load` and their `loading` state: the Deploy API answers both kinds alike, only
+ * the endpoints, the file name and the operation that deploys the loaded file differ.
+ */
+
+type Kind = "task" | "pipeline";
+
+const KINDS = {
+  task: {
+    file: "manifest.json",
+    summary: "Load a task's manifest.json from git, to review before deploying",
+    next: { operationId: "task:deploy-config", label: "Deploy…" },
+  },
+  pipeline: {
+    file: "pipeline.json",
+    summary: "Load a pipeline.json from git, to review before running",
+    next: { operationId: "pipeline:run-config", label: "Run…" },
+  },
+} as const;
+
+/** States after which a load will not change any more; anything else is still in progress. */
+const SETTLED_STATES = new Set(["done", "error", "failed", "succeeded", "success", "completed"]);
+
+export function isLoadSettled(state: LoadingState): boolean {
+  return state.configuration !== undefined || state.error !== undefined || SETTLED_STATES.has(state.state);
+}
+
+export function configurationLoadOperations(kind: Kind): readonly AnyOperation[] {
+  const base = { resource: kind, backend: "deploy" } as const;
+  const load = defineOperation({
+    ...base,
+    id: `${kind}:load`,
+    verb: "load",
+    summary: KINDS[kind].summary,
+    risk: "write",
+    needsIdentity: false,
+    args: { repository: repositoryArg, directory: directoryArg, branch: branchFlag },
+    run: (ctx, a) => {
+      const input = { repository: a.repository, directory: a.directory, branch: a.branch };
+      return kind === "task"
+        ? ctx.api.deploy.loadTaskConfiguration(input, callOptions(ctx))
+        : ctx.api.deploy.loadPipelineConfiguration(input, callOptions(ctx));
+    },
+    render: (result) => loadStarted(kind, result.work_id),
+    follow: (result, a) => ({
+      operationId: `${kind}:loading`,
+      args: { workId: result.work_id },
+      // The repository folder goes with the deploy button: the API builds images from it.
+      prefill: kind === "task" ? { repository: a.repository, directory: a.directory } : {},
+    }),
+  });
+
+  const loading = defineOperation({
+    ...base,
+    id: `${kind}:loading`,
+    verb: "loading",
+    summary: `Show the state of a ${kind} configuration load`,
+    risk: "read",
+    needsIdentity: false,
+    args: {
+      workId: arg.positional(safeId, {
+        label: "Work ID",
+        hint: "The work ID a load answered",
+        placeholder: "load-1",
+      }),
+    },
+    run: (ctx, a) =>
+      kind === "task"
+        ? ctx.api.deploy.getTaskConfigurationLoadingState({ work_id: a.workId }, callOptions(ctx))
+        : ctx.api.deploy.getPipelineConfigurationLoadingState({ work_id: a.workId }, callOptions(ctx)),
+    render: (result, a) => loadingState(kind, result, a.workId),
+    settled: isLoadSettled,
+  });
+  return [load, loading];
+}
+
+/** A configuration load just started: the work ID is what opsbot polls. */
+function loadStarted(kind: Kind, workId: string): Output {
+  return record(`Loading the ${kind} configuration`, [{ label: "Work ID", value: workId, code: true }], {
+    tone: "info",
+    text: `opsbot follows the loading and posts the ${KINDS[kind].file} when it is ready (or \`/ops ${kind} loading ${workId}\`).`,
+  });
+}
+
+/** A load's state: the configuration as a document with its next step once done, else a record. */
+export function loadingState(kind: Kind, state: LoadingState, workId: string): Output {
+  if (state.configuration) {
+    const { next, file } = KINDS[kind];
+    return {
+      ...json(`The ${kind} configuration is loaded`, file, state.configuration, `Loaded (${state.state})`),
+      actions: [
+        {
+          label: next.label,
+          operationId: next.operationId,
+          args: {},
+          mode: "open",
+          loaded: { what: kind, workId },
+        },
+      ],
+    };
+  }
+  return record(
+    `Loading the ${kind} configuration: ${state.state}`,
+    [{ label: "Work ID", value: state.work_id ?? workId, code: true }],
+    { tone: state.error ? "failure" : "info", ...(state.error ? { text: state.error } : {}) },
+  );
+}
