@@ -3,8 +3,10 @@ import type { Logger } from "pino";
 import type { ApiClients } from "./api/index.js";
 import { IdentityResolver } from "./auth/identity.js";
 import type { Config } from "./config.js";
+import { register as registerActions } from "./handlers/actions/index.js";
 import { register as registerCommands } from "./handlers/commands/index.js";
 import type { HandlerDeps } from "./handlers/deps.js";
+import { Followers, type FollowTiming } from "./handlers/follow.js";
 import { register as registerOptions } from "./handlers/options/index.js";
 import { register as registerViews } from "./handlers/views/index.js";
 import type { Catalogue } from "./ops/catalogue.js";
@@ -26,6 +28,8 @@ export interface BotOptions {
   /** Known bot IDs spare a call to auth.test at start-up (tests and the demo pass them). */
   readonly botId?: string;
   readonly botUserId?: string;
+  /** How long operations are polled; tests shorten it. */
+  readonly followTiming?: Partial<FollowTiming>;
 }
 
 /** Builds the Bolt app: Socket Mode when an app token is set, otherwise the HTTP receiver. */
@@ -72,6 +76,7 @@ export function createBot(options: BotOptions): Bot {
     booleanFlags: options.catalogue.booleanFlags(),
     identities,
     logger,
+    followers: new Followers(options.followTiming),
     defaults: {
       "orchestration.projectId": config.orchestration.projectId,
       "orchestration.allocationId": config.orchestration.allocationId,
@@ -80,6 +85,7 @@ export function createBot(options: BotOptions): Bot {
   registerCommands(app, deps);
   registerViews(app, deps);
   registerOptions(app, deps);
+  registerActions(app, deps);
   app.error(async (error) => {
     logger.error({ err: error }, "unhandled error in a Slack listener");
   });
@@ -99,6 +105,7 @@ export function createBot(options: BotOptions): Bot {
     },
     async stop() {
       ready = false;
+      deps.followers.stopAll();
       await app.stop();
     },
   };

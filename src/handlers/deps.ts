@@ -3,6 +3,7 @@ import type { IdentityResolver } from "../auth/identity.js";
 import type { Catalogue } from "../ops/catalogue.js";
 import type { RunnerDeps } from "../ops/run.js";
 import type { ArgDefaults } from "../ops/validate.js";
+import type { Followers } from "./follow.js";
 
 /** What the Slack listeners need; nothing here knows HTTP to the backends. */
 export interface HandlerDeps extends RunnerDeps {
@@ -12,4 +13,6 @@ export interface HandlerDeps extends RunnerDeps {
   readonly logger: Logger;
   /** Flags that may stand alone (`--force`), from the catalogue's yes/no arguments. */
   readonly booleanFlags: ReadonlySet<string>;
+  /** Long operations being polled until they settle. */
+  readonly followers: Followers;
 }

@@ -1,9 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
+import { outputActionsBlock } from "../blocks/buttons.js";
 import { errorMessage } from "../blocks/errors.js";
+import { encodeOperationValue } from "../blocks/ids.js";
 import { type RenderedMessage, renderOutput } from "../blocks/output.js";
-import type { AnyOperation } from "../ops/define.js";
+import type { AnyOperation, FollowSpec } from "../ops/define.js";
+import type { Output } from "../ops/output.js";
 import { runInvocation } from "../ops/run.js";
+import type { RawArgs } from "../ops/validate.js";
 import type { HandlerDeps } from "./deps.js";
 
 /** Where a result goes: the command's response URL (preferred: works without joining the channel). */
@@ -13,9 +17,17 @@ export interface ReplyTarget {
   readonly respond: (message: Record<string, unknown>) => Promise<unknown>;
 }
 
+export interface ExecuteOptions {
+  /** The arguments as typed: what pager buttons carry to run the same query again. */
+  readonly raw: RawArgs;
+  /** 0-based page of a list result. */
+  readonly page?: number;
+}
+
 /**
  * Runs a validated operation and replies: reads privately to the person who asked, changes to the
- * channel with who made them, failures privately; long output attached as a file.
+ * channel with who made them, failures privately; long output attached as a file. A long operation
+ * (one with `follow`) is then followed until it settles.
  */
 export async function executeAndReply(
   deps: HandlerDeps,
@@ -23,6 +35,7 @@ export async function executeAndReply(
   operation: AnyOperation,
   args: Record<string, unknown>,
   target: ReplyTarget,
+  options: ExecuteOptions,
 ): Promise<void> {
   const outcome = await runInvocation(deps, {
     id: randomUUID(),
@@ -34,14 +47,35 @@ export async function executeAndReply(
     await target.respond(ephemeral(errorMessage(outcome.message)));
     return;
   }
-  const message = renderOutput(outcome.output);
-  if (operation.risk === "read") await target.respond(ephemeral(message));
+  await replyWithOutput(deps, client, operation, outcome.output, target, options);
+  const follow: FollowSpec | undefined = operation.follow?.(outcome.result, args);
+  if (follow) deps.followers.start(deps, client, follow, target);
+}
+
+/** Posts a result: its pager and next-step buttons, who made a change, and the file when it is long. */
+export async function replyWithOutput(
+  deps: HandlerDeps,
+  client: WebClient,
+  operation: AnyOperation,
+  output: Output,
+  target: ReplyTarget,
+  options: ExecuteOptions,
+): Promise<void> {
+  const message = renderOutput(output, {
+    ...(options.page === undefined ? {} : { page: options.page }),
+    pageButtonValue: (page) => encodeOperationValue({ operationId: operation.id, args: options.raw, page }),
+  });
+  const next = output.actions
+    ? outputActionsBlock(output.actions, (id) => deps.catalogue.byId(id))
+    : undefined;
+  const blocks = next ? [...message.blocks, next] : message.blocks;
+  if (operation.risk === "read") await target.respond(ephemeral({ ...message, blocks }));
   else
     await target.respond({
       response_type: "in_channel",
       text: message.text,
       blocks: [
-        ...message.blocks,
+        ...blocks,
         {
           type: "context",
           elements: [{ type: "mrkdwn", text: `\`${operation.id}\` by <@${target.userId}>` }],

@@ -2,6 +2,7 @@ import pino from "pino";
 import { type ApiClients, createApiClients } from "../../src/api/index.js";
 import { type Bot, createBot } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
+import type { FollowTiming } from "../../src/handlers/follow.js";
 import type { Catalogue } from "../../src/ops/catalogue.js";
 import {
   loadSimSettings,
@@ -26,6 +27,8 @@ export interface AppStack {
   readonly fx: ReturnType<typeof createSlackFixtures>;
   /** Waits for what the bot posted to a response URL. */
   responseFor(responseUrl: string): Promise<Readonly<Record<string, unknown>>>;
+  /** Waits until `count` posts reached a response URL and returns them in order. */
+  responsesFor(responseUrl: string, count: number): Promise<readonly Readonly<Record<string, unknown>>[]>;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ export async function startAppStack(options: {
   readonly users: readonly StandInUser[];
   /** Extra environment, given the simulators' URLs and credentials. */
   readonly env?: (sims: RunningSimulators, settings: SimSettings) => Record<string, string>;
+  readonly followTiming?: Partial<FollowTiming>;
 }): Promise<AppStack> {
   const settings = loadSimSettings({});
   const sims = await startSimulators(settings);
@@ -53,6 +57,7 @@ export async function startAppStack(options: {
     logger: pino({ level: "silent" }),
     botId: slackApi.identity.botId,
     botUserId: slackApi.identity.botUserId,
+    ...(options.followTiming ? { followTiming: options.followTiming } : {}),
   });
   const port = await bot.start(0, "127.0.0.1");
   return {
@@ -70,6 +75,14 @@ export async function startAppStack(options: {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       throw new Error(`no response posted to ${responseUrl}`);
+    },
+    async responsesFor(responseUrl, count) {
+      for (let i = 0; i < 250; i++) {
+        const found = slackApi.responses().filter((r) => r.url === responseUrl);
+        if (found.length >= count) return found.map((r) => r.body);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`fewer than ${count} responses posted to ${responseUrl}`);
     },
     async close() {
       await bot.stop();

@@ -80,11 +80,18 @@ export function register(app: App, deps: HandlerDeps): void {
           return;
         }
         await ack();
-        await executeAndReply(deps, client, operation, validation.args, {
-          channelId: command.channel_id,
-          userId: command.user_id,
-          respond: (message) => respond(message),
-        });
+        await executeAndReply(
+          deps,
+          client,
+          operation,
+          validation.args,
+          {
+            channelId: command.channel_id,
+            userId: command.user_id,
+            respond: (message) => respond(message),
+          },
+          { raw },
+        );
       }
     }
   });

@@ -42,7 +42,8 @@ export function register(app: App, deps: HandlerDeps): void {
       });
       return;
     }
-    const validation = validateArgs(operation, readModalValues(operation, view.state.values), deps.defaults);
+    const raw = readModalValues(operation, view.state.values);
+    const validation = validateArgs(operation, raw, deps.defaults);
     if (!validation.ok) {
       await ack({ response_action: "errors", errors: modalErrors(operation, validation.issues) });
       return;
@@ -58,11 +59,18 @@ export function register(app: App, deps: HandlerDeps): void {
             text: String(message.text ?? ""),
             ...message,
           });
-    await executeAndReply(deps, client, operation, validation.args, {
-      channelId: metadata.channelId,
-      userId: body.user.id,
-      respond: reply,
-    }).catch(async (error: unknown) => {
+    await executeAndReply(
+      deps,
+      client,
+      operation,
+      validation.args,
+      {
+        channelId: metadata.channelId,
+        userId: body.user.id,
+        respond: reply,
+      },
+      { raw },
+    ).catch(async (error: unknown) => {
       deps.logger.error({ err: error }, "replying to a modal submission failed");
       await respond?.(ephemeral(errorMessage("opsbot could not post the result here."))).catch(
         () => undefined,
