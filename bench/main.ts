@@ -1,13 +1,17 @@
 import { machine, machineLine, type Row, type Suite, table } from "./report.js";
 import { apiClientSuite } from "./suites/api-client.js";
+import { slackAckSuite } from "./suites/slack-ack.js";
 
 /**
  * `npm run bench`: runs every suite and prints one table (`-- --json`: one JSON object on stdout,
  * progress on stderr). A later benchmark (Slack ack latency, follow-ups) is one more Suite in this list.
  */
-const suites: readonly Suite[] = [apiClientSuite()];
+const all: readonly Suite[] = [apiClientSuite(), slackAckSuite()];
 
 const json = process.argv.includes("--json");
+// `-- --only slack` runs the suites whose name contains "slack".
+const only = process.argv[process.argv.indexOf("--only") + 1];
+const suites = process.argv.includes("--only") && only ? all.filter((s) => s.name.includes(only)) : all;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const started = performance.now();

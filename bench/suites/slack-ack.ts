@@ -1,0 +1,201 @@
+import { randomBytes } from "node:crypto";
+import { ACTION, encodeOperationValue } from "../../src/blocks/ids.js";
+import { createSlackFixtures, createSlackSender } from "../../src/slack/testing/index.js";
+import { percentile, runLoad, Samples } from "../load.js";
+import { judged, type Row, type Suite } from "../report.js";
+import { type BackendsChild, startBackends, startBot } from "../slack/children.js";
+import { epochNow } from "../slack/protocol.js";
+
+/**
+ * Slack-facing latency, with the bots and the backends (Deploy simulator, Slack stand-in) in their own
+ * processes:
+ * - ack latency of signed `/ops namespace list` commands at 1 and 200 concurrent requests, opsbot
+ *   against its floor, a bare Bolt app on the same receiver that only acknowledges (ABBA rounds);
+ * - modal-open latency of the Deploy… button (views.open of its loading state, measured at the Slack
+ *   stand-in) while the Deploy API takes 5 s to answer.
+ */
+
+export interface SlackAckSuiteOptions {
+  readonly concurrencies?: readonly number[];
+  readonly rounds?: number;
+  readonly runMs?: number;
+  readonly warmupMs?: number;
+  readonly maxRatio?: number;
+  readonly modalClicks?: number;
+  readonly modalConcurrency?: number;
+  readonly backendDelayMs?: number;
+  readonly maxModalMs?: number;
+}
+
+export function slackAckSuite(options: SlackAckSuiteOptions = {}): Suite {
+  const concurrencies = options.concurrencies ?? [1, 200];
+  const rounds = options.rounds ?? 6;
+  const runMs = options.runMs ?? 1_000;
+  const warmupMs = options.warmupMs ?? 1_000;
+  const maxRatio = options.maxRatio ?? 1.2;
+  const name = "slack: /ops ack";
+  return {
+    name,
+    run: async (log) => {
+      const secret = randomBytes(16).toString("hex");
+      const backends = await startBackends();
+      const [opsbot, bare] = await Promise.all([
+        startBot("opsbot", backends, secret),
+        startBot("bare", backends, secret),
+      ]);
+      const rows: Row[] = [];
+      try {
+        const user = backends.users[0] ?? "U0BENCH00";
+        const urls = new ResponseUrls(backends, user);
+        const fx = createSlackFixtures();
+        const commandTo = (url: string) => {
+          const send = createSlackSender({ url, signingSecret: secret });
+          return async () => {
+            const command = fx.command({
+              text: "namespace list",
+              user_id: user,
+              response_url: await urls.next(),
+            });
+            const res = await send.command(command);
+            if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status} ${res.text}`);
+          };
+        };
+        const contenders = { floor: commandTo(bare.url), opsbot: commandTo(opsbot.url) };
+        for (const concurrency of concurrencies) {
+          log(`${name}: concurrency ${concurrency}, warm-up`);
+          await urls.fill(Math.max(2_000, concurrency * 20));
+          for (const call of [contenders.floor, contenders.opsbot])
+            await runLoad(call, { concurrency, durationMs: warmupMs });
+          const samples = { floor: new Samples(), opsbot: new Samples() };
+          for (let round = 0; round < rounds; round++) {
+            const order = round % 2 === 0 ? (["floor", "opsbot"] as const) : (["opsbot", "floor"] as const);
+            for (const which of order) {
+              await urls.fill(Math.max(2_000, concurrency * 20));
+              samples[which].add(await runLoad(contenders[which], { concurrency, durationMs: runMs }));
+            }
+          }
+          log(
+            `${name}: concurrency ${concurrency}: ${samples.floor.count} floor and ${samples.opsbot.count} opsbot commands; ` +
+              `run-to-run p99 spread ${samples.floor.spread(99).toFixed(2)}x floor, ${samples.opsbot.spread(99).toFixed(2)}x opsbot`,
+          );
+          for (const p of [50, 99])
+            rows.push(
+              judged({
+                suite: name,
+                metric: `c=${concurrency} p${p} ack`,
+                value: samples.opsbot.percentile(p),
+                unit: "ms",
+                floor: samples.floor.percentile(p),
+                ...(p === 99 ? { target: { of: "ratio" as const, op: "<=" as const, bound: maxRatio } } : {}),
+              }),
+            );
+        }
+        rows.push(...(await modalOpen(backends, opsbot.url, secret, options, log)));
+      } finally {
+        await Promise.all([opsbot.stop(), bare.stop()]);
+        await backends.stop();
+      }
+      return rows;
+    },
+  };
+}
+
+/** Response URLs issued by the stand-in ahead of the runs, so that issuing is not timed. */
+class ResponseUrls {
+  readonly #pool: string[] = [];
+  constructor(
+    private readonly backends: BackendsChild,
+    private readonly user: string,
+  ) {}
+  async fill(size: number): Promise<void> {
+    if (this.#pool.length < size)
+      this.#pool.push(...(await this.backends.issue("response", this.user, size * 2 - this.#pool.length)));
+  }
+  async next(): Promise<string> {
+    if (this.#pool.length === 0) await this.fill(1_000);
+    const url = this.#pool.pop();
+    if (!url) throw new Error("no response URL");
+    return url;
+  }
+}
+
+/**
+ * Clicks on Deploy… (a finished task load), each by its own user so that the view the stand-in records
+ * can be matched to the click. Timed from just before the signed request is sent to views.open at the
+ * stand-in, across processes on the same clock (epochNow).
+ */
+async function modalOpen(
+  backends: BackendsChild,
+  url: string,
+  secret: string,
+  options: SlackAckSuiteOptions,
+  log: (line: string) => void,
+): Promise<Row[]> {
+  const clicks = options.modalClicks ?? 200;
+  const concurrency = Math.min(options.modalConcurrency ?? 8, backends.users.length);
+  const delayMs = options.backendDelayMs ?? 5_000;
+  const name = "slack: modal open (Deploy…, backend slowed)";
+  const send = createSlackSender({ url, signingSecret: secret });
+  const value = encodeOperationValue({
+    operationId: "task:deploy-config",
+    args: { repository: "quick_start", directory: "job_python" },
+    loaded: { what: "task", workId: backends.workId },
+  });
+  if (!value) throw new Error("button value too long");
+  const waiting = new Map<string, (at: number) => void>();
+  const unsubscribe = backends.onViewOpened((user, at) => waiting.get(user)?.(at));
+  await backends.slowDeploy(delayMs);
+  log(`${name}: ${clicks} clicks, ${concurrency} at a time, Deploy API answering after ${delayMs} ms`);
+  try {
+    let left = clicks;
+    const latencies: number[] = [];
+    const worker = async (user: string) => {
+      while (left-- > 0) {
+        const [trigger] = await backends.issue("trigger", user, 1);
+        const [responseUrl] = await backends.issue("response", user, 1);
+        const fx = createSlackFixtures({
+          issueTriggerId: () => trigger ?? "",
+          issueResponseUrl: () => responseUrl ?? "",
+        });
+        const payload = fx.blockActions(
+          {
+            type: "button" as const,
+            action_id: ACTION.openModal,
+            block_id: "ops_next_steps",
+            text: { type: "plain_text" as const, text: "Deploy…" },
+            value,
+            action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+          },
+          { user },
+        );
+        const opened = new Promise<number>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no modal for ${user} within 10 s`)), 10_000);
+          waiting.set(user, (at) => {
+            clearTimeout(timer);
+            resolve(at);
+          });
+        });
+        const sentAt = epochNow();
+        const res = await send.interaction(payload);
+        if (res.status !== 200) throw new Error(`click: HTTP ${res.status}`);
+        latencies.push((await opened) - sentAt);
+        waiting.delete(user);
+      }
+    };
+    await Promise.all(backends.users.slice(0, concurrency).map(worker));
+    const measured = Float64Array.from(latencies);
+    const maxMs = options.maxModalMs ?? 500;
+    return [50, 99].map((p) =>
+      judged({
+        suite: name,
+        metric: `p${p} views.open`,
+        value: percentile(measured, p),
+        unit: "ms",
+        ...(p === 99 ? { target: { of: "value" as const, op: "<=" as const, bound: maxMs } } : {}),
+      }),
+    );
+  } finally {
+    unsubscribe();
+    await backends.slowDeploy(0);
+  }
+}
