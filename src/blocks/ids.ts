@@ -25,6 +25,9 @@ export const ACTION = {
   openModal: "ops_open_modal",
   /** The operation select of the picker modal (dispatch_action): its value is an operation id. */
   pickOperation: "ops_pick_operation",
+  /** Approve / Deny on an approval request (value: encodeApprovalValue). */
+  approve: "ops_approve",
+  deny: "ops_deny",
   /** The element of each argument input in an operation modal; the block_id names the argument. */
   argValue: "value",
 } as const;
@@ -32,6 +35,8 @@ export const ACTION = {
 export const BLOCK = {
   pager: "ops_pager",
   nextSteps: "ops_next_steps",
+  approvalStatus: "ops_approval_status",
+  approvalButtons: "ops_approval_buttons",
   pickOperation: "ops_pick_operation",
   warning: "ops_warning",
   errors: "ops_errors",

@@ -105,3 +105,25 @@ export function usageOf(operation: AnyOperation): string {
   }
   return parts.join(" ");
 }
+
+/**
+ * The command line that gives these arguments (the parser's inverse): what an approval request shows so
+ * approvers read exactly what will run. Values with spaces or quotes are double-quoted.
+ */
+export function commandLineOf(operation: AnyOperation, raw: RawArgs): string {
+  const parts = [`/ops ${operation.resource} ${operation.verb}`];
+  const quote = (value: string) =>
+    value === "" || value.startsWith("-") || /[\s"'“”‘’\\]/.test(value)
+      ? `"${value.replace(/(["\\])/g, "\\$1")}"`
+      : value;
+  for (const [name, def] of Object.entries(operation.args)) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    const values = typeof value === "string" ? [value] : value;
+    // A yes/no flag may stand alone, so its value is attached: `--force yes` could read as a positional.
+    const join = def.input === "boolean" ? "=" : " ";
+    for (const v of values)
+      parts.push(def.positional ? quote(v) : `--${flagName(name, def)}${join}${quote(v)}`);
+  }
+  return parts.join(" ");
+}

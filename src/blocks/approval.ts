@@ -1,0 +1,182 @@
+import type { types } from "@slack/bolt";
+import { ACTION, BLOCK } from "./ids.js";
+import { SLACK_LIMITS } from "./limits.js";
+import {
+  context,
+  escapeMrkdwn,
+  fitText,
+  header,
+  inlineCode,
+  mrkdwn,
+  plain,
+  type RenderedMessage,
+  section,
+} from "./text.js";
+
+/**
+ * The approval request message: what will run, as whom, under which rule, who has approved, and the
+ * Approve / Deny buttons while it is pending. The same builder renders every later state, so the message
+ * is edited in place (chat.update) as the request moves on.
+ */
+
+export type ApprovalState =
+  | "pending"
+  | "approved"
+  | "executing"
+  | "succeeded"
+  | "failed"
+  | "denied"
+  | "expired";
+
+export interface ApprovalCard {
+  readonly id: string;
+  readonly status: ApprovalState;
+  /** `/ops task deploy …` exactly as it will run. */
+  readonly commandLine: string;
+  readonly operationId: string;
+  readonly requesterId: string;
+  readonly identity?: string;
+  readonly ruleName: string;
+  readonly required: number;
+  readonly approvals: readonly { readonly userId: string }[];
+  /** Who may approve, as mrkdwn mentions (`<@U…>`, `<!subteam^S…>`). */
+  readonly approvers: string;
+  readonly expiresAt: number;
+  readonly correlationId: string;
+  readonly decidedBy?: string;
+  readonly outcome?: { readonly ok: boolean; readonly summary: string };
+  /** A change-freeze override: shown loudly. */
+  readonly force?: { readonly lockedBy: string; readonly reason: string };
+}
+
+/** What an Approve / Deny button carries: the request and the fingerprint of the call it approves. */
+export interface ApprovalButtonValue {
+  readonly requestId: string;
+  readonly fingerprint: string;
+}
+
+export function encodeApprovalValue(value: ApprovalButtonValue): string {
+  return JSON.stringify({ r: value.requestId, f: value.fingerprint });
+}
+
+export function decodeApprovalValue(value: unknown): ApprovalButtonValue | undefined {
+  if (typeof value !== "string" || value.length > SLACK_LIMITS.buttonValue) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed !== "object" || parsed === null) return undefined;
+    const { r, f } = parsed as { r?: unknown; f?: unknown };
+    if (typeof r !== "string" || typeof f !== "string") return undefined;
+    if (!/^[A-Za-z0-9_-]{1,100}$/.test(r) || !/^[a-f0-9]{16,128}$/.test(f)) return undefined;
+    return { requestId: r, fingerprint: f };
+  } catch {
+    return undefined;
+  }
+}
+
+const STATUS_LINE: Readonly<Record<ApprovalState, (card: ApprovalCard) => string>> = {
+  pending: (c) =>
+    `⏳ Waiting for ${c.required - c.approvals.length} more approval${c.required - c.approvals.length === 1 ? "" : "s"} from ${c.approvers}.`,
+  approved: (c) => `✅ Approved by ${mentions(c.approvals)}: running.`,
+  executing: (c) => `⚙️ Approved by ${mentions(c.approvals)}: running.`,
+  succeeded: (c) =>
+    `✅ Approved by ${mentions(c.approvals)} and done: ${escapeMrkdwn(c.outcome?.summary ?? "")}`,
+  failed: (c) =>
+    `❌ Approved by ${mentions(c.approvals)}, but it failed: ${escapeMrkdwn(c.outcome?.summary ?? "")}`,
+  denied: (c) => `🚫 Denied by <@${c.decidedBy ?? "?"}>. Nothing was run.`,
+  expired: () => "⌛ Expired before enough approvals. Nothing was run.",
+};
+
+export function approvalMessage(card: ApprovalCard, fingerprint: string): RenderedMessage {
+  const title = card.force ? "Approval needed: change-freeze override" : "Approval needed";
+  const blocks: types.KnownBlock[] = [
+    header(title),
+    section(
+      fitText(
+        `<@${card.requesterId}> asks to run\n${codeLine(card.commandLine)}`,
+        SLACK_LIMITS.sectionText,
+        (t) => t,
+      ),
+    ),
+    {
+      type: "section",
+      fields: [
+        mrkdwn(`*Runs as*\n${card.identity ? inlineCode(card.identity) : "_no identity needed_"}`),
+        mrkdwn(
+          `*Rule*\n${fitText(card.ruleName, 200, escapeMrkdwn)} (${card.required} of ${card.approvers})`,
+        ),
+        mrkdwn(
+          `*Approvals*\n${card.approvals.length} of ${card.required}${card.approvals.length > 0 ? `: ${mentions(card.approvals)}` : ""}`,
+        ),
+        mrkdwn(`*Expires*\n${slackDate(card.expiresAt)}`),
+      ],
+    },
+  ];
+  if (card.force)
+    blocks.push(
+      section(
+        fitText(
+          `⚠️ The target is locked by <@${card.force.lockedBy}>: ${card.force.reason}. Approving breaks the freeze.`,
+          SLACK_LIMITS.sectionText,
+          (t) => t,
+        ),
+      ),
+    );
+  blocks.push({
+    ...section(fitText(STATUS_LINE[card.status](card), SLACK_LIMITS.sectionText, (t) => t)),
+    block_id: BLOCK.approvalStatus,
+  });
+  if (card.status === "pending") {
+    const value = encodeApprovalValue({ requestId: card.id, fingerprint });
+    blocks.push({
+      type: "actions",
+      block_id: BLOCK.approvalButtons,
+      elements: [
+        { type: "button", action_id: ACTION.approve, text: plain("Approve"), style: "primary", value },
+        {
+          type: "button",
+          action_id: ACTION.deny,
+          text: plain("Deny"),
+          style: "danger",
+          value,
+          confirm: {
+            title: plain("Deny this request?"),
+            text: mrkdwn("One denial ends the request; nothing will run."),
+            confirm: plain("Deny"),
+            deny: plain("Cancel"),
+            style: "danger",
+          },
+        },
+      ],
+    });
+  }
+  blocks.push(context(`Request ${inlineCode(card.id)} · reference ${inlineCode(card.correlationId)}`));
+  const text = fitText(
+    `${title}: <@${card.requesterId}> asks to run ${card.operationId} (${card.status})`,
+    1_000,
+    (t) => t,
+  );
+  return { text, blocks };
+}
+
+/** The requester's private note: their request is waiting, where, and for whom. */
+export function approvalRequestedNote(card: ApprovalCard): RenderedMessage {
+  const text = `⏳ \`${card.operationId}\` needs ${card.required} approval${card.required === 1 ? "" : "s"} from ${card.approvers} (rule: ${escapeMrkdwn(card.ruleName)}). It runs as soon as it is approved; the request expires ${slackDate(card.expiresAt)}.`;
+  return {
+    text: fitText(text, 1_000, (t) => t),
+    blocks: [section(fitText(text, SLACK_LIMITS.sectionText, (t) => t))],
+  };
+}
+
+function mentions(approvals: readonly { readonly userId: string }[]): string {
+  return approvals.map((a) => `<@${a.userId}>`).join(", ") || "nobody";
+}
+
+/** A command line as code, within a section's limit (escaped: it echoes what was typed). */
+function codeLine(line: string): string {
+  return fitText(line, 2_500, (t) => `\`\`\`${escapeMrkdwn(t).replace(/```/g, "ˋˋˋ")}\`\`\``);
+}
+
+function slackDate(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return `<!date^${seconds}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
+}
