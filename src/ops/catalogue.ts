@@ -1,3 +1,6 @@
+/** Every mutating command takes it: an admin breaking a change freeze, which always needs an approval. */
+export const FORCE_FLAG = "force";
+
 import { type AnyOperation, flagName } from "./define.js";
 
 /**
@@ -26,6 +29,8 @@ export class Catalogue {
         continue;
       }
       const flag = flagName(name, def);
+      if (flag === FORCE_FLAG)
+        throw new Error(`${operation.id}: --${FORCE_FLAG} is opsbot's own (breaking a change freeze)`);
       if (flags.has(flag)) throw new Error(`${operation.id}: flag --${flag} is defined twice`);
       flags.add(flag);
     }
@@ -48,9 +53,9 @@ export class Catalogue {
     return this.#byId.get(`${resource}:${verb}`);
   }
 
-  /** Flags of yes/no arguments, which may be given bare (`--force`). */
+  /** Flags of yes/no arguments, which may be given bare (`--force`, `--force-delete`). */
   booleanFlags(): ReadonlySet<string> {
-    const flags = new Set<string>();
+    const flags = new Set<string>([FORCE_FLAG]);
     for (const operation of this.operations)
       for (const [name, def] of Object.entries(operation.args))
         if (def.input === "boolean" && !def.positional) flags.add(flagName(name, def));

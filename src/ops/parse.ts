@@ -1,4 +1,4 @@
-import { type Catalogue, closest } from "./catalogue.js";
+import { type Catalogue, closest, FORCE_FLAG } from "./catalogue.js";
 import { type AnyOperation, flagName, isOptional } from "./define.js";
 import type { RawArgs } from "./validate.js";
 
@@ -15,7 +15,13 @@ export type ParsedCommand =
   | { readonly kind: "empty" }
   | { readonly kind: "help"; readonly topic?: string }
   | { readonly kind: "whoami" }
-  | { readonly kind: "operation"; readonly operation: AnyOperation; readonly raw: RawArgs }
+  | {
+      readonly kind: "operation";
+      readonly operation: AnyOperation;
+      readonly raw: RawArgs;
+      /** `--force`: run despite a change freeze (admins only, always through an approval). */
+      readonly force: boolean;
+    }
   | { readonly kind: "error"; readonly message: string; readonly usage?: string };
 
 /**
@@ -68,7 +74,22 @@ export function parseCommand(catalogue: Catalogue, tokens: Tokens): ParsedComman
   });
 
   const byFlag = new Map(Object.entries(operation.args).map(([name, def]) => [flagName(name, def), name]));
+  let force = false;
   for (const [flag, values] of tokens.flags) {
+    if (flag.toLowerCase() === FORCE_FLAG) {
+      const yes = values.length === 1 ? yesNo(values[0] ?? "") : undefined;
+      if (yes === undefined || operation.risk === "read")
+        return {
+          kind: "error",
+          message:
+            operation.risk === "read"
+              ? "`--force` is for changes on a locked target; reads are never locked."
+              : "`--force` takes no value (or yes/no), once.",
+          usage: usageOf(operation),
+        };
+      force = yes;
+      continue;
+    }
     const name = byFlag.get(flag.toLowerCase());
     if (!name) {
       const guess = closest(flag, [...byFlag.keys()]);
@@ -82,7 +103,13 @@ export function parseCommand(catalogue: Catalogue, tokens: Tokens): ParsedComman
       return { kind: "error", message: `\`${name}\` was given twice.`, usage: usageOf(operation) };
     raw[name] = [...values];
   }
-  return { kind: "operation", operation, raw };
+  return { kind: "operation", operation, raw, force };
+}
+
+function yesNo(value: string): boolean | undefined {
+  if (/^(true|yes|y|on|1)$/i.test(value.trim())) return true;
+  if (/^(false|no|n|off|0)$/i.test(value.trim())) return false;
+  return undefined;
 }
 
 function unknownFlag(tokens: Tokens): ParsedCommand {

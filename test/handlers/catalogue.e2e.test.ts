@@ -31,7 +31,7 @@ describe("the full catalogue over the HTTP receiver", () => {
 
   it("fills project and allocation from configuration and accepts a bare boolean flag", async () => {
     const command = stack.fx.command({
-      text: `payload delete ${ORCHESTRATION_SEED.payloads.rankedHarbor} --force`,
+      text: `payload delete ${ORCHESTRATION_SEED.payloads.rankedHarbor} --force-delete`,
     });
     await stack.send.command(command);
     const body = await stack.responseFor(command.response_url);

@@ -28,7 +28,7 @@ const portCreate = defineOperation({
     kind: arg.flag(z.enum(["LoadBalancer", "NodePort"]).optional(), { label: "Kind" }),
     label: arg.flag(z.array(z.string()), { label: "Labels", repeatable: true }),
     project: arg.flag(z.string(), { label: "Project", defaultFrom: "orchestration.projectId" }),
-    force: arg.flag(z.boolean().optional(), { label: "Force", input: "boolean" }),
+    replace: arg.flag(z.boolean().optional(), { label: "Replace", input: "boolean" }),
   },
   check: (a) => (a.frontendPort === 22 ? [{ arg: "frontendPort", message: "port 22 is reserved" }] : []),
   run: async () => ({}),
@@ -112,7 +112,7 @@ describe("parseCommand", () => {
 
   it("writes a usage line with required and optional parts", () => {
     expect(usageOf(portCreate)).toBe(
-      "/ops port create <pipelineId> --protocol <tcp|udp> --frontend-port <frontendPort> [--kind <kind>] [--label <label> …] [--project <project>] [--force <force>]",
+      "/ops port create <pipelineId> --protocol <tcp|udp> --frontend-port <frontendPort> [--kind <kind>] [--label <label> …] [--project <project>] [--replace <replace>]",
     );
   });
 });
@@ -123,7 +123,7 @@ describe("validateArgs", () => {
   it("coerces text by input kind and applies configured defaults", () => {
     const result = validateArgs(
       portCreate,
-      { ...raw, force: "yes" },
+      { ...raw, replace: "yes" },
       { "orchestration.projectId": "demo-1" },
     );
     expect(result).toEqual({
@@ -134,7 +134,7 @@ describe("validateArgs", () => {
         frontendPort: 8080,
         label: ["a=b", "c=d"],
         project: "demo-1",
-        force: true,
+        replace: true,
       },
     });
   });
@@ -143,7 +143,7 @@ describe("validateArgs", () => {
     const result = validateArgs(portCreate, {
       pipelineId: "nope",
       frontendPort: "80x",
-      force: "maybe",
+      replace: "maybe",
       kind: "Ingress",
     });
     expect(result.ok).toBe(false);
@@ -153,7 +153,7 @@ describe("validateArgs", () => {
       pipelineId: "must be a UUID",
       protocol: "is required",
       frontendPort: "must be a whole number",
-      force: "must be yes or no",
+      replace: "must be yes or no",
       project: "is required",
     });
     expect(byArg.kind).toBeDefined();

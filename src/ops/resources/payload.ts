@@ -113,14 +113,15 @@ const remove = defineOperation({
   needsIdentity: false,
   args: {
     payloadId: payloadIdArg,
-    force: arg.flag(z.boolean().optional(), {
-      label: "Force",
+    forceDelete: arg.flag(z.boolean().optional(), {
+      label: "Force delete",
       hint: "yes to delete a Reserved payload too",
       input: "boolean",
     }),
     ...where,
   },
-  run: (ctx, a) => ctx.api.orchestration.deletePayload({ ...on(a), force_delete: a.force }, callOptions(ctx)),
+  run: (ctx, a) =>
+    ctx.api.orchestration.deletePayload({ ...on(a), force_delete: a.forceDelete }, callOptions(ctx)),
   render: (_result, a) =>
     record(
       `Payload ${a.payloadId} deleted`,
