@@ -1,3 +1,5 @@
+import { kubeNameFrom } from "../api/deploy/validators.js";
+
 /**
  * Fixed data of the Deploy API simulator: what a fresh simulator holds, its templates, and the
  * manifest.json / pipeline.json it "finds in git" (shaped after datatask/quick_start's examples).
@@ -79,14 +81,4 @@ export function manifestName(directory: string): string {
   return kubeNameFrom(directory.split("/").at(-1) ?? "task");
 }
 
-/**
- * A Kubernetes name made from a repository or folder name (`quick_start` -> `quick-start`): the API
- * must do something like it, since its own example repository is not a valid namespace.
- */
-export function kubeNameFrom(text: string): string {
-  const name = text
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/^-+|-+$/g, "");
-  return name.slice(0, 63).replace(/-+$/, "") || "task";
-}
+export { kubeNameFrom };

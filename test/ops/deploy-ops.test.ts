@@ -23,7 +23,7 @@ describe("task operations", () => {
   it("task:deploy picks the route by the flags given, as the asking user", async () => {
     const plain = await stack.run("task deploy quick_start job_python");
     expect(as(plain.output, "record")).toMatchObject({ title: "Task deployed", tone: "success" });
-    expect(plain.operation.target?.({ repository: "quick_start" })).toEqual({ namespace: "quick_start" });
+    expect(plain.operation.target?.({ repository: "quick_start" })).toEqual({ namespace: "quick-start" });
     expectIdentity(lastDeploy("GET", "/v1/task/deploy/quick_start/job_python"));
 
     await stack.run("task deploy quick_start job_python --name hello-job");

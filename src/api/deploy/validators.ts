@@ -162,3 +162,16 @@ export const pipelineConfiguration = jsonObject.pipe(
       .min(1, "must list at least one task"),
   }),
 );
+
+/**
+ * A Kubernetes name made from a repository or folder name (`quick_start` -> `quick-start`). The Deploy
+ * API must do something like it when no namespace is given (its own example repository is not a valid
+ * namespace); opsbot uses the same rule to know which namespace such a deploy lands in (change freezes).
+ */
+export function kubeNameFrom(text: string): string {
+  const name = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return name.slice(0, 63).replace(/-+$/, "") || "task";
+}

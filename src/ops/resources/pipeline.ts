@@ -1,4 +1,10 @@
-import { kubeName, pipelineConfiguration, safeId, templatePath } from "../../api/deploy/validators.js";
+import {
+  kubeName,
+  kubeNameFrom,
+  pipelineConfiguration,
+  safeId,
+  templatePath,
+} from "../../api/deploy/validators.js";
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { json, record } from "../output.js";
 import { asCaller, callOptions, namespaceFlag } from "./common.js";
@@ -43,7 +49,7 @@ const run = defineOperation({
     return ctx.api.deploy.runPipelineAs(input, asCaller(ctx));
   },
   render: (result) => launched("Pipeline started", result),
-  target: (a) => ({ namespace: a.namespace ?? a.repository }),
+  target: (a) => ({ namespace: a.namespace ?? kubeNameFrom(a.repository) }),
 });
 
 const runConfig = defineOperation({

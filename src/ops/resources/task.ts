@@ -2,6 +2,7 @@ import {
   CRONJOB_NAME_MAX,
   directory,
   kubeName,
+  kubeNameFrom,
   repository,
   safeId,
   schedule,
@@ -67,7 +68,7 @@ const deploy = defineOperation({
     );
   },
   render: (result) => launched("Task deployed", result),
-  target: (a) => ({ namespace: a.namespace ?? a.repository }),
+  target: (a) => ({ namespace: a.namespace ?? kubeNameFrom(a.repository) }),
 });
 
 const deployConfig = defineOperation({
