@@ -1,6 +1,7 @@
-import type { BlockAction, ButtonAction } from "@slack/bolt";
+import type { ViewOutput } from "@slack/bolt";
 import type { SlackHttpResponse } from "../slack/testing/index.js";
 import { createSlackFixtures, type SlackFixtures } from "../slack/testing/index.js";
+import { clickPayload, findClickable } from "./clicks.js";
 import { type ConsoleCommand, HELP } from "./commands.js";
 import { buildStateValues, inputFields, resolveField } from "./form.js";
 import { list, parseJsonObject, record, str } from "./json.js";
@@ -10,7 +11,7 @@ import { SEEDS } from "./seeds.js";
 import { Activity, settle } from "./settle.js";
 import { DEMO_CHANNEL, DEMO_GROUP, DEMO_USERS, type DemoStack } from "./stack.js";
 import type { Style } from "./style.js";
-import { type Clickable, Transcript } from "./transcript.js";
+import { Transcript } from "./transcript.js";
 
 /**
  * One console session: who is typing, and what each console command sends to the bot, signed as Slack
@@ -189,44 +190,22 @@ export class Session {
     });
   }
 
-  #find(target: string): Clickable | undefined {
-    const all = this.#transcript.clickables;
-    if (/^\d+$/.test(target)) return all.find((c) => c.button.n === Number(target));
-    const wanted = target.trim().toLowerCase();
-    // Latest first: a button printed again (a list re-rendered) means its newest copy.
-    const newest = [...all].reverse();
-    return (
-      newest.find((c) => c.button.text.toLowerCase() === wanted) ??
-      newest.find((c) => c.button.text.toLowerCase().includes(wanted))
-    );
-  }
-
   async #click(target: string): Promise<void> {
-    const clickable = this.#find(target);
+    const t = this.#transcript;
+    const clickable = findClickable(t.clickables, target);
     if (!clickable) {
-      const shown = this.#transcript.clickables.map((c) => `[${c.button.n}] ${c.button.text}`).join(", ");
-      this.#transcript.error(`no button ${target}${shown ? `; buttons: ${shown}` : ": nothing to click"}`);
+      const shown = t.clickables.map((c) => `[${c.button.n}] ${c.button.text}`).join(", ");
+      t.error(`no button ${target}${shown ? `; buttons: ${shown}` : ": nothing to click"}`);
       return;
     }
     const { button, source } = clickable;
-    const t = this.#transcript;
     if (button.confirm) {
       const title = button.confirm.title ? `${button.confirm.title}: ` : "";
       t.line(t.style.yellow(`? ${title}${button.confirm.text}`));
       t.note(`  → ${button.confirm.confirm ?? "Confirm"} (the console confirms)`);
     }
     if (button.url) t.note(`(opens ${button.url})`);
-    const fx = this.#fx();
-    const action: ButtonAction = {
-      ...fx.button(button.actionId, {
-        text: button.text,
-        ...(button.value === undefined ? {} : { value: button.value }),
-        ...(button.blockId === undefined ? {} : { blockId: button.blockId }),
-      }),
-      ...(button.url ? { url: button.url } : {}),
-      ...(button.style === "primary" || button.style === "danger" ? { style: button.style } : {}),
-    };
-    let payload: BlockAction<ButtonAction>;
+    let view: ViewOutput | undefined;
     if (source.kind === "view") {
       const modal = this.#modals.find(source.viewId);
       const state = modal ? this.#state(modal) : undefined;
@@ -234,19 +213,9 @@ export class Session {
         t.error("that modal is no longer open");
         return;
       }
-      payload = fx.blockActions(action, { view: viewOutput(modal, state, this.#ids()) });
-    } else {
-      const base = fx.blockActions(action, {
-        message: { ts: source.ts, text: source.text },
-        channel: source.channel || DEMO_CHANNEL.id,
-      });
-      payload = {
-        ...base,
-        container: { ...base.container, is_ephemeral: source.ephemeral },
-        // Slack sends the whole message clicked; handlers may read its blocks.
-        ...(base.message ? { message: { ...base.message, blocks: [...source.blocks] } } : {}),
-      };
+      view = viewOutput(modal, state, this.#ids());
     }
+    const payload = clickPayload(this.#fx(), clickable, DEMO_CHANNEL.id, view);
     t.note(`(clicked ${button.text} as @${this.#actor.name})`);
     await this.#send(() => this.#stack.send.interaction(payload));
   }

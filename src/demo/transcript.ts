@@ -176,6 +176,8 @@ export class Transcript {
 
   #channelName(channel: string | undefined): string {
     if (!channel) return "a DM";
+    // The stand-in keeps a DM to user U… under D…, as Slack's IM ids look.
+    if (channel.startsWith("D")) return `the DM with ${this.#userName(`U${channel.slice(1)}`)}`;
     const name = this.#names.channels?.get(channel);
     return name ? `#${name}` : channel;
   }
