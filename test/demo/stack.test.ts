@@ -1,0 +1,31 @@
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { DEMO_CONFIG_FILE, demoConfigEnv } from "../../src/demo/stack.js";
+
+describe("demoConfigEnv", () => {
+  it("passes the user's OPSBOT_* settings through, logs at warn by default, and keeps its own wiring", () => {
+    const env = demoConfigEnv(
+      {
+        OPSBOT_CONFIG: "/tmp/perms.yml",
+        OPSBOT_IDENTITY_OVERRIDES: "{}",
+        SLACK_BOT_TOKEN: "xoxb-real",
+        HOME: "/root",
+      },
+      { SLACK_BOT_TOKEN: "xoxb-standin-token" },
+    );
+    expect(env).toEqual({
+      OPSBOT_CONFIG: "/tmp/perms.yml",
+      OPSBOT_IDENTITY_OVERRIDES: "{}",
+      LOG_LEVEL: "warn",
+      SLACK_BOT_TOKEN: "xoxb-standin-token",
+    });
+    expect(demoConfigEnv({ LOG_LEVEL: "debug" }, {}).LOG_LEVEL).toBe("debug");
+  });
+
+  it("uses src/demo/opsbot.demo.yml when it exists and OPSBOT_CONFIG is not set", () => {
+    expect(demoConfigEnv({}, {}).OPSBOT_CONFIG).toBe(
+      existsSync(DEMO_CONFIG_FILE) ? DEMO_CONFIG_FILE : undefined,
+    );
+    expect(DEMO_CONFIG_FILE).toMatch(/src\/demo\/opsbot\.demo\.yml$/);
+  });
+});
