@@ -8,7 +8,12 @@ export interface LoadResult {
 
 export async function runLoad(
   call: () => Promise<unknown>,
-  options: { readonly concurrency: number; readonly durationMs: number },
+  options: {
+    readonly concurrency: number;
+    readonly durationMs: number;
+    /** Pause of each worker between its requests (not timed): 0 sends the next at once. */
+    readonly pauseMs?: number;
+  },
 ): Promise<LoadResult> {
   let latencies = new Float64Array(1 << 14);
   let count = 0;
@@ -26,6 +31,7 @@ export async function runLoad(
         latencies = grown;
       }
       latencies[count++] = t1 - t0;
+      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
