@@ -1,0 +1,106 @@
+import type Database from "better-sqlite3";
+
+/**
+ * The schema, as an ordered list of migrations. Each runs once, in its own transaction, at start-up;
+ * later changes append to this list and never edit an applied entry.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly up: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "approvals, audit log, locks",
+    up: `
+      CREATE TABLE approval_requests (
+        id TEXT PRIMARY KEY,
+        correlation_id TEXT NOT NULL,
+        operation_id TEXT NOT NULL,
+        raw_args TEXT NOT NULL,
+        target TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        requester_id TEXT NOT NULL,
+        requester_identity TEXT,
+        channel_id TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        force INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('pending','approved','executing','succeeded','failed','denied','expired')),
+        decided_by TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        message_channel TEXT,
+        message_ts TEXT,
+        outcome TEXT
+      );
+      CREATE INDEX approval_requests_status ON approval_requests (status, expires_at);
+      CREATE INDEX approval_requests_requester ON approval_requests (requester_id, created_at);
+      CREATE TABLE approval_votes (
+        request_id TEXT NOT NULL REFERENCES approval_requests (id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (request_id, user_id)
+      );
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        correlation_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        operation_id TEXT,
+        args TEXT,
+        user_id TEXT NOT NULL,
+        identity TEXT,
+        channel_id TEXT,
+        outcome TEXT NOT NULL,
+        duration_ms INTEGER,
+        detail TEXT
+      );
+      CREATE INDEX audit_log_at ON audit_log (at);
+      CREATE INDEX audit_log_user ON audit_log (user_id, at);
+      CREATE TABLE locks (
+        kind TEXT NOT NULL CHECK (kind IN ('namespace','allocation')),
+        name TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        locked_by TEXT NOT NULL,
+        locked_at INTEGER NOT NULL,
+        until INTEGER,
+        PRIMARY KEY (kind, name)
+      );
+    `,
+  },
+];
+
+export class SchemaTooNewError extends Error {
+  constructor(found: number, known: number) {
+    super(
+      `The database is at schema version ${found}, newer than this opsbot knows (${known}): it was written by a newer release. Upgrade opsbot, or point OPSBOT_DB at another file.`,
+    );
+  }
+}
+
+/** Applies the migrations this database lacks; returns the version it ends at. */
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  now = Date.now(),
+): number {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
+  const known = migrations.at(-1)?.version ?? 0;
+  const current =
+    (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+  if (current > known) throw new SchemaTooNewError(current, known);
+  const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.up);
+      record.run(migration.version, migration.name, now);
+    }).immediate();
+  }
+  return known;
+}

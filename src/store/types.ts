@@ -1,0 +1,161 @@
+/**
+ * What opsbot keeps: approval requests, the audit log and change freezes. Behind this interface so that
+ * another database (PostgreSQL, for several replicas) can replace the embedded SQLite one. Timestamps are
+ * epoch milliseconds given by the caller: the store never reads the clock, so tests control time.
+ */
+
+export type ApprovalStatus =
+  | "pending"
+  | "approved"
+  | "executing"
+  | "succeeded"
+  | "failed"
+  | "denied"
+  | "expired";
+
+export interface ApprovalRule {
+  readonly index: number;
+  readonly name: string;
+  readonly required: number;
+  readonly allowSelfApproval: boolean;
+}
+
+export interface ApprovalRequest {
+  readonly id: string;
+  readonly correlationId: string;
+  readonly operationId: string;
+  /** The arguments as typed: validated again before the request runs. */
+  readonly rawArgs: Readonly<Record<string, string | readonly string[]>>;
+  readonly target: { readonly namespace?: string; readonly allocation?: string };
+  /** Binds the approval to one exact call (see auth/fingerprint.ts). */
+  readonly fingerprint: string;
+  readonly requesterId: string;
+  /** The Deploy API identity the call runs as, when it needs one. */
+  readonly requesterIdentity?: string;
+  readonly channelId: string;
+  readonly rule: ApprovalRule;
+  /** A change-freeze override (`--force`). */
+  readonly force: boolean;
+  readonly status: ApprovalStatus;
+  readonly approvals: readonly { readonly userId: string; readonly at: number }[];
+  /** Who denied it, or whose approval completed it. */
+  readonly decidedBy?: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly updatedAt: number;
+  /** The request message, for chat.update. */
+  readonly message?: { readonly channelId: string; readonly ts: string };
+  readonly outcome?: {
+    readonly ok: boolean;
+    readonly summary: string;
+    readonly durationMs?: number | undefined;
+  };
+}
+
+export type NewApprovalRequest = Omit<
+  ApprovalRequest,
+  "status" | "approvals" | "updatedAt" | "decidedBy" | "message" | "outcome"
+>;
+
+export type ApproveResult =
+  /** `complete`: this approval was the last one needed, and the request is now approved. */
+  | { readonly kind: "recorded"; readonly request: ApprovalRequest; readonly complete: boolean }
+  | { readonly kind: "already-approved-by-you"; readonly request: ApprovalRequest }
+  | { readonly kind: "expired"; readonly request: ApprovalRequest }
+  | { readonly kind: "not-pending"; readonly request: ApprovalRequest }
+  | { readonly kind: "not-found" };
+
+export type DenyResult =
+  | { readonly kind: "denied"; readonly request: ApprovalRequest }
+  | { readonly kind: "expired"; readonly request: ApprovalRequest }
+  | { readonly kind: "not-pending"; readonly request: ApprovalRequest }
+  | { readonly kind: "not-found" };
+
+export interface ApprovalStore {
+  create(request: NewApprovalRequest): Promise<ApprovalRequest>;
+  get(id: string): Promise<ApprovalRequest | undefined>;
+  setMessage(id: string, message: { channelId: string; ts: string }): Promise<void>;
+  /** One atomic step: concurrent approvals never lose a vote nor complete a request twice. */
+  approve(id: string, userId: string, now: number): Promise<ApproveResult>;
+  deny(id: string, userId: string, now: number): Promise<DenyResult>;
+  /** approved → executing, atomically: exactly one caller gets the request, the others undefined. */
+  claimForExecution(id: string, now: number): Promise<ApprovalRequest | undefined>;
+  /** executing → succeeded | failed. */
+  finish(
+    id: string,
+    outcome: { ok: boolean; summary: string; durationMs?: number },
+    now: number,
+  ): Promise<ApprovalRequest>;
+  /** pending past its expiry → expired; returns those it expired (to edit their messages). */
+  expireDue(now: number): Promise<ApprovalRequest[]>;
+  /** Pending requests, newest first. */
+  listPending(limit: number): Promise<ApprovalRequest[]>;
+  listByRequester(userId: string, limit: number): Promise<ApprovalRequest[]>;
+}
+
+export type AuditKind =
+  | "command"
+  | "refusal"
+  | "approval.requested"
+  | "approval.approved"
+  | "approval.denied"
+  | "approval.expired"
+  | "execution"
+  | "lock"
+  | "unlock";
+
+export interface AuditEntry {
+  readonly id?: number;
+  readonly at: number;
+  readonly correlationId: string;
+  readonly kind: AuditKind;
+  readonly operationId?: string;
+  readonly args?: Readonly<Record<string, unknown>>;
+  readonly userId: string;
+  readonly identity?: string;
+  readonly channelId?: string;
+  readonly outcome: string;
+  readonly durationMs?: number;
+  readonly detail?: string;
+}
+
+export interface AuditQuery {
+  readonly userId?: string;
+  /** `task:deploy`, or a pattern with `*` (`task:*`, `*:delete`). */
+  readonly operation?: string;
+  readonly since?: number;
+  readonly limit: number;
+}
+
+export interface AuditStore {
+  append(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  query(query: AuditQuery): Promise<AuditEntry[]>;
+}
+
+export type LockTargetKind = "namespace" | "allocation";
+
+export interface Lock {
+  readonly target: { readonly kind: LockTargetKind; readonly name: string };
+  readonly reason: string;
+  readonly lockedBy: string;
+  readonly lockedAt: number;
+  readonly until?: number;
+}
+
+export interface LockStore {
+  /** Sets the lock, replacing one on the same target. */
+  lock(lock: Lock): Promise<Lock>;
+  unlock(target: Lock["target"]): Promise<Lock | undefined>;
+  /** The lock in force on a target at `now`; an expired one is removed. */
+  active(target: Lock["target"], now: number): Promise<Lock | undefined>;
+  list(now: number): Promise<Lock[]>;
+}
+
+export interface Store {
+  readonly kind: "sqlite";
+  readonly approvals: ApprovalStore;
+  readonly audit: AuditStore;
+  readonly locks: LockStore;
+  close(): Promise<void>;
+}
