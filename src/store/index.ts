@@ -1,3 +1,3 @@
 export { openSqliteStore, type SqliteStoreOptions } from "./sqlite/index.js";
-export { SchemaTooNewError } from "./sqlite/migrations.js";
+export { MIGRATIONS, type Migration, SchemaTooNewError } from "./sqlite/migrations.js";
 export type * from "./types.js";

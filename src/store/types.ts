@@ -24,7 +24,9 @@ export interface ApprovalRequest {
   readonly id: string;
   readonly correlationId: string;
   readonly operationId: string;
-  /** The arguments as typed: validated again before the request runs. */
+  /** The parsed arguments, as fingerprinted. */
+  readonly args: Readonly<Record<string, unknown>>;
+  /** The arguments as typed, for display and to validate again before the request runs. */
   readonly rawArgs: Readonly<Record<string, string | readonly string[]>>;
   readonly target: { readonly namespace?: string; readonly allocation?: string };
   /** Binds the approval to one exact call (see auth/fingerprint.ts). */
@@ -52,10 +54,17 @@ export interface ApprovalRequest {
   };
 }
 
+/** What the caller decides when it asks for approval; the store owns status, votes and updatedAt. */
 export type NewApprovalRequest = Omit<
   ApprovalRequest,
-  "status" | "approvals" | "updatedAt" | "decidedBy" | "message" | "outcome"
->;
+  "status" | "approvals" | "updatedAt" | "decidedBy" | "message" | "outcome" | "force"
+> & { readonly force?: boolean };
+
+export interface ApprovalOutcome {
+  readonly ok: boolean;
+  readonly summary: string;
+  readonly durationMs?: number;
+}
 
 export type ApproveResult =
   /** `complete`: this approval was the last one needed, and the request is now approved. */
@@ -80,12 +89,8 @@ export interface ApprovalStore {
   deny(id: string, userId: string, now: number): Promise<DenyResult>;
   /** approved → executing, atomically: exactly one caller gets the request, the others undefined. */
   claimForExecution(id: string, now: number): Promise<ApprovalRequest | undefined>;
-  /** executing → succeeded | failed. */
-  finish(
-    id: string,
-    outcome: { ok: boolean; summary: string; durationMs?: number },
-    now: number,
-  ): Promise<ApprovalRequest>;
+  /** executing → succeeded | failed; throws if the request is not executing. */
+  finish(id: string, outcome: ApprovalOutcome, now: number): Promise<ApprovalRequest>;
   /** pending past its expiry → expired; returns those it expired (to edit their messages). */
   expireDue(now: number): Promise<ApprovalRequest[]>;
   /** Pending requests, newest first. */
@@ -122,14 +127,17 @@ export interface AuditEntry {
 export interface AuditQuery {
   readonly userId?: string;
   /** `task:deploy`, or a pattern with `*` (`task:*`, `*:delete`). */
-  readonly operation?: string;
+  readonly operationId?: string;
+  /** Entries at or after this time. */
   readonly since?: number;
+  /** Entries older than this id: pass the last id of one page to get the next. */
+  readonly before?: number;
   readonly limit: number;
 }
 
 export interface AuditStore {
   append(entry: AuditEntry): Promise<void>;
-  /** Newest first. */
+  /** Newest (last appended) first. */
   query(query: AuditQuery): Promise<AuditEntry[]>;
 }
 

@@ -35,6 +35,7 @@ function request(over: Partial<NewApprovalRequest> = {}): NewApprovalRequest {
     id: "apr_1",
     correlationId: "corr-1",
     operationId: "job:delete",
+    args: { namespace: "analytics", name: "nightly", labels: { a: "b" } },
     rawArgs: { namespace: "analytics", name: "nightly", label: ["a=b"] },
     target: { namespace: "analytics" },
     fingerprint: "f".repeat(64),
@@ -222,17 +223,17 @@ describe("audit log", () => {
       "task:list",
       "task:deploy",
     ]);
-    expect((await store.audit.query({ operation: "*:delete", limit: 10 })).map((e) => e.userId)).toEqual([
+    expect((await store.audit.query({ operationId: "*:delete", limit: 10 })).map((e) => e.userId)).toEqual([
       "U0ALICE",
       "U0BOB",
     ]);
     expect(
-      (await store.audit.query({ operation: "task:*", since: T0 + 1, limit: 10 })).map((e) => e.at),
+      (await store.audit.query({ operationId: "task:*", since: T0 + 1, limit: 10 })).map((e) => e.at),
     ).toEqual([T0 + 2]);
     expect(await store.audit.query({ limit: 1 })).toEqual([
       expect.objectContaining({ at: T0 + 3, correlationId: `c${T0 + 3}`, args: { at: T0 + 3 } }),
     ]);
-    await expect(store.audit.query({ operation: "task:[ab]", limit: 1 })).rejects.toThrow(RangeError);
+    await expect(store.audit.query({ operationId: "task:[ab]", limit: 1 })).rejects.toThrow(RangeError);
   });
 });
 

@@ -1,14 +1,25 @@
 import type Database from "better-sqlite3";
 import { z } from "zod";
-import type { AuditEntry, AuditKind, AuditStore } from "../types.js";
+import type { AuditEntry, AuditQuery, AuditStore } from "../types.js";
+import { JsonObject, jsonColumn } from "./json.js";
 
 const Row = z.object({
-  id: z.number(),
+  id: z.number().int(),
   at: z.number(),
   correlation_id: z.string(),
-  kind: z.string(),
+  kind: z.enum([
+    "command",
+    "refusal",
+    "approval.requested",
+    "approval.approved",
+    "approval.denied",
+    "approval.expired",
+    "execution",
+    "lock",
+    "unlock",
+  ]),
   operation_id: z.string().nullable(),
-  args: z.string().nullable(),
+  args: jsonColumn(JsonObject).nullable(),
   user_id: z.string(),
   identity: z.string().nullable(),
   channel_id: z.string().nullable(),
@@ -17,10 +28,55 @@ const Row = z.object({
   detail: z.string().nullable(),
 });
 
+function toEntry(row: unknown): AuditEntry {
+  const r = Row.parse(row);
+  return {
+    id: r.id,
+    at: r.at,
+    correlationId: r.correlation_id,
+    kind: r.kind,
+    ...(r.operation_id === null ? {} : { operationId: r.operation_id }),
+    ...(r.args === null ? {} : { args: r.args }),
+    userId: r.user_id,
+    ...(r.identity === null ? {} : { identity: r.identity }),
+    ...(r.channel_id === null ? {} : { channelId: r.channel_id }),
+    outcome: r.outcome,
+    ...(r.duration_ms === null ? {} : { durationMs: r.duration_ms }),
+    ...(r.detail === null ? {} : { detail: r.detail }),
+  };
+}
+
+/** The WHERE clause of a query; every value goes in as a parameter. */
+function whereOf(query: AuditQuery): { clause: string; params: (string | number)[] } {
+  const conditions: string[] = [];
+  const params: (string | number)[] = [];
+  if (query.userId !== undefined) {
+    conditions.push("user_id = ?");
+    params.push(query.userId);
+  }
+  if (query.operationId !== undefined) {
+    // `*` patterns map onto GLOB; GLOB's other wildcards are refused so an id never matches by accident.
+    if (/[?[\]]/.test(query.operationId)) throw new RangeError("an operation pattern may only use *");
+    conditions.push("operation_id GLOB ?");
+    params.push(query.operationId);
+  }
+  if (query.since !== undefined) {
+    conditions.push("at >= ?");
+    params.push(query.since);
+  }
+  if (query.before !== undefined) {
+    conditions.push("id < ?");
+    params.push(query.before);
+  }
+  return { clause: conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`, params };
+}
+
 export function sqliteAudit(db: Database.Database): AuditStore {
   const insert = db.prepare(`
-    INSERT INTO audit_log (at, correlation_id, kind, operation_id, args, user_id, identity, channel_id, outcome, duration_ms, detail)
-    VALUES (@at, @correlation_id, @kind, @operation_id, @args, @user_id, @identity, @channel_id, @outcome, @duration_ms, @detail)`);
+    INSERT INTO audit_log (at, correlation_id, kind, operation_id, args, user_id, identity, channel_id, outcome,
+      duration_ms, detail)
+    VALUES (@at, @correlation_id, @kind, @operation_id, @args, @user_id, @identity, @channel_id, @outcome,
+      @duration_ms, @detail)`);
   return {
     async append(entry) {
       insert.run({
@@ -38,43 +94,14 @@ export function sqliteAudit(db: Database.Database): AuditStore {
       });
     },
     async query(query) {
-      const where: string[] = [];
-      const params: (string | number)[] = [];
-      if (query.userId !== undefined) {
-        where.push("user_id = ?");
-        params.push(query.userId);
-      }
-      // Operation patterns use `*` as GLOB does; anything else GLOB treats specially is refused.
-      if (query.operation !== undefined) {
-        if (/[?[\]]/.test(query.operation)) throw new RangeError("operation pattern may only use *");
-        where.push("operation_id GLOB ?");
-        params.push(query.operation);
-      }
-      if (query.since !== undefined) {
-        where.push("at >= ?");
-        params.push(query.since);
-      }
-      const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY at DESC, id DESC LIMIT ?`;
+      if (!Number.isInteger(query.limit) || query.limit < 1)
+        throw new RangeError("limit must be a positive integer");
+      const { clause, params } = whereOf(query);
+      // Newest first by id: ids follow the order of appends, and they are what the `before` cursor uses.
       return db
-        .prepare(sql)
+        .prepare(`SELECT * FROM audit_log ${clause} ORDER BY id DESC LIMIT ?`)
         .all(...params, query.limit)
-        .map((row): AuditEntry => {
-          const r = Row.parse(row);
-          return {
-            id: r.id,
-            at: r.at,
-            correlationId: r.correlation_id,
-            kind: r.kind as AuditKind,
-            ...(r.operation_id === null ? {} : { operationId: r.operation_id }),
-            ...(r.args === null ? {} : { args: JSON.parse(r.args) as Record<string, unknown> }),
-            userId: r.user_id,
-            ...(r.identity === null ? {} : { identity: r.identity }),
-            ...(r.channel_id === null ? {} : { channelId: r.channel_id }),
-            outcome: r.outcome,
-            ...(r.duration_ms === null ? {} : { durationMs: r.duration_ms }),
-            ...(r.detail === null ? {} : { detail: r.detail }),
-          };
-        });
+        .map(toEntry);
     },
   };
 }

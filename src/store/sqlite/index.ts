@@ -8,22 +8,28 @@ import { sqliteLocks } from "./locks.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
 
 export interface SqliteStoreOptions {
-  /** A file path (its folder is created), or `:memory:`. */
+  /** A file path (its folder is created), or `:memory:` for a store that lives as long as the process. */
   readonly path: string;
-  /** For tests of the migration runner. */
+  /** How long a write waits for another connection's transaction before failing (default 5 s). */
+  readonly busyTimeoutMs?: number;
+  /** The schema to bring the file to; only tests of the migration runner pass their own. */
   readonly migrations?: readonly Migration[];
 }
 
-/** Opens (creating if needed) the embedded store and brings its schema up to date. */
+/**
+ * Opens (creating if needed) the embedded store and brings its schema up to date. Synchronous
+ * underneath: the async interface is there for a networked database to take its place.
+ */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
   try {
-    // WAL lets readers run beside the writer; NORMAL is durable across crashes of the process in WAL.
+    // WAL lets readers run beside the one writer; with it, NORMAL loses nothing if the process dies
+    // (only on power loss may the last commits go).
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
-    db.pragma("busy_timeout = 5000");
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     migrate(db, options.migrations ?? MIGRATIONS);
   } catch (error) {
     db.close();

@@ -11,7 +11,7 @@ const Row = z.object({
   until: z.number().nullable(),
 });
 
-function read(row: unknown): Lock {
+function toLock(row: unknown): Lock {
   const r = Row.parse(row);
   return {
     target: { kind: r.kind, name: r.name },
@@ -23,40 +23,51 @@ function read(row: unknown): Lock {
 }
 
 export function sqliteLocks(db: Database.Database): LockStore {
-  const upsert = db.prepare(`
-    INSERT INTO locks (kind, name, reason, locked_by, locked_at, until) VALUES (@kind, @name, @reason, @locked_by, @locked_at, @until)
-    ON CONFLICT (kind, name) DO UPDATE SET reason = excluded.reason, locked_by = excluded.locked_by,
-      locked_at = excluded.locked_at, until = excluded.until`);
-  const get = db.prepare("SELECT * FROM locks WHERE kind = ? AND name = ?");
-  const remove = db.prepare("DELETE FROM locks WHERE kind = ? AND name = ?");
-  const expired = db.prepare("DELETE FROM locks WHERE until IS NOT NULL AND until <= ?");
-  const all = db.prepare("SELECT * FROM locks ORDER BY locked_at DESC");
+  const sql = {
+    upsert: db.prepare(`
+      INSERT INTO locks (kind, name, reason, locked_by, locked_at, until)
+      VALUES (@kind, @name, @reason, @locked_by, @locked_at, @until)
+      ON CONFLICT (kind, name) DO UPDATE SET reason = excluded.reason, locked_by = excluded.locked_by,
+        locked_at = excluded.locked_at, until = excluded.until
+      RETURNING *`),
+    // RETURNING makes "remove it and say what it was" one statement.
+    remove: db.prepare("DELETE FROM locks WHERE kind = ? AND name = ? RETURNING *"),
+    // A lock is in force while now < until; expired ones are deleted on the way.
+    purge: db.prepare("DELETE FROM locks WHERE until IS NOT NULL AND until <= ?"),
+    get: db.prepare("SELECT * FROM locks WHERE kind = ? AND name = ?"),
+    all: db.prepare("SELECT * FROM locks ORDER BY locked_at DESC, kind, name"),
+  };
+  const active = db.transaction((target: Lock["target"], now: number) => {
+    sql.purge.run(now);
+    const row = sql.get.get(target.kind, target.name);
+    return row === undefined ? undefined : toLock(row);
+  });
+  const list = db.transaction((now: number) => {
+    sql.purge.run(now);
+    return sql.all.all().map(toLock);
+  });
   return {
     async lock(lock) {
-      upsert.run({
-        kind: lock.target.kind,
-        name: lock.target.name,
-        reason: lock.reason,
-        locked_by: lock.lockedBy,
-        locked_at: lock.lockedAt,
-        until: lock.until ?? null,
-      });
-      return lock;
+      return toLock(
+        sql.upsert.get({
+          kind: lock.target.kind,
+          name: lock.target.name,
+          reason: lock.reason,
+          locked_by: lock.lockedBy,
+          locked_at: lock.lockedAt,
+          until: lock.until ?? null,
+        }),
+      );
     },
     async unlock(target) {
-      const row = get.get(target.kind, target.name);
-      if (row === undefined) return undefined;
-      remove.run(target.kind, target.name);
-      return read(row);
+      const row = sql.remove.get(target.kind, target.name);
+      return row === undefined ? undefined : toLock(row);
     },
     async active(target, now) {
-      expired.run(now);
-      const row = get.get(target.kind, target.name);
-      return row === undefined ? undefined : read(row);
+      return active.immediate(target, now);
     },
     async list(now) {
-      expired.run(now);
-      return all.all().map(read);
+      return list.immediate(now);
     },
   };
 }

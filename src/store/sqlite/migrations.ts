@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 
 /**
- * The schema, as an ordered list of migrations. Each runs once, in its own transaction, at start-up;
- * later changes append to this list and never edit an applied entry.
+ * The schema, as an ordered list of migrations. Each runs once, in its own transaction, when the store
+ * opens. Later changes append an entry with the next version and never edit one already released.
  */
 export interface Migration {
   readonly version: number;
@@ -13,12 +13,13 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: "approvals, audit log, locks",
+    name: "approval requests, audit log, locks",
     up: `
       CREATE TABLE approval_requests (
         id TEXT PRIMARY KEY,
         correlation_id TEXT NOT NULL,
         operation_id TEXT NOT NULL,
+        args TEXT NOT NULL,
         raw_args TEXT NOT NULL,
         target TEXT NOT NULL,
         fingerprint TEXT NOT NULL,
@@ -26,8 +27,9 @@ export const MIGRATIONS: readonly Migration[] = [
         requester_identity TEXT,
         channel_id TEXT NOT NULL,
         rule TEXT NOT NULL,
-        force INTEGER NOT NULL DEFAULT 0,
-        status TEXT NOT NULL CHECK (status IN ('pending','approved','executing','succeeded','failed','denied','expired')),
+        force INTEGER NOT NULL DEFAULT 0 CHECK (force IN (0, 1)),
+        status TEXT NOT NULL
+          CHECK (status IN ('pending','approved','executing','succeeded','failed','denied','expired')),
         decided_by TEXT,
         created_at INTEGER NOT NULL,
         expires_at INTEGER NOT NULL,
@@ -38,12 +40,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX approval_requests_status ON approval_requests (status, expires_at);
       CREATE INDEX approval_requests_requester ON approval_requests (requester_id, created_at);
+
+      -- One row per approver: the primary key is what makes a repeated click count once.
       CREATE TABLE approval_votes (
         request_id TEXT NOT NULL REFERENCES approval_requests (id) ON DELETE CASCADE,
         user_id TEXT NOT NULL,
         at INTEGER NOT NULL,
         PRIMARY KEY (request_id, user_id)
       );
+
       CREATE TABLE audit_log (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         at INTEGER NOT NULL,
@@ -58,8 +63,10 @@ export const MIGRATIONS: readonly Migration[] = [
         duration_ms INTEGER,
         detail TEXT
       );
+      CREATE INDEX audit_log_user ON audit_log (user_id, id);
+      CREATE INDEX audit_log_operation ON audit_log (operation_id, id);
       CREATE INDEX audit_log_at ON audit_log (at);
-      CREATE INDEX audit_log_user ON audit_log (user_id, at);
+
       CREATE TABLE locks (
         kind TEXT NOT NULL CHECK (kind IN ('namespace','allocation')),
         name TEXT NOT NULL,
@@ -74,33 +81,50 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 export class SchemaTooNewError extends Error {
-  constructor(found: number, known: number) {
+  override readonly name = "SchemaTooNewError";
+  constructor(
+    readonly found: number,
+    readonly known: number,
+  ) {
     super(
-      `The database is at schema version ${found}, newer than this opsbot knows (${known}): it was written by a newer release. Upgrade opsbot, or point OPSBOT_DB at another file.`,
+      `The database is at schema version ${found}, newer than this opsbot knows (${known}): a newer release wrote it. Run that release, or point OPSBOT_DB at another file.`,
     );
   }
 }
 
-/** Applies the migrations this database lacks; returns the version it ends at. */
+function currentVersion(db: Database.Database): number {
+  const row = db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+/**
+ * Applies the migrations this database lacks and returns the version it is at. `appliedAt` is only
+ * bookkeeping (when an upgrade happened), so it is the one timestamp that defaults to the clock.
+ */
 export function migrate(
   db: Database.Database,
   migrations: readonly Migration[] = MIGRATIONS,
-  now = Date.now(),
+  appliedAt: number = Date.now(),
 ): number {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1)
+      throw new Error(`migration ${m.name} is version ${m.version}, expected ${i + 1}`);
+  });
   db.exec(
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
   );
-  const known = migrations.at(-1)?.version ?? 0;
-  const current =
-    (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
-  if (current > known) throw new SchemaTooNewError(current, known);
+  const known = migrations.length;
+  const found = currentVersion(db);
+  if (found > known) throw new SchemaTooNewError(found, known);
   const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
-  for (const migration of migrations) {
-    if (migration.version <= current) continue;
+  for (const migration of migrations.slice(found)) {
+    // IMMEDIATE takes the write lock before reading the version again, so two processes opening the
+    // same new file at once apply each migration once.
     db.transaction(() => {
+      if (currentVersion(db) >= migration.version) return;
       db.exec(migration.up);
-      record.run(migration.version, migration.name, now);
+      record.run(migration.version, migration.name, appliedAt);
     }).immediate();
   }
-  return known;
+  return currentVersion(db);
 }

@@ -1,0 +1,104 @@
+import { z } from "zod";
+import type { ApprovalRequest, NewApprovalRequest } from "../types.js";
+import { JsonObject, jsonColumn } from "./json.js";
+
+export const RuleSchema = z.object({
+  index: z.number().int().min(0),
+  name: z.string(),
+  required: z.number().int().min(1),
+  allowSelfApproval: z.boolean(),
+});
+
+const Outcome = z.object({ ok: z.boolean(), summary: z.string(), durationMs: z.number().optional() });
+
+/** A row of approval_requests as SQLite hands it back. */
+const Row = z.object({
+  id: z.string(),
+  correlation_id: z.string(),
+  operation_id: z.string(),
+  args: jsonColumn(JsonObject),
+  raw_args: jsonColumn(z.record(z.string(), z.union([z.string(), z.array(z.string())]))),
+  target: jsonColumn(z.object({ namespace: z.string().optional(), allocation: z.string().optional() })),
+  fingerprint: z.string(),
+  requester_id: z.string(),
+  requester_identity: z.string().nullable(),
+  channel_id: z.string(),
+  rule: jsonColumn(RuleSchema),
+  force: z.union([z.literal(0), z.literal(1)]),
+  status: z.enum(["pending", "approved", "executing", "succeeded", "failed", "denied", "expired"]),
+  decided_by: z.string().nullable(),
+  created_at: z.number(),
+  expires_at: z.number(),
+  updated_at: z.number(),
+  message_channel: z.string().nullable(),
+  message_ts: z.string().nullable(),
+  outcome: jsonColumn(Outcome).nullable(),
+});
+
+export const VoteRow = z.object({ user_id: z.string(), at: z.number() });
+
+/** Drops `undefined` members: with exactOptionalPropertyTypes an absent field is not an undefined one. */
+function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
+
+export function toRequest(row: unknown, votes: readonly unknown[]): ApprovalRequest {
+  const r = Row.parse(row);
+  return {
+    id: r.id,
+    correlationId: r.correlation_id,
+    operationId: r.operation_id,
+    args: r.args,
+    rawArgs: r.raw_args,
+    target: defined(r.target),
+    fingerprint: r.fingerprint,
+    requesterId: r.requester_id,
+    ...(r.requester_identity === null ? {} : { requesterIdentity: r.requester_identity }),
+    channelId: r.channel_id,
+    rule: r.rule,
+    force: r.force === 1,
+    status: r.status,
+    approvals: votes.map((v) => {
+      const vote = VoteRow.parse(v);
+      return { userId: vote.user_id, at: vote.at };
+    }),
+    ...(r.decided_by === null ? {} : { decidedBy: r.decided_by }),
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    updatedAt: r.updated_at,
+    ...(r.message_channel !== null && r.message_ts !== null
+      ? { message: { channelId: r.message_channel, ts: r.message_ts } }
+      : {}),
+    ...(r.outcome === null
+      ? {}
+      : {
+          outcome: {
+            ok: r.outcome.ok,
+            summary: r.outcome.summary,
+            ...defined({ durationMs: r.outcome.durationMs }),
+          },
+        }),
+  };
+}
+
+/** The named parameters of the INSERT; the rule is checked here so a bad one fails at create, not at read. */
+export function toInsertParams(request: NewApprovalRequest) {
+  return {
+    id: request.id,
+    correlation_id: request.correlationId,
+    operation_id: request.operationId,
+    args: JSON.stringify(request.args),
+    raw_args: JSON.stringify(request.rawArgs),
+    target: JSON.stringify(request.target),
+    fingerprint: request.fingerprint,
+    requester_id: request.requesterId,
+    requester_identity: request.requesterIdentity ?? null,
+    channel_id: request.channelId,
+    rule: JSON.stringify(RuleSchema.parse(request.rule)),
+    force: request.force === true ? 1 : 0,
+    created_at: request.createdAt,
+    expires_at: request.expiresAt,
+  };
+}
