@@ -1,0 +1,215 @@
+import { globMatches, matchesAny } from "./patterns.js";
+
+/**
+ * Who may do what, and which operations need approvals: the permissions file (policy-file.ts) read
+ * into this shape, and the pure decisions made on it. Nothing here talks to Slack or the store.
+ */
+
+export const NOTIFICATION_EVENTS = [
+  "operation.started",
+  "operation.succeeded",
+  "operation.failed",
+  "approval.requested",
+  "approval.decided",
+  "approval.expired",
+] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+export interface Grant {
+  readonly role: string;
+  readonly everyone: boolean;
+  readonly users: readonly string[];
+  readonly usergroups: readonly string[];
+  /** Where the grant applies; undefined: every channel. */
+  readonly channels?: readonly string[];
+}
+
+export interface ApprovalRule {
+  readonly index: number;
+  readonly name: string;
+  readonly match: readonly string[];
+  /** Conditions on the target (`namespace`, `allocation`) or an argument, as `*` globs. */
+  readonly when: Readonly<Record<string, string>>;
+  readonly approvers: { readonly users: readonly string[]; readonly usergroups: readonly string[] };
+  readonly required: number;
+  readonly expiresAfterMs: number;
+  readonly allowSelfApproval: boolean;
+  /** A channel also told about each request. */
+  readonly notify?: string;
+}
+
+export interface FollowupSettings {
+  readonly pollIntervalMs?: number;
+  readonly timeoutMs?: number;
+  readonly maxRequestsPerSecond?: {
+    readonly deploy?: number | undefined;
+    readonly calyptia?: number | undefined;
+    readonly orchestration?: number | undefined;
+  };
+}
+
+export interface Policy {
+  /** The file it was read from, or "default" when none is configured. */
+  readonly source: string;
+  readonly roles: ReadonlyMap<string, readonly string[]>;
+  readonly grants: readonly Grant[];
+  readonly approvals: readonly ApprovalRule[];
+  readonly notifications: readonly {
+    readonly channel: string;
+    readonly events: readonly NotificationEvent[];
+  }[];
+  readonly identityOverrides: Readonly<Record<string, string>>;
+  readonly followups: FollowupSettings;
+}
+
+/** Reads for everyone, nothing else: what opsbot does without a permissions file. */
+export const READ_PATTERNS = [
+  "*:list",
+  "*:get",
+  "*:state",
+  "*:loading",
+  "*:templates",
+  "*:template",
+  "help",
+  "whoami",
+];
+
+export const DEFAULT_POLICY: Policy = {
+  source: "default",
+  roles: new Map([["viewer", READ_PATTERNS]]),
+  grants: [{ role: "viewer", everyone: true, users: [], usergroups: [] }],
+  approvals: [],
+  notifications: [],
+  identityOverrides: {},
+  followups: {},
+};
+
+const NO_FILE =
+  "opsbot runs without a permissions file: everyone may read, and nothing that changes anything is allowed until an operator grants it in the file OPSBOT_CONFIG names.";
+
+export interface Subject {
+  readonly userId: string;
+  readonly channelId: string;
+  readonly groups: ReadonlySet<string>;
+}
+
+function grantedTo(grant: Grant, subject: Subject): boolean {
+  return (
+    grant.everyone ||
+    grant.users.includes(subject.userId) ||
+    grant.usergroups.some((g) => subject.groups.has(g))
+  );
+}
+
+function appliesIn(grant: Grant, channelId: string): boolean {
+  return grant.channels === undefined || grant.channels.includes(channelId);
+}
+
+/** Roles the subject holds in its channel. */
+export function rolesOf(policy: Policy, subject: Subject): string[] {
+  const roles = policy.grants
+    .filter((g) => grantedTo(g, subject) && appliesIn(g, subject.channelId))
+    .map((g) => g.role);
+  return [...new Set(roles)];
+}
+
+export type Decision =
+  | { readonly allowed: true; readonly role: string }
+  | { readonly allowed: false; readonly message: string; readonly neededRoles: readonly string[] };
+
+export function authorize(policy: Policy, subject: Subject, operationId: string): Decision {
+  const allowing = [...policy.roles]
+    .filter(([, patterns]) => matchesAny(patterns, operationId))
+    .map(([role]) => role);
+  const held = rolesOf(policy, subject);
+  const role = held.find((r) => allowing.includes(r));
+  if (role) return { allowed: true, role };
+  const op = `\`${operationId}\``;
+  if (policy.source === "default")
+    return { allowed: false, neededRoles: allowing, message: `${op} is not allowed: ${NO_FILE}` };
+  if (allowing.length === 0)
+    return { allowed: false, neededRoles: [], message: `No role allows ${op}. ${grantorsLine(policy)}` };
+  const elsewhere = policy.grants.filter(
+    (g) => allowing.includes(g.role) && grantedTo(g, subject) && !appliesIn(g, subject.channelId),
+  );
+  const needed = `${op} needs the ${orList(allowing)} role`;
+  if (elsewhere.length > 0) {
+    const channels = [...new Set(elsewhere.flatMap((g) => g.channels ?? []))].map((c) => `<#${c}>`);
+    return {
+      allowed: false,
+      neededRoles: allowing,
+      message: `${needed}, which you have only in ${orList(channels)}.`,
+    };
+  }
+  return { allowed: false, neededRoles: allowing, message: `${needed}. ${grantorsLine(policy)}` };
+}
+
+/** Who can change the permissions: the holders of roles that allow everything. */
+function grantorsLine(policy: Policy): string {
+  const adminRoles = [...policy.roles].filter(([, patterns]) => patterns.includes("*")).map(([role]) => role);
+  const people = policy.grants
+    .filter((g) => adminRoles.includes(g.role))
+    .flatMap((g) => [...g.users.map((u) => `<@${u}>`), ...g.usergroups.map((s) => `<!subteam^${s}>`)]);
+  const unique = [...new Set(people)];
+  return unique.length > 0
+    ? `Ask ${orList(unique)} (opsbot admins) to grant it in opsbot's permissions file.`
+    : "Ask whoever runs opsbot to grant it in its permissions file.";
+}
+
+function orList(items: readonly string[]): string {
+  if (items.length <= 1) return items[0] ?? "";
+  return `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+}
+
+export interface CallFacts {
+  readonly target: { readonly namespace?: string | undefined; readonly allocation?: string | undefined };
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
+/** The first rule whose patterns match the operation and whose `when` conditions all hold. */
+export function approvalRuleFor(
+  policy: Policy,
+  operationId: string,
+  facts: CallFacts,
+): ApprovalRule | undefined {
+  return policy.approvals.find(
+    (rule) =>
+      matchesAny(rule.match, operationId) &&
+      Object.entries(rule.when).every(([key, glob]) => holds(key, glob, facts)),
+  );
+}
+
+function holds(key: string, glob: string, facts: CallFacts): boolean {
+  const value =
+    key === "namespace" || key === "allocation" ? (facts.target[key] ?? facts.args[key]) : facts.args[key];
+  if (value === undefined || value === null) return false;
+  const text =
+    typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  return globMatches(glob, text);
+}
+
+export function mayApprove(rule: ApprovalRule, subject: Pick<Subject, "userId" | "groups">): boolean {
+  return (
+    rule.approvers.users.includes(subject.userId) ||
+    rule.approvers.usergroups.some((g) => subject.groups.has(g))
+  );
+}
+
+/** The rule's approvers as Slack mentions. */
+export function approversText(rule: Pick<ApprovalRule, "approvers">): string {
+  return orList([
+    ...rule.approvers.users.map((u) => `<@${u}>`),
+    ...rule.approvers.usergroups.map((s) => `<!subteam^${s}>`),
+  ]);
+}
+
+export function groupsReferenced(policy: Policy): Set<string> {
+  return new Set([
+    ...policy.grants.flatMap((g) => g.usergroups),
+    ...policy.approvals.flatMap((r) => r.approvers.usergroups),
+  ]);
+}
+
+export function notificationChannels(policy: Policy, event: NotificationEvent): string[] {
+  return [...new Set(policy.notifications.filter((n) => n.events.includes(event)).map((n) => n.channel))];
+}
