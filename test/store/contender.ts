@@ -1,0 +1,26 @@
+/**
+ * A separate process racing for the same approval request: it opens the store, says "ready", and on
+ * "go" fires its calls at once and reports what it got. Run by concurrency.test.ts through tsx.
+ */
+import { openSqliteStore } from "../../src/store/index.js";
+
+const [path, op, id, countText, who] = process.argv.slice(2);
+if (!path || !id || !who || (op !== "claim" && op !== "approve"))
+  throw new Error("usage: path claim|approve id n who");
+const count = Number(countText);
+const store = openSqliteStore({ path });
+const send = (message: unknown) => process.send?.(message);
+
+process.on("message", async () => {
+  const results = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      if (op === "claim") return (await store.approvals.claimForExecution(id, 2_000)) ? "won" : "lost";
+      const result = await store.approvals.approve(id, `${who}-${i % 3}`, 1_000);
+      return result.kind === "recorded" && result.complete ? "completed" : result.kind;
+    }),
+  );
+  await store.close();
+  send({ results });
+  process.disconnect();
+});
+send("ready");
