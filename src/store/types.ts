@@ -83,6 +83,7 @@ export type DenyResult =
 export interface ApprovalStore {
   create(request: NewApprovalRequest): Promise<ApprovalRequest>;
   get(id: string): Promise<ApprovalRequest | undefined>;
+  /** Remembers the request message (for chat.update); does nothing for an unknown id. */
   setMessage(id: string, message: { channelId: string; ts: string }): Promise<void>;
   /** One atomic step: concurrent approvals never lose a vote nor complete a request twice. */
   approve(id: string, userId: string, now: number): Promise<ApproveResult>;
@@ -93,8 +94,9 @@ export interface ApprovalStore {
   finish(id: string, outcome: ApprovalOutcome, now: number): Promise<ApprovalRequest>;
   /** pending past its expiry → expired; returns those it expired (to edit their messages). */
   expireDue(now: number): Promise<ApprovalRequest[]>;
-  /** Pending requests, newest first. */
+  /** Pending requests, newest first, at most `limit`. */
   listPending(limit: number): Promise<ApprovalRequest[]>;
+  /** A user's requests in any status, newest first, at most `limit`. */
   listByRequester(userId: string, limit: number): Promise<ApprovalRequest[]>;
 }
 

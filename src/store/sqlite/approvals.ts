@@ -24,7 +24,7 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
       UPDATE approval_requests SET status = @to, outcome = @outcome, updated_at = @now
       WHERE id = @id AND status = 'executing'`),
     due: db.prepare(
-      "SELECT id FROM approval_requests WHERE status = 'pending' AND expires_at <= ? ORDER BY created_at",
+      "SELECT id FROM approval_requests WHERE status = 'pending' AND expires_at <= ? ORDER BY created_at, rowid",
     ),
     pending: db.prepare(
       "SELECT * FROM approval_requests WHERE status = 'pending' ORDER BY created_at DESC, rowid DESC LIMIT ?",
