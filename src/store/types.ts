@@ -54,11 +54,17 @@ export interface ApprovalRequest {
   };
 }
 
-/** What the caller decides when it asks for approval; the store owns status, votes and updatedAt. */
+/**
+ * What the caller decides when it asks for approval; the store owns status, votes and updatedAt.
+ * Members left undefined (flags not given) are dropped, as JSON drops them.
+ */
 export type NewApprovalRequest = Omit<
   ApprovalRequest,
-  "status" | "approvals" | "updatedAt" | "decidedBy" | "message" | "outcome" | "force"
-> & { readonly force?: boolean };
+  "status" | "approvals" | "updatedAt" | "decidedBy" | "message" | "outcome" | "force" | "rawArgs"
+> & {
+  readonly rawArgs: Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly force?: boolean;
+};
 
 export interface ApprovalOutcome {
   readonly ok: boolean;

@@ -16,6 +16,15 @@ describe("approval requests", () => {
     expect(plain.force).toBe(false);
     expect("requesterIdentity" in plain).toBe(false);
     expect("message" in plain || "outcome" in plain || "decidedBy" in plain).toBe(false);
+    const sparse = await store.approvals.create(
+      newRequest({
+        id: "apr_3",
+        args: { name: "x", tag: undefined },
+        rawArgs: { name: "x", tag: undefined },
+      }),
+    );
+    expect(sparse.args).toEqual({ name: "x" });
+    expect(Object.keys(sparse.rawArgs)).toEqual(["name"]);
   });
 
   it("refuses a second request with the same id, and a rule needing no approver", async () => {
