@@ -1,16 +1,25 @@
 import { App, type CustomRoute } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { ApiClients } from "./api/index.js";
+import { GroupResolver } from "./auth/groups.js";
 import { IdentityResolver } from "./auth/identity.js";
+import { DEFAULT_POLICY, groupsReferenced, type Policy } from "./auth/policy.js";
+import { loadPolicyFile } from "./auth/policy-file.js";
 import type { Config } from "./config.js";
 import { register as registerActions } from "./handlers/actions/index.js";
+import { register as registerApprovals } from "./handlers/approvals/index.js";
 import { register as registerCommands } from "./handlers/commands/index.js";
 import type { HandlerDeps } from "./handlers/deps.js";
 import { Followers, type FollowTiming } from "./handlers/follow.js";
 import { register as registerOptions } from "./handlers/options/index.js";
 import { register as registerViews } from "./handlers/views/index.js";
 import type { Catalogue } from "./ops/catalogue.js";
+import { BUILTINS } from "./ops/parse.js";
+import { AccessControl } from "./safety/access.js";
+import { ApprovalDesk } from "./safety/approvals.js";
+import { Auditor } from "./safety/audit.js";
 import { boltLogLevelOf, createBoltLogger } from "./slack/logger.js";
+import { openSqliteStore, type Store } from "./store/index.js";
 
 export interface Bot {
   readonly app: App;
@@ -30,6 +39,14 @@ export interface BotOptions {
   readonly botUserId?: string;
   /** How long operations are polled; tests shorten it. */
   readonly followTiming?: Partial<FollowTiming>;
+  /** The permissions (main.ts reads OPSBOT_CONFIG); without one, reads only. */
+  readonly policy?: Policy;
+  /** The store; without one, the SQLite file at OPSBOT_DB is opened (and closed by stop()). */
+  readonly store?: Store;
+  /** The clock for approvals, locks and the audit log. */
+  readonly now?: () => number;
+  /** How often expired approval requests are swept; 0 turns the sweep off (tests call it). */
+  readonly sweepEveryMs?: number;
 }
 
 /** Builds the Bolt app: Socket Mode when an app token is set, otherwise the HTTP receiver. */
@@ -60,8 +77,25 @@ export function createBot(options: BotOptions): Bot {
       ? { socketMode: true, appToken: slack.appToken?.reveal() ?? "" }
       : { signingSecret: slack.signingSecret?.reveal() ?? "" }),
   });
+  // A broken permissions file stops the start-up here, with every problem listed (PolicyFileError).
+  const policy =
+    options.policy ??
+    (config.policyFile
+      ? loadPolicyFile(config.policyFile, {
+          knownOperations: [...options.catalogue.operations.map((o) => o.id), ...BUILTINS],
+        })
+      : DEFAULT_POLICY);
+  const store = options.store ?? openSqliteStore({ path: config.databasePath });
+  const now = options.now ?? Date.now;
+  const groups = new GroupResolver({
+    groups: groupsReferenced(policy),
+    listUsers: async (usergroup) => (await app.client.usergroups.users.list({ usergroup })).users ?? [],
+    onError: (group, error) => logger.warn({ err: error, group }, "a user group could not be looked up"),
+  });
+  const approvals = new ApprovalDesk();
   const identities = new IdentityResolver({
-    overrides: config.identity.overrides,
+    // The environment's overrides win over the file's: they are the quicker fix in an emergency.
+    overrides: { ...policy.identityOverrides, ...config.identity.overrides },
     ttlMs: config.identity.cacheTtlMs,
     lookup: {
       email: async (userId) => {
@@ -77,6 +111,11 @@ export function createBot(options: BotOptions): Bot {
     identities,
     logger,
     followers: new Followers(options.followTiming),
+    access: new AccessControl(policy, groups),
+    store,
+    audit: new Auditor(store.audit, logger.child({ module: "audit" }), now),
+    approvals,
+    now,
     defaults: {
       "orchestration.projectId": config.orchestration.projectId,
       "orchestration.allocationId": config.orchestration.allocationId,
@@ -86,6 +125,10 @@ export function createBot(options: BotOptions): Bot {
   registerViews(app, deps);
   registerOptions(app, deps);
   registerActions(app, deps);
+  registerApprovals(app, deps);
+  approvals.attach(deps);
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweepEveryMs = options.sweepEveryMs ?? 15_000;
   app.error(async (error) => {
     logger.error({ err: error }, "unhandled error in a Slack listener");
   });
@@ -93,6 +136,15 @@ export function createBot(options: BotOptions): Bot {
     app,
     deps,
     async start(port = slack.port, host) {
+      if (sweepEveryMs > 0 && !sweeper) {
+        const sweep = () =>
+          void approvals
+            .sweep(app.client)
+            .catch((error: unknown) => logger.error({ err: error }, "sweeping approvals failed"));
+        sweeper = setInterval(sweep, sweepEveryMs);
+        sweeper.unref();
+        sweep();
+      }
       if (socketMode) {
         await app.start();
         ready = true;
@@ -105,8 +157,11 @@ export function createBot(options: BotOptions): Bot {
     },
     async stop() {
       ready = false;
+      if (sweeper) clearInterval(sweeper);
+      sweeper = undefined;
       deps.followers.stopAll();
       await app.stop();
+      if (!options.store) await store.close();
     },
   };
 }

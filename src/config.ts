@@ -29,6 +29,11 @@ const pathOverrides = z
 const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
+  /** The permissions file (YAML); without it everyone may read and nobody may change anything. */
+  OPSBOT_CONFIG: z.string().trim().min(1).optional(),
+  /** The embedded store's SQLite file. */
+  OPSBOT_DB: z.string().trim().min(1).default("./data/opsbot.db"),
+
   OPSBOT_HTTP_CONNECT_TIMEOUT_MS: positiveInt(120_000).default(5_000),
   OPSBOT_HTTP_HEADERS_TIMEOUT_MS: positiveInt(600_000).default(15_000),
   OPSBOT_HTTP_BODY_TIMEOUT_MS: positiveInt(600_000).default(30_000),
@@ -151,6 +156,10 @@ export interface IdentitySettings {
 
 export interface Config {
   readonly logLevel: Env["LOG_LEVEL"];
+  /** OPSBOT_CONFIG: the permissions file, read at start-up (auth/policy-file.ts). */
+  readonly policyFile: string | undefined;
+  /** OPSBOT_DB: where the store keeps approvals, the audit log and change freezes. */
+  readonly databasePath: string;
   readonly slack: SlackSettings;
   readonly identity: IdentitySettings;
   readonly http: HttpSettings;
@@ -196,6 +205,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const orchestrationAuth = resolveOrchestrationAuth(e);
   return {
     logLevel: e.LOG_LEVEL,
+    policyFile: e.OPSBOT_CONFIG,
+    databasePath: e.OPSBOT_DB,
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,

@@ -1,8 +1,10 @@
 import { createApiClients } from "./api/index.js";
 import { createBot } from "./app.js";
+import { PolicyFileError } from "./auth/policy-file.js";
 import { ConfigError, loadConfig, slackProblems } from "./config.js";
 import { createLogger } from "./logger.js";
 import { createCatalogue } from "./ops/index.js";
+import { SchemaTooNewError } from "./store/index.js";
 
 /** `npm start`: the bot against Slack, configured from the environment. */
 let config: ReturnType<typeof loadConfig>;
@@ -18,7 +20,16 @@ try {
 
 const logger = createLogger({ level: config.logLevel });
 const api = createApiClients(config, { logger });
-const bot = createBot({ config, api, catalogue: createCatalogue(), logger });
+let bot: ReturnType<typeof createBot>;
+try {
+  bot = createBot({ config, api, catalogue: createCatalogue(), logger });
+} catch (error) {
+  // The permissions file and the store are checked at start-up: say what is wrong and stop.
+  if (!(error instanceof PolicyFileError) && !(error instanceof SchemaTooNewError)) throw error;
+  process.stderr.write(`opsbot cannot start: ${error.message}\n`);
+  await api.close();
+  process.exit(1);
+}
 const port = await bot.start();
 logger.info(
   { mode: config.slack.appToken ? "socket" : "http", ...(port !== undefined ? { port } : {}) },

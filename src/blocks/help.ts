@@ -1,4 +1,5 @@
 import type { types } from "@slack/bolt";
+import { ADMIN_USAGE } from "../ops/admin.js";
 import { type Catalogue, closest } from "../ops/catalogue.js";
 import { type AnyOperation, type ArgDef, flagName, isOptional } from "../ops/define.js";
 import { BUILTINS, usageOf } from "../ops/parse.js";
@@ -19,7 +20,10 @@ const GRAMMAR = `${inlineCode("/ops <resource> <verb> [arguments] [--flag value 
 
 const BUILTIN_HELP: Readonly<Record<(typeof BUILTINS)[number], string>> = {
   help: "`/ops help [resource]`: this overview, or one resource's verbs with their arguments",
-  whoami: "`/ops whoami`: the identity opsbot uses for you on the Deploy API",
+  whoami: "`/ops whoami`: the identity and the roles opsbot uses for you",
+  lock: `${inlineCode(ADMIN_USAGE.lock)}: freeze changes to a namespace or allocation (admins); \`/ops lock\` alone lists the freezes. A change on a locked target is refused unless an admin adds \`--force\`, which always asks for an approval`,
+  unlock: `${inlineCode(ADMIN_USAGE.unlock)}: end a freeze (admins)`,
+  audit: `${inlineCode(ADMIN_USAGE.audit)}: who did what, newest first (admins)`,
 };
 
 // Room for what the caller appends, under Slack's 50 blocks and ~12k characters (FACTS §2.6).

@@ -59,6 +59,8 @@ export function demoConfigEnv(
     ...passed,
     LOG_LEVEL: env.LOG_LEVEL ?? "warn",
     ...(configFile ? { OPSBOT_CONFIG: configFile } : {}),
+    // The demo forgets its approvals and audit log when it ends, unless told where to keep them.
+    OPSBOT_DB: env.OPSBOT_DB ?? ":memory:",
     ...wiring,
   };
 }

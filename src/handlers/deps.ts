@@ -3,6 +3,10 @@ import type { IdentityResolver } from "../auth/identity.js";
 import type { Catalogue } from "../ops/catalogue.js";
 import type { RunnerDeps } from "../ops/run.js";
 import type { ArgDefaults } from "../ops/validate.js";
+import type { AccessControl } from "../safety/access.js";
+import type { ApprovalDesk } from "../safety/approvals.js";
+import type { Auditor } from "../safety/audit.js";
+import type { Store } from "../store/types.js";
 import type { Followers } from "./follow.js";
 
 /** What the Slack listeners need; nothing here knows HTTP to the backends. */
@@ -15,4 +19,10 @@ export interface HandlerDeps extends RunnerDeps {
   readonly booleanFlags: ReadonlySet<string>;
   /** Long operations being polled until they settle. */
   readonly followers: Followers;
+  readonly access: AccessControl;
+  readonly store: Store;
+  readonly audit: Auditor;
+  readonly approvals: ApprovalDesk;
+  /** The clock for expiries and the audit log (tests move it). */
+  readonly now: () => number;
 }

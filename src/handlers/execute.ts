@@ -6,7 +6,7 @@ import { encodeOperationValue } from "../blocks/ids.js";
 import { type RenderedMessage, renderOutput } from "../blocks/output.js";
 import type { AnyOperation, FollowSpec } from "../ops/define.js";
 import type { Output } from "../ops/output.js";
-import { runInvocation } from "../ops/run.js";
+import { type RunOutcome, runInvocation } from "../ops/run.js";
 import type { RawArgs } from "../ops/validate.js";
 import type { HandlerDeps } from "./deps.js";
 
@@ -20,6 +20,8 @@ export interface ReplyTarget {
 export interface ExecuteOptions {
   /** The arguments as typed: what pager buttons carry to run the same query again. */
   readonly raw: RawArgs;
+  /** Ties the Slack messages, the audit log and the backend requests of one request together. */
+  readonly correlationId?: string;
   /** 0-based page of a list result. */
   readonly page?: number;
 }
@@ -36,20 +38,21 @@ export async function executeAndReply(
   args: Record<string, unknown>,
   target: ReplyTarget,
   options: ExecuteOptions,
-): Promise<void> {
+): Promise<RunOutcome> {
   const outcome = await runInvocation(deps, {
-    id: randomUUID(),
+    id: options.correlationId ?? randomUUID(),
     operation,
     args,
     actor: { userId: target.userId, channelId: target.channelId },
   });
   if (!outcome.ok) {
     await target.respond(ephemeral(errorMessage(outcome.message)));
-    return;
+    return outcome;
   }
   await replyWithOutput(deps, client, operation, outcome.output, target, options);
   const follow: FollowSpec | undefined = operation.follow?.(outcome.result, args);
   if (follow) deps.followers.start(deps, client, follow, target);
+  return outcome;
 }
 
 /** Posts a result: its pager and next-step buttons, who made a change, and the file when it is long. */

@@ -1,3 +1,4 @@
+import { ADMIN_WORDS, type AdminCommand, isAdminWord, parseAdminCommand } from "./admin.js";
 import { type Catalogue, closest, FORCE_FLAG } from "./catalogue.js";
 import { type AnyOperation, flagName, isOptional } from "./define.js";
 import type { RawArgs } from "./validate.js";
@@ -9,12 +10,13 @@ export interface Tokens {
 }
 
 /** Built-in commands that are not backend operations. */
-export const BUILTINS = ["help", "whoami"] as const;
+export const BUILTINS = ["help", "whoami", ...ADMIN_WORDS] as const;
 
 export type ParsedCommand =
   | { readonly kind: "empty" }
   | { readonly kind: "help"; readonly topic?: string }
   | { readonly kind: "whoami" }
+  | { readonly kind: "admin"; readonly command: AdminCommand }
   | {
       readonly kind: "operation";
       readonly operation: AnyOperation;
@@ -28,12 +30,18 @@ export type ParsedCommand =
  * Maps `/ops <resource> <verb> [args] [--flags]` onto an operation. Arguments are not validated here
  * (see validate.ts), so that a command with missing arguments can still open a prefilled modal.
  */
-export function parseCommand(catalogue: Catalogue, tokens: Tokens): ParsedCommand {
+export function parseCommand(catalogue: Catalogue, tokens: Tokens, now = Date.now()): ParsedCommand {
   const [first, second, ...rest] = tokens.positionals;
   if (first === undefined) return tokens.flags.size > 0 ? unknownFlag(tokens) : { kind: "empty" };
   const resource = first.toLowerCase();
   if (resource === "help") return second ? { kind: "help", topic: second.toLowerCase() } : { kind: "help" };
   if (resource === "whoami") return { kind: "whoami" };
+  if (isAdminWord(resource)) {
+    const admin = parseAdminCommand(resource, { ...tokens, positionals: tokens.positionals.slice(1) }, now);
+    return admin.ok
+      ? { kind: "admin", command: admin.command }
+      : { kind: "error", message: admin.message, usage: admin.usage };
+  }
 
   if (!catalogue.resources.includes(resource)) {
     const guess = closest(resource, [...catalogue.resources, ...BUILTINS]);

@@ -37,7 +37,7 @@ export const taskDeploy = defineOperation({
       hint: "key=value",
       repeatable: true,
     }),
-    force: arg.flag(z.boolean().optional(), { label: "Force", input: "boolean" }),
+    replace: arg.flag(z.boolean().optional(), { label: "Replace", input: "boolean" }),
     notes: arg.flag(z.string().optional(), { label: "Notes", input: "multiline" }),
     name: arg.flag(z.string().optional(), { label: "Name" }),
   },

@@ -42,14 +42,14 @@ describe("operationModal", () => {
       ["arg:replicas", "number_input", false],
       ["arg:protocol", "static_select", false],
       ["arg:selector", "plain_text_input", false],
-      ["arg:force", "static_select", true],
+      ["arg:replace", "static_select", true],
       ["arg:notes", "plain_text_input", true],
       ["arg:name", "plain_text_input", true],
     ]);
   });
 
   it("types each input from the argument description", () => {
-    const [repository, namespace, replicas, protocol, selector, force, notes] = inputs(view);
+    const [repository, namespace, replicas, protocol, selector, replace, notes] = inputs(view);
     expect(repository?.label.text).toBe("Repository");
     expect(repository?.hint?.text).toBe("Git URL of the task");
     expect(repository?.element).toEqual({
@@ -73,7 +73,7 @@ describe("operationModal", () => {
       ["tcp", "tcp"],
       ["udp", "udp"],
     ]);
-    expect(choices(force?.element)).toEqual([
+    expect(choices(replace?.element)).toEqual([
       ["Yes", "true"],
       ["No", "false"],
     ]);
@@ -127,7 +127,7 @@ describe("prefill and readModalValues", () => {
     replicas: "3",
     protocol: "udp",
     selector: ["app=web", "tier=front"],
-    force: "true",
+    replace: "true",
     notes: "first line\nsecond line",
     name: "web",
   };
@@ -143,18 +143,18 @@ describe("prefill and readModalValues", () => {
     const result = validateArgs(taskDeploy, readModalValues(taskDeploy, submittedState(view)));
     expect(result).toEqual({
       ok: true,
-      args: { ...prefill, replicas: 3, force: true },
+      args: { ...prefill, replicas: 3, replace: true },
     });
   });
 
   it("takes parser-style single-element arrays and yes/no words", () => {
     const view = operationModal(taskDeploy, {
       privateMetadata: "",
-      prefill: { protocol: ["tcp"], force: "no", replicas: "+5" },
+      prefill: { protocol: ["tcp"], replace: "no", replicas: "+5" },
     });
     expect(readModalValues(taskDeploy, submittedState(view))).toEqual({
       protocol: "tcp",
-      force: "false",
+      replace: "false",
       replicas: "5",
     });
   });
@@ -165,7 +165,7 @@ describe("prefill and readModalValues", () => {
       prefill: {
         replicas: "three",
         protocol: "sctp",
-        force: "maybe",
+        replace: "maybe",
         namespace: "n".repeat(76),
         name: "x".repeat(3_001),
       },

@@ -16,16 +16,17 @@ describe("demoConfigEnv", () => {
     expect(env).toEqual({
       OPSBOT_CONFIG: "/tmp/perms.yml",
       OPSBOT_IDENTITY_OVERRIDES: "{}",
+      OPSBOT_DB: ":memory:",
       LOG_LEVEL: "warn",
       SLACK_BOT_TOKEN: "xoxb-standin-token",
     });
     expect(demoConfigEnv({ LOG_LEVEL: "debug" }, {}).LOG_LEVEL).toBe("debug");
+    expect(demoConfigEnv({ OPSBOT_DB: "/tmp/demo.db" }, {}).OPSBOT_DB).toBe("/tmp/demo.db");
   });
 
-  it("uses src/demo/opsbot.demo.yml when it exists and OPSBOT_CONFIG is not set", () => {
-    expect(demoConfigEnv({}, {}).OPSBOT_CONFIG).toBe(
-      existsSync(DEMO_CONFIG_FILE) ? DEMO_CONFIG_FILE : undefined,
-    );
+  it("uses src/demo/opsbot.demo.yml when OPSBOT_CONFIG is not set", () => {
+    expect(existsSync(DEMO_CONFIG_FILE)).toBe(true);
+    expect(demoConfigEnv({}, {}).OPSBOT_CONFIG).toBe(DEMO_CONFIG_FILE);
     expect(DEMO_CONFIG_FILE).toMatch(/src\/demo\/opsbot\.demo\.yml$/);
   });
 });

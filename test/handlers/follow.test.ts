@@ -44,6 +44,9 @@ function depsFor(operation: ReturnType<typeof scripted>["operation"], followers:
     defaults: {},
     booleanFlags: new Set(),
     followers,
+    // The safety parts are not used while following.
+    ...({} as Pick<HandlerDeps, "access" | "store" | "audit" | "approvals">),
+    now: Date.now,
   };
 }
 

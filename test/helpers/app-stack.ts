@@ -1,6 +1,7 @@
 import pino from "pino";
 import { type ApiClients, createApiClients } from "../../src/api/index.js";
 import { type Bot, createBot } from "../../src/app.js";
+import { DEFAULT_POLICY, type Policy } from "../../src/auth/policy.js";
 import { loadConfig } from "../../src/config.js";
 import type { FollowTiming } from "../../src/handlers/follow.js";
 import type { Catalogue } from "../../src/ops/catalogue.js";
@@ -11,8 +12,9 @@ import {
   startSimulators,
 } from "../../src/sim/index.js";
 import { type SlackStandIn, startSlackStandIn } from "../../src/slack/standin/index.js";
-import type { StandInUser } from "../../src/slack/standin/types.js";
+import type { StandInUser, StandInUserGroup } from "../../src/slack/standin/types.js";
 import { createSlackFixtures, createSlackSender } from "../../src/slack/testing/index.js";
+import { openSqliteStore, type Store } from "../../src/store/index.js";
 
 const SIGNING_SECRET = "app-stack-signing-secret";
 
@@ -32,16 +34,35 @@ export interface AppStack {
   close(): Promise<void>;
 }
 
+/** Everyone may do everything, and nothing needs an approval: for tests of everything but the safety layer. */
+export const ALLOW_ALL: Policy = {
+  ...DEFAULT_POLICY,
+  source: "test: everyone is an admin",
+  roles: new Map([["admin", ["*"]]]),
+  grants: [{ role: "admin", everyone: true, users: [], usergroups: [] }],
+};
+
 export async function startAppStack(options: {
   readonly catalogue: Catalogue;
   readonly users: readonly StandInUser[];
   /** Extra environment, given the simulators' URLs and credentials. */
   readonly env?: (sims: RunningSimulators, settings: SimSettings) => Record<string, string>;
   readonly followTiming?: Partial<FollowTiming>;
-}): Promise<AppStack> {
+  /** Default: everyone may do everything, without approvals (tests of the safety layer pass their own). */
+  readonly policy?: Policy;
+  /** Default: a fresh in-memory store. */
+  readonly store?: Store;
+  readonly userGroups?: readonly StandInUserGroup[];
+  readonly now?: () => number;
+}
+): Promise<AppStack> {
   const settings = loadSimSettings({});
   const sims = await startSimulators(settings);
-  const slackApi = await startSlackStandIn({ users: options.users });
+  const slackApi = await startSlackStandIn({
+    users: options.users,
+    ...(options.userGroups ? { userGroups: options.userGroups } : {}),
+  });
+  const store = options.store ?? openSqliteStore({ path: ":memory:" });
   const config = loadConfig({
     DEPLOY_API_URL: sims.deploy.url,
     ...options.env?.(sims, settings),
@@ -58,6 +79,10 @@ export async function startAppStack(options: {
     botId: slackApi.identity.botId,
     botUserId: slackApi.identity.botUserId,
     ...(options.followTiming ? { followTiming: options.followTiming } : {}),
+    policy: options.policy ?? ALLOW_ALL,
+    store,
+    sweepEveryMs: 0,
+    ...(options.now ? { now: options.now } : {}),
   });
   const port = await bot.start(0, "127.0.0.1");
   return {
@@ -86,6 +111,7 @@ export async function startAppStack(options: {
     },
     async close() {
       await bot.stop();
+      if (!options.store) await store.close();
       await api.close();
       await slackApi.close();
       await sims.close();

@@ -1,12 +1,14 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
-import { errorMessage } from "../../blocks/errors.js";
+import { errorMessage, refusal } from "../../blocks/errors.js";
 import { ACTION, actionPattern, decodeOperationValue, type OperationValue } from "../../blocks/ids.js";
 import { operationModal } from "../../blocks/modals.js";
 import type { AnyOperation } from "../../ops/define.js";
 import { type RawArgs, validateArgs } from "../../ops/validate.js";
+import { submit } from "../../safety/gate.js";
+import { quickCheck } from "../../safety/quick-check.js";
 import type { HandlerDeps } from "../deps.js";
-import { ephemeral, executeAndReply, type ReplyTarget } from "../execute.js";
+import { ephemeral, type ReplyTarget } from "../execute.js";
 import { encodeModalMetadata } from "../modal-metadata.js";
 import { loadedConfiguration } from "./loaded.js";
 
@@ -46,26 +48,45 @@ export function register(app: App, deps: HandlerDeps): void {
       if (!args) return;
       const replace = (message: Record<string, unknown>) =>
         click.target.respond({ ...message, replace_original: true });
-      await executeAndReply(
-        deps,
-        click.client,
-        click.operation,
+      await submit(deps, {
+        operation: click.operation,
         args,
-        { ...click.target, respond: replace },
-        { raw: click.value.args, page: click.value.page ?? 0 },
-      );
+        raw: click.value.args,
+        force: false,
+        client: click.client,
+        target: { ...click.target, respond: replace },
+        page: click.value.page ?? 0,
+      });
     });
 
   listen(ACTION.runOperation, async (click) => {
     const args = await validated(click);
     if (!args) return;
-    await executeAndReply(deps, click.client, click.operation, args, click.target, { raw: click.value.args });
+    await submit(deps, {
+      operation: click.operation,
+      args,
+      raw: click.value.args,
+      force: false,
+      client: click.client,
+      target: click.target,
+    });
   });
 
   // Opens the operation's modal, prefilled. A loaded configuration is fetched after the modal is open:
   // the trigger_id expires in 3 s, so the modal shows a loading state first.
   listen(ACTION.openModal, async (click) => {
     if (!click.triggerId) throw new Error("block_actions without a trigger_id");
+    // Checked before the form opens (and again on submission), so nobody fills in a form for nothing.
+    const permission = await quickCheck(
+      deps,
+      click.target.userId,
+      click.target.channelId,
+      click.operation.id,
+    );
+    if (permission && !permission.allowed) {
+      await click.target.respond(ephemeral(refusal(permission.message)));
+      return;
+    }
     const privateMetadata = encodeModalMetadata({
       operationId: click.operation.id,
       channelId: click.target.channelId,

@@ -1,14 +1,17 @@
 import type { App } from "@slack/bolt";
-import { describeIdentity } from "../../api/identity.js";
-import { errorMessage } from "../../blocks/errors.js";
+import { errorMessage, refusal } from "../../blocks/errors.js";
 import { helpMessage } from "../../blocks/help.js";
 import { operationModal, pickerModal } from "../../blocks/modals.js";
 import { tokenize } from "../../commands/tokenize.js";
 import { parseCommand, usageOf } from "../../ops/parse.js";
 import { validateArgs } from "../../ops/validate.js";
+import { submit } from "../../safety/gate.js";
+import { quickCheck } from "../../safety/quick-check.js";
 import type { HandlerDeps } from "../deps.js";
-import { ephemeral, executeAndReply } from "../execute.js";
+import { ephemeral } from "../execute.js";
 import { encodeModalMetadata } from "../modal-metadata.js";
+import { runAdminCommand } from "./admin.js";
+import { whoami } from "./whoami.js";
 
 export const OPS_COMMAND = "/ops";
 
@@ -44,21 +47,34 @@ export function register(app: App, deps: HandlerDeps): void {
         return;
       case "whoami": {
         await ack();
-        const resolved = await deps.identities.resolve(command.user_id);
-        const text = resolved.ok
-          ? `opsbot calls the Deploy API as *${describeIdentity(resolved.identity)}* (from ${resolved.source === "override" ? "an identity override" : "your Slack profile"}).`
-          : resolved.reason;
-        await respond({ response_type: "ephemeral", text });
+        await respond({
+          response_type: "ephemeral",
+          text: await whoami(deps, command.user_id, command.channel_id),
+        });
+        return;
+      }
+      case "admin": {
+        await ack();
+        await runAdminCommand(deps, parsed.command, {
+          channelId: command.channel_id,
+          userId: command.user_id,
+          respond: (message) => respond(message),
+        });
         return;
       }
       case "operation": {
         const { operation, raw } = parsed;
         const validation = validateArgs(operation, raw, deps.defaults);
         const onlyMissing = !validation.ok && validation.issues.every((i) => i.message === "is required");
-        if (!validation.ok && onlyMissing && operation.risk !== "read") {
-          // A change with arguments missing: its modal, prefilled with what was typed. views.open goes
-          // first, before any other I/O, because the trigger_id expires after 3 seconds.
+        if (!validation.ok && onlyMissing && operation.risk !== "read" && !parsed.force) {
+          // A change with arguments missing: its modal, prefilled with what was typed. The trigger_id
+          // expires after 3 seconds, so only a bounded permission check comes before views.open.
           await ack();
+          const permission = await quickCheck(deps, command.user_id, command.channel_id, operation.id);
+          if (permission && !permission.allowed) {
+            await respond(ephemeral(refusal(permission.message)));
+            return;
+          }
           await client.views.open({
             trigger_id: command.trigger_id,
             view: operationModal(operation, {
@@ -80,18 +96,18 @@ export function register(app: App, deps: HandlerDeps): void {
           return;
         }
         await ack();
-        await executeAndReply(
-          deps,
-          client,
+        await submit(deps, {
           operation,
-          validation.args,
-          {
+          args: validation.args,
+          raw,
+          force: parsed.force,
+          client,
+          target: {
             channelId: command.channel_id,
             userId: command.user_id,
             respond: (message) => respond(message),
           },
-          { raw },
-        );
+        });
       }
     }
   });

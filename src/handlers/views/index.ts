@@ -3,8 +3,9 @@ import { errorMessage } from "../../blocks/errors.js";
 import { BLOCK, CALLBACK } from "../../blocks/ids.js";
 import { modalErrors, operationModal, pickedOperationId, readModalValues } from "../../blocks/modals.js";
 import { validateArgs } from "../../ops/validate.js";
+import { submit } from "../../safety/gate.js";
 import type { HandlerDeps } from "../deps.js";
-import { ephemeral, executeAndReply } from "../execute.js";
+import { ephemeral } from "../execute.js";
 import { decodeModalMetadata, encodeModalMetadata } from "../modal-metadata.js";
 
 /**
@@ -59,18 +60,14 @@ export function register(app: App, deps: HandlerDeps): void {
             text: String(message.text ?? ""),
             ...message,
           });
-    await executeAndReply(
-      deps,
-      client,
+    await submit(deps, {
       operation,
-      validation.args,
-      {
-        channelId: metadata.channelId,
-        userId: body.user.id,
-        respond: reply,
-      },
-      { raw },
-    ).catch(async (error: unknown) => {
+      args: validation.args,
+      raw,
+      force: false,
+      client,
+      target: { channelId: metadata.channelId, userId: body.user.id, respond: reply },
+    }).catch(async (error: unknown) => {
       deps.logger.error({ err: error }, "replying to a modal submission failed");
       await respond?.(ephemeral(errorMessage("opsbot could not post the result here."))).catch(
         () => undefined,

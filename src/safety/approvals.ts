@@ -1,0 +1,425 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { WebClient } from "@slack/web-api";
+import { describeIdentity, type Identity } from "../api/identity.js";
+import { fingerprintOf } from "../auth/fingerprint.js";
+import { type ApprovalRule, approversText, notificationChannels } from "../auth/policy.js";
+import {
+  type ApprovalButtonValue,
+  type ApprovalCard,
+  approvalMessage,
+  approvalRequestedNote,
+} from "../blocks/approval.js";
+import { errorMessage, refusal } from "../blocks/errors.js";
+import type { HandlerDeps } from "../handlers/deps.js";
+import { ephemeral, type ReplyTarget, replyWithOutput } from "../handlers/execute.js";
+import type { AnyOperation, Target } from "../ops/define.js";
+import { commandLineOf } from "../ops/parse.js";
+import { runInvocation } from "../ops/run.js";
+import { type RawArgs, validateArgs } from "../ops/validate.js";
+import type { ApprovalRequest, Lock } from "../store/types.js";
+import { activeLock, describeLock } from "./gate.js";
+
+/** What the gate hands over when an operation needs approval. */
+export interface ApprovalAsk {
+  readonly correlationId: string;
+  readonly operation: AnyOperation;
+  readonly args: Record<string, unknown>;
+  readonly raw: RawArgs;
+  readonly target: Target;
+  readonly rule: ApprovalRule;
+  readonly force: boolean;
+  readonly lock?: Lock;
+  readonly reply: ReplyTarget;
+  readonly client: WebClient;
+}
+
+/** A click on Approve or Deny. */
+export interface ApprovalClick {
+  readonly value: ApprovalButtonValue;
+  readonly userId: string;
+  readonly channelId: string;
+  readonly client: WebClient;
+  /** Tells the clicker privately. */
+  readonly tell: (text: string) => Promise<unknown>;
+}
+
+/**
+ * Approval requests: posted with Approve / Deny, decided only by the rule's approvers (never the
+ * requester, unless the rule allows it), run exactly once as the requester when enough have approved,
+ * and only if the call is still the one that was approved. Everything goes through the store, so a
+ * request survives a restart and 50 simultaneous clicks make one backend call.
+ */
+export class ApprovalDesk {
+  #deps: HandlerDeps | undefined;
+
+  /** The desk and the handlers' dependencies refer to each other; they meet once both exist. */
+  attach(deps: HandlerDeps): void {
+    this.#deps = deps;
+  }
+
+  get #d(): HandlerDeps {
+    if (!this.#deps) throw new Error("ApprovalDesk used before attach()");
+    return this.#deps;
+  }
+
+  async request(ask: ApprovalAsk): Promise<void> {
+    const deps = this.#d;
+    const { operation, reply, rule } = ask;
+    let identity: Identity | undefined;
+    if (operation.needsIdentity) {
+      const resolved = await deps.identities.resolve(reply.userId);
+      if (!resolved.ok) {
+        await reply.respond(ephemeral(refusal(resolved.reason)));
+        return;
+      }
+      identity = resolved.identity;
+    }
+    const now = deps.now();
+    const created = await deps.store.approvals.create({
+      id: `apr_${randomBytes(12).toString("base64url")}`,
+      correlationId: ask.correlationId,
+      operationId: operation.id,
+      args: ask.args,
+      rawArgs: definedArgs(ask.raw),
+      target: ask.target,
+      fingerprint: fingerprintOf(
+        callFacts(operation.id, ask.args, ask.target, identity, reply.userId, ask.force),
+      ),
+      requesterId: reply.userId,
+      ...(identity ? { requesterIdentity: describeIdentity(identity) } : {}),
+      channelId: reply.channelId,
+      rule: {
+        index: rule.index,
+        name: rule.name,
+        required: rule.required,
+        allowSelfApproval: rule.allowSelfApproval,
+      },
+      force: ask.force,
+      createdAt: now,
+      expiresAt: now + rule.expiresAfterMs,
+    });
+    const message = approvalMessage(this.#card(created, operation, rule, ask.lock), created.fingerprint);
+    let ts: string | undefined;
+    try {
+      const posted = await ask.client.chat.postMessage({
+        channel: reply.channelId,
+        text: message.text,
+        blocks: message.blocks,
+      });
+      ts = posted.ts;
+    } catch (error) {
+      deps.logger.warn({ err: error, request: created.id }, "the approval request could not be posted");
+    }
+    if (!ts) {
+      // Nobody could approve a request nobody sees: withdraw it rather than leave it pending.
+      await deps.store.approvals.deny(created.id, reply.userId, deps.now());
+      await reply.respond(
+        ephemeral(
+          errorMessage(
+            "This needs an approval, but opsbot cannot post in this channel: invite it (`/invite @opsbot`) and try again.",
+          ),
+        ),
+      );
+      return;
+    }
+    await deps.store.approvals.setMessage(created.id, { channelId: reply.channelId, ts });
+    await reply.respond(ephemeral(approvalRequestedNote(this.#card(created, operation, rule, ask.lock))));
+    await deps.audit.record({
+      kind: "approval.requested",
+      correlationId: ask.correlationId,
+      operationId: operation.id,
+      args: ask.raw,
+      userId: reply.userId,
+      channelId: reply.channelId,
+      outcome: "pending",
+      detail: `${created.id} (${rule.name}, ${rule.required} needed)`,
+      ...(created.requesterIdentity ? { identity: created.requesterIdentity } : {}),
+    });
+    const elsewhere = new Set([
+      ...(rule.notify ? [rule.notify] : []),
+      ...notificationChannels(deps.access.policy, "approval.requested"),
+    ]);
+    elsewhere.delete(reply.channelId);
+    const note = `🔐 <@${reply.userId}> asks to run \`${operation.id}\` in <#${reply.channelId}>: ${rule.required} approval${rule.required === 1 ? "" : "s"} needed from ${approversText(rule)}.`;
+    for (const channel of elsewhere)
+      await ask.client.chat.postMessage({ channel, text: note }).catch((error: unknown) => {
+        deps.logger.warn({ err: error, channel }, "an approval notification could not be posted");
+      });
+  }
+
+  async approve(click: ApprovalClick): Promise<void> {
+    const deps = this.#d;
+    const checked = await this.#checkClick(click, "approve");
+    if (!checked) return;
+    const { request, rule } = checked;
+    const result = await deps.store.approvals.approve(request.id, click.userId, deps.now());
+    switch (result.kind) {
+      case "not-found":
+        await click.tell("This approval request no longer exists.");
+        return;
+      case "already-approved-by-you":
+        await click.tell("You have already approved this request; it needs another approver.");
+        return;
+      case "not-pending":
+        await click.tell(`This request is already ${result.request.status}.`);
+        return;
+      case "expired":
+        await this.#show(click.client, result.request, rule);
+        await click.tell("This request has expired; nothing was run.");
+        await this.#audit(result.request, "approval.expired", click.userId, "expired");
+        return;
+      case "recorded":
+        await this.#audit(
+          result.request,
+          "approval.approved",
+          click.userId,
+          result.complete ? "complete" : "recorded",
+        );
+        await this.#show(click.client, result.request, rule);
+        if (result.complete) await this.#execute(click.client, result.request, rule);
+    }
+  }
+
+  async deny(click: ApprovalClick): Promise<void> {
+    const deps = this.#d;
+    const checked = await this.#checkClick(click, "deny");
+    if (!checked) return;
+    const result = await deps.store.approvals.deny(checked.request.id, click.userId, deps.now());
+    if (result.kind === "not-found")
+      return void (await click.tell("This approval request no longer exists."));
+    if (result.kind === "not-pending")
+      return void (await click.tell(`This request is already ${result.request.status}.`));
+    await this.#show(click.client, result.request, checked.rule);
+    await this.#audit(
+      result.request,
+      result.kind === "denied" ? "approval.denied" : "approval.expired",
+      click.userId,
+      result.kind,
+    );
+  }
+
+  /** Expires what is past its time and says so on each request message. */
+  async sweep(client: WebClient): Promise<number> {
+    const deps = this.#d;
+    const expired = await deps.store.approvals.expireDue(deps.now());
+    for (const request of expired) {
+      await this.#show(client, request, deps.access.ruleNamed(request.rule.name));
+      await this.#audit(request, "approval.expired", request.requesterId, "expired");
+      for (const channel of notificationChannels(deps.access.policy, "approval.expired"))
+        await client.chat
+          .postMessage({
+            channel,
+            text: `⌛ The request of <@${request.requesterId}> to run \`${request.operationId}\` expired without enough approvals.`,
+          })
+          .catch(() => undefined);
+    }
+    return expired.length;
+  }
+
+  /** The button must match its request, the clicker must be an approver, and not the requester. */
+  async #checkClick(
+    click: ApprovalClick,
+    action: "approve" | "deny",
+  ): Promise<{ request: ApprovalRequest; rule: ApprovalRule } | undefined> {
+    const deps = this.#d;
+    const request = await deps.store.approvals.get(click.value.requestId);
+    const refuse = async (message: string) => {
+      await deps.audit.record({
+        kind: "refusal",
+        correlationId: request?.correlationId ?? click.value.requestId,
+        ...(request ? { operationId: request.operationId } : {}),
+        userId: click.userId,
+        channelId: click.channelId,
+        outcome: `${action}-refused`,
+        detail: message,
+      });
+      await click.tell(`⛔ ${message}`);
+      return undefined;
+    };
+    if (!request) return refuse("This approval request no longer exists.");
+    if (request.fingerprint !== click.value.fingerprint)
+      return refuse("This button does not match the request it names; nothing was approved.");
+    const rule = deps.access.ruleNamed(request.rule.name);
+    if (!rule)
+      return refuse(
+        `The rule "${request.rule.name}" is no longer in the permissions file, so nobody can approve this.`,
+      );
+    const self = click.userId === request.requesterId;
+    if (self && action === "approve" && !request.rule.allowSelfApproval)
+      return refuse("You cannot approve your own request: another approver has to.");
+    // The requester may withdraw their own request; everyone else needs to be an approver.
+    if (!(self && action === "deny") && !(await deps.access.mayApprove(rule, click.userId, click.channelId)))
+      return refuse(`Only ${approversText(rule)} may ${action} this request.`);
+    return { request, rule };
+  }
+
+  /** Runs an approved request once: claimed atomically, then checked again against what was approved. */
+  async #execute(client: WebClient, approved: ApprovalRequest, rule: ApprovalRule): Promise<void> {
+    const deps = this.#d;
+    const claimed = await deps.store.approvals.claimForExecution(approved.id, deps.now());
+    if (!claimed) return;
+    await this.#show(client, claimed, rule);
+    const fail = async (summary: string) => {
+      const finished = await deps.store.approvals.finish(claimed.id, { ok: false, summary }, deps.now());
+      await this.#show(client, finished, rule);
+      await this.#audit(finished, "execution", claimed.requesterId, "refused", summary);
+    };
+    const operation = deps.catalogue.byId(claimed.operationId);
+    if (!operation) return fail("this opsbot no longer has that operation");
+    const validation = validateArgs(operation, claimed.rawArgs, deps.defaults);
+    if (!validation.ok) return fail("its arguments are no longer valid");
+    let identity: Identity | undefined;
+    if (operation.needsIdentity) {
+      const resolved = await deps.identities.resolve(claimed.requesterId);
+      if (!resolved.ok) return fail(resolved.reason);
+      identity = resolved.identity;
+    }
+    const target = operation.target?.(validation.args) ?? {};
+    const fingerprint = fingerprintOf(
+      callFacts(operation.id, validation.args, target, identity, claimed.requesterId, claimed.force),
+    );
+    if (fingerprint !== claimed.fingerprint)
+      return fail(
+        "the call is not the one that was approved (its arguments, target or identity changed); nothing was run",
+      );
+    const permission = await deps.access.check(claimed.requesterId, claimed.channelId, operation.id);
+    if (!permission.allowed) return fail(`the requester may no longer run it: ${permission.message}`);
+    if (!claimed.force && operation.risk !== "read") {
+      const lock = await activeLock(deps, target);
+      if (lock) return fail(`${describeLock(lock)} Nothing was run.`);
+    }
+    const outcome = await runInvocation(deps, {
+      id: claimed.correlationId,
+      operation,
+      args: validation.args,
+      actor: { userId: claimed.requesterId, channelId: claimed.channelId },
+    });
+    const summary = outcome.ok ? outcome.output.title : outcome.message;
+    const finished = await deps.store.approvals.finish(
+      claimed.id,
+      { ok: outcome.ok, summary, durationMs: outcome.durationMs },
+      deps.now(),
+    );
+    await this.#show(client, finished, rule);
+    await deps.audit.record({
+      kind: "execution",
+      correlationId: claimed.correlationId,
+      operationId: claimed.operationId,
+      args: claimed.rawArgs,
+      userId: claimed.requesterId,
+      channelId: claimed.channelId,
+      outcome: outcome.ok ? "succeeded" : outcome.reason,
+      durationMs: outcome.durationMs,
+      detail: `approved by ${finished.approvals.map((a) => a.userId).join(", ")}${outcome.ok ? "" : `: ${outcome.message}`}`,
+      ...(claimed.requesterIdentity ? { identity: claimed.requesterIdentity } : {}),
+    });
+    if (!outcome.ok || !claimed.message) return;
+    // The result goes in the request's thread, where the approvers are looking.
+    const { channelId, ts } = claimed.message;
+    await replyWithOutput(
+      deps,
+      client,
+      operation,
+      outcome.output,
+      {
+        channelId,
+        userId: claimed.requesterId,
+        respond: (message) =>
+          client.chat.postMessage({
+            ...message,
+            channel: channelId,
+            thread_ts: ts,
+            text: String(message.text ?? ""),
+          }),
+      },
+      { raw: claimed.rawArgs, correlationId: claimed.correlationId },
+    ).catch((error: unknown) => deps.logger.warn({ err: error }, "the approved result could not be posted"));
+  }
+
+  async #show(client: WebClient, request: ApprovalRequest, rule: ApprovalRule | undefined): Promise<void> {
+    const deps = this.#d;
+    if (!request.message) return;
+    const operation = deps.catalogue.byId(request.operationId);
+    const lock = request.force && request.target ? await activeLock(deps, request.target) : undefined;
+    const message = approvalMessage(this.#card(request, operation, rule, lock), request.fingerprint);
+    await client.chat
+      .update({
+        channel: request.message.channelId,
+        ts: request.message.ts,
+        text: message.text,
+        blocks: message.blocks,
+      })
+      .catch((error: unknown) =>
+        deps.logger.warn({ err: error, request: request.id }, "the approval message could not be updated"),
+      );
+  }
+
+  #card(
+    request: ApprovalRequest,
+    operation: AnyOperation | undefined,
+    rule: ApprovalRule | undefined,
+    lock: Lock | undefined,
+  ): ApprovalCard {
+    return {
+      id: request.id,
+      status: request.status,
+      commandLine: operation ? commandLineOf(operation, request.rawArgs) : request.operationId,
+      operationId: request.operationId,
+      requesterId: request.requesterId,
+      ...(request.requesterIdentity ? { identity: request.requesterIdentity } : {}),
+      ruleName: request.rule.name,
+      required: request.rule.required,
+      approvals: request.approvals,
+      approvers: rule ? approversText(rule) : "nobody (the rule is gone)",
+      expiresAt: request.expiresAt,
+      correlationId: request.correlationId,
+      ...(request.decidedBy ? { decidedBy: request.decidedBy } : {}),
+      ...(request.outcome ? { outcome: request.outcome } : {}),
+      ...(request.force
+        ? { force: { lockedBy: lock?.lockedBy ?? "?", reason: lock?.reason ?? "(lock since removed)" } }
+        : {}),
+    };
+  }
+
+  async #audit(
+    request: ApprovalRequest,
+    kind: "approval.approved" | "approval.denied" | "approval.expired" | "execution",
+    userId: string,
+    outcome: string,
+    detail?: string,
+  ): Promise<void> {
+    await this.#d.audit.record({
+      kind,
+      correlationId: request.correlationId,
+      operationId: request.operationId,
+      args: request.rawArgs,
+      userId,
+      channelId: request.channelId,
+      outcome,
+      detail: detail ?? request.id,
+    });
+  }
+}
+
+/** The facts an approval is bound to; the identity enters as a digest, never as a token. */
+function callFacts(
+  operationId: string,
+  args: Record<string, unknown>,
+  target: Target,
+  identity: Identity | undefined,
+  requesterId: string,
+  force: boolean,
+) {
+  const key = identity
+    ? identity.kind === "header"
+      ? `header:${identity.email}`
+      : `cookie:${createHash("sha256").update(identity.jwt).digest("hex")}`
+    : undefined;
+  return { operationId, args, target: { ...target }, identity: key, requesterId, force };
+}
+
+function definedArgs(raw: RawArgs): Record<string, string | readonly string[]> {
+  const out: Record<string, string | readonly string[]> = {};
+  for (const [name, value] of Object.entries(raw)) if (value !== undefined) out[name] = value;
+  return out;
+}
