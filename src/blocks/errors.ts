@@ -17,11 +17,16 @@ export function errorMessage(message: string, usage?: string): RenderedMessage {
   return { text: fitText(`❌ ${message}`, 1_000, escapeMrkdwn), blocks };
 }
 
-/** The actor may not do this (permission, change freeze); the reason says why and who can help. */
+/**
+ * The actor may not do this (permission, change freeze); the reason says why and who can help. Unlike
+ * errorMessage, the reason is opsbot's own mrkdwn (it mentions the roles' holders, `<!subteam^S…>`):
+ * whoever builds it escapes any text that came from a person (a lock's reason).
+ */
 export function refusal(reason: string): RenderedMessage {
   const text = `⛔ Not allowed: ${reason}`;
+  const keep = (t: string) => t;
   return {
-    text: fitText(text, 1_000, escapeMrkdwn),
-    blocks: [section(fitText(text, SLACK_LIMITS.sectionText, escapeMrkdwn))],
+    text: fitText(text, 1_000, keep),
+    blocks: [section(fitText(text, SLACK_LIMITS.sectionText, keep))],
   };
 }

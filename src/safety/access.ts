@@ -67,7 +67,8 @@ export class AccessControl {
     const usergroups = [...new Set(grants.flatMap((g) => g.usergroups))];
     if (users.length + usergroups.length === 0) return undefined;
     return {
-      index: -1,
+      // After the file's own rules, which are numbered from 0.
+      index: this.policy.approvals.length,
       name: OVERRIDE_RULE_NAME,
       match: ["*"],
       when: {},

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
 import { describeIdentity } from "../api/identity.js";
 import { errorMessage, refusal } from "../blocks/errors.js";
+import { escapeMrkdwn } from "../blocks/text.js";
 import type { HandlerDeps } from "../handlers/deps.js";
 import { ephemeral, executeAndReply, type ReplyTarget } from "../handlers/execute.js";
 import type { AnyOperation, Target } from "../ops/define.js";
@@ -123,7 +124,7 @@ export function describeLock(lock: Lock | undefined): string {
   const until = lock.until
     ? ` until <!date^${Math.floor(lock.until / 1000)}^{date_short_pretty} {time}|${new Date(lock.until).toISOString()}>`
     : "";
-  return `${lock.target.kind} \`${lock.target.name}\` is locked${until} by <@${lock.lockedBy}>: ${lock.reason}.`;
+  return `${lock.target.kind} \`${lock.target.name}\` is locked${until} by <@${lock.lockedBy}>: ${escapeMrkdwn(lock.reason)}.`;
 }
 
 function describeTarget(target: Target): string | undefined {

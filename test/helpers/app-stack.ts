@@ -54,8 +54,7 @@ export async function startAppStack(options: {
   readonly store?: Store;
   readonly userGroups?: readonly StandInUserGroup[];
   readonly now?: () => number;
-}
-): Promise<AppStack> {
+}): Promise<AppStack> {
   const settings = loadSimSettings({});
   const sims = await startSimulators(settings);
   const slackApi = await startSlackStandIn({
@@ -75,7 +74,7 @@ export async function startAppStack(options: {
     config,
     api,
     catalogue: options.catalogue,
-    logger: pino({ level: "silent" }),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     botId: slackApi.identity.botId,
     botUserId: slackApi.identity.botUserId,
     ...(options.followTiming ? { followTiming: options.followTiming } : {}),

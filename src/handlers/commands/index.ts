@@ -26,7 +26,7 @@ export function register(app: App, deps: HandlerDeps): void {
       await ack(ephemeral(errorMessage(tokens.error.message)));
       return;
     }
-    const parsed = parseCommand(deps.catalogue, tokens.tokens);
+    const parsed = parseCommand(deps.catalogue, tokens.tokens, deps.now());
     switch (parsed.kind) {
       case "empty":
         // `/ops` alone: the picker of operations that have a form. Opened first: the trigger expires in 3 s.
