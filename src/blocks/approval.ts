@@ -11,6 +11,7 @@ import {
   plain,
   type RenderedMessage,
   section,
+  upperFirst,
 } from "./text.js";
 
 /**
@@ -87,7 +88,8 @@ const STATUS_LINE: Readonly<Record<ApprovalState, (card: ApprovalCard) => string
 };
 
 export function approvalMessage(card: ApprovalCard, fingerprint: string): RenderedMessage {
-  const title = card.force ? "Approval needed: change-freeze override" : "Approval needed";
+  const what = card.force ? "change-freeze override" : "approval";
+  const title = card.status === "pending" ? `${upperFirst(what)} needed` : `${upperFirst(what)} request`;
   const blocks: types.KnownBlock[] = [
     header(title),
     section(
