@@ -1,4 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BackendsReady, BackendsReply, BackendsRequest, BotReady } from "./protocol.js";
 
@@ -104,6 +107,8 @@ export async function startBot(
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: backends.slackUrl,
     DEPLOY_API_URL: backends.deployUrl,
+    // A file of its own, as in production (WAL on disk), removed with the temporary folder.
+    OPSBOT_DB: join(mkdtempSync(join(tmpdir(), "opsbot-bench-")), "opsbot.db"),
     BENCH_BOT_ID: backends.botId,
     BENCH_BOT_USER_ID: backends.botUserId,
   });
