@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -99,6 +99,7 @@ export async function startBot(
   backends: BackendsReady,
   signingSecret: string,
 ): Promise<BotChild> {
+  const storeDir = mkdtempSync(join(tmpdir(), "opsbot-bench-"));
   // An app token from the caller's shell would switch the bot to Socket Mode.
   const { SLACK_APP_TOKEN: _appToken, ...inherited } = process.env;
   const child = forkChild("./bot-child.ts", [mode], {
@@ -107,11 +108,17 @@ export async function startBot(
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: backends.slackUrl,
     DEPLOY_API_URL: backends.deployUrl,
-    // A file of its own, as in production (WAL on disk), removed with the temporary folder.
-    OPSBOT_DB: join(mkdtempSync(join(tmpdir(), "opsbot-bench-")), "opsbot.db"),
+    // A file of its own, as in production (WAL on disk); the folder goes when the bot stops.
+    OPSBOT_DB: join(storeDir, "opsbot.db"),
     BENCH_BOT_ID: backends.botId,
     BENCH_BOT_USER_ID: backends.botUserId,
   });
   const ready = await firstMessage<BotReady>(child, `the ${mode} bot`);
-  return { url: `http://127.0.0.1:${ready.port}/slack/events`, stop: () => stopChild(child) };
+  return {
+    url: `http://127.0.0.1:${ready.port}/slack/events`,
+    stop: async () => {
+      await stopChild(child);
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
 }
