@@ -28,7 +28,9 @@ const card = (over: Partial<ApprovalCard> = {}): ApprovalCard => ({
 });
 
 const buttons = (message: ReturnType<typeof approvalMessage>) =>
-  message.blocks.flatMap((b) => (b.type === "actions" && b.block_id === BLOCK.approvalButtons ? b.elements : []));
+  message.blocks.flatMap((b) =>
+    b.type === "actions" && b.block_id === BLOCK.approvalButtons ? b.elements : [],
+  );
 
 describe("approvalMessage", () => {
   it("shows the exact command, the identity, the rule and the approvals so far, with Approve and Deny", () => {
@@ -65,7 +67,10 @@ describe("approvalMessage", () => {
 
   it("keeps typed text inert and within Slack's limits however long it is", () => {
     const message = approvalMessage(
-      card({ commandLine: `/ops task deploy <!channel> ${"x".repeat(10_000)}`, ruleName: "<!here>".repeat(100) }),
+      card({
+        commandLine: `/ops task deploy <!channel> ${"x".repeat(10_000)}`,
+        ruleName: "<!here>".repeat(100),
+      }),
       FINGERPRINT,
     );
     const text = JSON.stringify(message.blocks);
@@ -75,7 +80,10 @@ describe("approvalMessage", () => {
   });
 
   it("marks a change-freeze override", () => {
-    const message = approvalMessage(card({ force: { lockedBy: "U0SRE", reason: "release freeze" } }), FINGERPRINT);
+    const message = approvalMessage(
+      card({ force: { lockedBy: "U0SRE", reason: "release freeze" } }),
+      FINGERPRINT,
+    );
     expect(JSON.stringify(message.blocks)).toContain("locked by <@U0SRE>: release freeze");
   });
 
@@ -88,7 +96,14 @@ describe("approval button values", () => {
   it("round-trips and refuses anything else", () => {
     const value = encodeApprovalValue({ requestId: "apr_1", fingerprint: FINGERPRINT });
     expect(decodeApprovalValue(value)).toEqual({ requestId: "apr_1", fingerprint: FINGERPRINT });
-    for (const bad of [undefined, "", "{}", "[1]", '{"r":"../x","f":"aa"}', `{"r":"a","f":"${"z".repeat(64)}"}`])
+    for (const bad of [
+      undefined,
+      "",
+      "{}",
+      "[1]",
+      '{"r":"../x","f":"aa"}',
+      `{"r":"a","f":"${"z".repeat(64)}"}`,
+    ])
       expect(decodeApprovalValue(bad)).toBeUndefined();
   });
 });

@@ -60,7 +60,9 @@ describe("helpMessage", () => {
   });
 
   it("explains the built-in commands", () => {
-    expect(allText(helpMessage(catalogue, "whoami").blocks)).toContain("the identity and the roles opsbot uses");
+    expect(allText(helpMessage(catalogue, "whoami").blocks)).toContain(
+      "the identity and the roles opsbot uses",
+    );
     expect(allText(helpMessage(catalogue, "lock").blocks)).toContain("/ops lock [namespace");
     expect(allText(helpMessage(catalogue, "audit").blocks)).toContain("--since 1h");
   });

@@ -68,7 +68,9 @@ describe("payload operations", () => {
   });
 
   it("payload:delete forces only when asked", async () => {
-    const { operation, output } = await stack.run(`payload delete ${payloads.rankedDesert} --force-delete yes`);
+    const { operation, output } = await stack.run(
+      `payload delete ${payloads.rankedDesert} --force-delete yes`,
+    );
     expect(operation.risk).toBe("destructive");
     expect(as(output, "record").tone).toBe("success");
     const request = lastRequest("DELETE", `${allocationPath}/payloads/${payloads.rankedDesert}`);
