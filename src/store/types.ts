@@ -173,5 +173,89 @@ export interface Store {
   readonly approvals: ApprovalStore;
   readonly audit: AuditStore;
   readonly locks: LockStore;
+  readonly followUps: FollowUpStore;
   close(): Promise<void>;
+}
+
+export type FollowUpStatus = "active" | "succeeded" | "failed" | "unknown" | "cancelled";
+
+/** A long operation being followed until it settles (see src/followups/). */
+export interface FollowUp {
+  readonly id: string;
+  readonly correlationId: string;
+  /** The operation that started it (`task:deploy`). */
+  readonly operationId: string;
+  /** What the parent message calls it: `task:deploy quick_start/job_python`. */
+  readonly title: string;
+  /** The read operation polled, with its arguments as typed. */
+  readonly poll: { readonly operationId: string; readonly args: Readonly<Record<string, string>> };
+  /** Arguments the settled result's buttons start from. */
+  readonly prefill: Readonly<Record<string, string>>;
+  readonly requesterId: string;
+  readonly identity?: string;
+  readonly channelId: string;
+  /** Whose request budget its polls use. */
+  readonly backend: string;
+  /** The parent message, once posted. */
+  readonly parentTs?: string;
+  /** The last state seen. */
+  readonly state?: string;
+  /** Transitions recorded so far. */
+  readonly seq: number;
+  readonly status: FollowUpStatus;
+  readonly startedAt: number;
+  readonly nextPollAt: number;
+  readonly timeoutAt: number;
+  readonly updatedAt: number;
+  readonly polls: number;
+  /** Failed polls in a row. */
+  readonly failures: number;
+  readonly lastError?: string;
+}
+
+export type NewFollowUp = Omit<
+  FollowUp,
+  "seq" | "status" | "updatedAt" | "polls" | "failures" | "lastError" | "parentTs" | "state"
+>;
+
+export interface Transition {
+  readonly followUpId: string;
+  readonly seq: number;
+  readonly state: string;
+  readonly terminal: boolean;
+  readonly at: number;
+  /** Set once Slack has the thread reply. */
+  readonly postedTs?: string;
+}
+
+export interface FollowUpStore {
+  create(followUp: NewFollowUp): Promise<FollowUp>;
+  get(id: string): Promise<FollowUp | undefined>;
+  setParent(id: string, ts: string): Promise<void>;
+  /** Active follow-ups due for a poll, soonest first. */
+  due(now: number, limit: number): Promise<FollowUp[]>;
+  active(): Promise<FollowUp[]>;
+  /** A poll that changed nothing, or failed (`error`): when to poll next. */
+  polled(id: string, result: { nextPollAt: number; error?: string }, now: number): Promise<FollowUp>;
+  /**
+   * Records a new state as transition `seq + 1`, atomically: undefined if another poll recorded it
+   * first (its `expectedSeq` is stale). A terminal state also ends the follow-up with `status`.
+   */
+  transition(
+    id: string,
+    change: { expectedSeq: number; state: string; terminal?: FollowUpStatus; nextPollAt: number },
+    now: number,
+  ): Promise<{ followUp: FollowUp; transition: Transition } | undefined>;
+  markPosted(id: string, seq: number, ts: string): Promise<void>;
+  /** Transitions recorded but not known to be in Slack (a crash between the two). */
+  unposted(id: string): Promise<Transition[]>;
+  transitions(id: string): Promise<Transition[]>;
+  /** Ends an active follow-up without a transition (timeout → unknown, cancelled). */
+  end(
+    id: string,
+    status: Exclude<FollowUpStatus, "active">,
+    note: string,
+    now: number,
+  ): Promise<FollowUp | undefined>;
+  listByRequester(userId: string, limit: number): Promise<FollowUp[]>;
 }

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import type { Store } from "../types.js";
 import { sqliteApprovals } from "./approvals.js";
 import { sqliteAudit } from "./audit.js";
+import { sqliteFollowUps } from "./followups.js";
 import { sqliteLocks } from "./locks.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
 
@@ -40,6 +41,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     approvals: sqliteApprovals(db),
     audit: sqliteAudit(db),
     locks: sqliteLocks(db),
+    followUps: sqliteFollowUps(db),
     async close() {
       if (db.open) db.close();
     },

@@ -78,6 +78,49 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "follow-ups and their transitions",
+    up: `
+      CREATE TABLE followups (
+        id TEXT PRIMARY KEY,
+        correlation_id TEXT NOT NULL,
+        operation_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        poll TEXT NOT NULL,
+        prefill TEXT NOT NULL,
+        requester_id TEXT NOT NULL,
+        identity TEXT,
+        channel_id TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        parent_ts TEXT,
+        state TEXT,
+        seq INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('active','succeeded','failed','unknown','cancelled')),
+        started_at INTEGER NOT NULL,
+        next_poll_at INTEGER NOT NULL,
+        timeout_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        polls INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+      );
+      CREATE INDEX followups_due ON followups (status, next_poll_at);
+      CREATE INDEX followups_requester ON followups (requester_id, started_at);
+
+      -- Written before a transition is posted and marked once Slack has it: after a crash, the ones
+      -- not marked are checked against the thread instead of being posted twice.
+      CREATE TABLE followup_transitions (
+        followup_id TEXT NOT NULL REFERENCES followups (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        terminal INTEGER NOT NULL CHECK (terminal IN (0, 1)),
+        at INTEGER NOT NULL,
+        posted_ts TEXT,
+        PRIMARY KEY (followup_id, seq)
+      );
+    `,
+  },
 ];
 
 export class SchemaTooNewError extends Error {

@@ -1,0 +1,205 @@
+import type Database from "better-sqlite3";
+import { z } from "zod";
+import type { FollowUp, FollowUpStore, Transition } from "../types.js";
+import { jsonColumn } from "./json.js";
+
+const StringMap = z.record(z.string(), z.string());
+
+const Row = z.object({
+  id: z.string(),
+  correlation_id: z.string(),
+  operation_id: z.string(),
+  title: z.string(),
+  poll: jsonColumn(z.object({ operationId: z.string(), args: StringMap })),
+  prefill: jsonColumn(StringMap),
+  requester_id: z.string(),
+  identity: z.string().nullable(),
+  channel_id: z.string(),
+  backend: z.string(),
+  parent_ts: z.string().nullable(),
+  state: z.string().nullable(),
+  seq: z.number().int(),
+  status: z.enum(["active", "succeeded", "failed", "unknown", "cancelled"]),
+  started_at: z.number(),
+  next_poll_at: z.number(),
+  timeout_at: z.number(),
+  updated_at: z.number(),
+  polls: z.number().int(),
+  failures: z.number().int(),
+  last_error: z.string().nullable(),
+});
+
+const TransitionRow = z.object({
+  followup_id: z.string(),
+  seq: z.number().int(),
+  state: z.string(),
+  terminal: z.number().int(),
+  at: z.number(),
+  posted_ts: z.string().nullable(),
+});
+
+function read(row: unknown): FollowUp {
+  const r = Row.parse(row);
+  return {
+    id: r.id,
+    correlationId: r.correlation_id,
+    operationId: r.operation_id,
+    title: r.title,
+    poll: { operationId: r.poll.operationId, args: r.poll.args },
+    prefill: r.prefill,
+    requesterId: r.requester_id,
+    ...(r.identity === null ? {} : { identity: r.identity }),
+    channelId: r.channel_id,
+    backend: r.backend,
+    ...(r.parent_ts === null ? {} : { parentTs: r.parent_ts }),
+    ...(r.state === null ? {} : { state: r.state }),
+    seq: r.seq,
+    status: r.status,
+    startedAt: r.started_at,
+    nextPollAt: r.next_poll_at,
+    timeoutAt: r.timeout_at,
+    updatedAt: r.updated_at,
+    polls: r.polls,
+    failures: r.failures,
+    ...(r.last_error === null ? {} : { lastError: r.last_error }),
+  };
+}
+
+function readTransition(row: unknown): Transition {
+  const r = TransitionRow.parse(row);
+  return {
+    followUpId: r.followup_id,
+    seq: r.seq,
+    state: r.state,
+    terminal: r.terminal === 1,
+    at: r.at,
+    ...(r.posted_ts === null ? {} : { postedTs: r.posted_ts }),
+  };
+}
+
+export function sqliteFollowUps(db: Database.Database): FollowUpStore {
+  const s = {
+    insert: db.prepare(`
+      INSERT INTO followups (id, correlation_id, operation_id, title, poll, prefill, requester_id, identity, channel_id,
+        backend, status, started_at, next_poll_at, timeout_at, updated_at)
+      VALUES (@id, @correlation_id, @operation_id, @title, @poll, @prefill, @requester_id, @identity, @channel_id,
+        @backend, 'active', @started_at, @next_poll_at, @timeout_at, @started_at)`),
+    get: db.prepare("SELECT * FROM followups WHERE id = ?"),
+    setParent: db.prepare("UPDATE followups SET parent_ts = ? WHERE id = ?"),
+    due: db.prepare(
+      "SELECT * FROM followups WHERE status = 'active' AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?",
+    ),
+    active: db.prepare("SELECT * FROM followups WHERE status = 'active' ORDER BY started_at"),
+    polled: db.prepare(`
+      UPDATE followups SET next_poll_at = @next, polls = polls + 1, updated_at = @now,
+        failures = CASE WHEN @error IS NULL THEN 0 ELSE failures + 1 END, last_error = @error
+      WHERE id = @id`),
+    advance: db.prepare(`
+      UPDATE followups SET seq = seq + 1, state = @state, status = @status, next_poll_at = @next, polls = polls + 1,
+        failures = 0, last_error = NULL, updated_at = @now
+      WHERE id = @id AND seq = @expected AND status = 'active'`),
+    addTransition: db.prepare(
+      "INSERT INTO followup_transitions (followup_id, seq, state, terminal, at) VALUES (?, ?, ?, ?, ?)",
+    ),
+    markPosted: db.prepare("UPDATE followup_transitions SET posted_ts = ? WHERE followup_id = ? AND seq = ?"),
+    unposted: db.prepare(
+      "SELECT * FROM followup_transitions WHERE followup_id = ? AND posted_ts IS NULL ORDER BY seq",
+    ),
+    transitions: db.prepare("SELECT * FROM followup_transitions WHERE followup_id = ? ORDER BY seq"),
+    end: db.prepare(
+      "UPDATE followups SET status = @status, last_error = @note, updated_at = @now WHERE id = @id AND status = 'active'",
+    ),
+    byRequester: db.prepare(
+      "SELECT * FROM followups WHERE requester_id = ? ORDER BY started_at DESC LIMIT ?",
+    ),
+  };
+  const must = (id: string): FollowUp => {
+    const row = s.get.get(id);
+    if (row === undefined) throw new Error(`follow-up ${id} vanished`);
+    return read(row);
+  };
+  const transition = db.transaction(
+    (
+      id: string,
+      change: { expectedSeq: number; state: string; terminal?: FollowUp["status"]; nextPollAt: number },
+      now: number,
+    ) => {
+      const changed = s.advance.run({
+        id,
+        expected: change.expectedSeq,
+        state: change.state,
+        status: change.terminal ?? "active",
+        next: change.nextPollAt,
+        now,
+      }).changes;
+      if (changed !== 1) return undefined;
+      const seq = change.expectedSeq + 1;
+      s.addTransition.run(id, seq, change.state, change.terminal ? 1 : 0, now);
+      return {
+        followUp: must(id),
+        transition: {
+          followUpId: id,
+          seq,
+          state: change.state,
+          terminal: change.terminal !== undefined,
+          at: now,
+        },
+      };
+    },
+  );
+  return {
+    async create(f) {
+      s.insert.run({
+        id: f.id,
+        correlation_id: f.correlationId,
+        operation_id: f.operationId,
+        title: f.title,
+        poll: JSON.stringify(f.poll),
+        prefill: JSON.stringify(f.prefill),
+        requester_id: f.requesterId,
+        identity: f.identity ?? null,
+        channel_id: f.channelId,
+        backend: f.backend,
+        started_at: f.startedAt,
+        next_poll_at: f.nextPollAt,
+        timeout_at: f.timeoutAt,
+      });
+      return must(f.id);
+    },
+    async get(id) {
+      const row = s.get.get(id);
+      return row === undefined ? undefined : read(row);
+    },
+    async setParent(id, ts) {
+      s.setParent.run(ts, id);
+    },
+    async due(now, limit) {
+      return s.due.all(now, limit).map(read);
+    },
+    async active() {
+      return s.active.all().map(read);
+    },
+    async polled(id, result, now) {
+      s.polled.run({ id, next: result.nextPollAt, error: result.error ?? null, now });
+      return must(id);
+    },
+    async transition(id, change, now) {
+      return transition.immediate(id, change, now);
+    },
+    async markPosted(id, seq, ts) {
+      s.markPosted.run(ts, id, seq);
+    },
+    async unposted(id) {
+      return s.unposted.all(id).map(readTransition);
+    },
+    async transitions(id) {
+      return s.transitions.all(id).map(readTransition);
+    },
+    async end(id, status, note, now) {
+      return s.end.run({ id, status, note, now }).changes === 1 ? must(id) : undefined;
+    },
+    async listByRequester(userId, limit) {
+      return s.byRequester.all(userId, limit).map(read);
+    },
+  };
+}
