@@ -6,11 +6,13 @@ import { IdentityResolver } from "./auth/identity.js";
 import { DEFAULT_POLICY, groupsReferenced, type Policy } from "./auth/policy.js";
 import { loadPolicyFile } from "./auth/policy-file.js";
 import type { Config } from "./config.js";
+import { FollowUpEngine, type FollowUpSettings, followUpSettingsOf } from "./followups/engine.js";
+import { directSink } from "./followups/sink.js";
 import { register as registerActions } from "./handlers/actions/index.js";
 import { register as registerApprovals } from "./handlers/approvals/index.js";
 import { register as registerCommands } from "./handlers/commands/index.js";
 import type { HandlerDeps } from "./handlers/deps.js";
-import { Followers, type FollowTiming } from "./handlers/follow.js";
+import { register as registerFollowUps } from "./handlers/followups/index.js";
 import { register as registerOptions } from "./handlers/options/index.js";
 import { register as registerViews } from "./handlers/views/index.js";
 import type { Catalogue } from "./ops/catalogue.js";
@@ -37,8 +39,8 @@ export interface BotOptions {
   /** Known bot IDs spare a call to auth.test at start-up (tests and the demo pass them). */
   readonly botId?: string;
   readonly botUserId?: string;
-  /** How long operations are polled; tests shorten it. */
-  readonly followTiming?: Partial<FollowTiming>;
+  /** How followed operations are polled; tests shorten it. */
+  readonly followUpSettings?: Partial<FollowUpSettings>;
   /** The permissions (main.ts reads OPSBOT_CONFIG); without one, reads only. */
   readonly policy?: Policy;
   /** The store; without one, the SQLite file at OPSBOT_DB is opened (and closed by stop()). */
@@ -93,6 +95,10 @@ export function createBot(options: BotOptions): Bot {
     onError: (group, error) => logger.warn({ err: error, group }, "a user group could not be looked up"),
   });
   const approvals = new ApprovalDesk();
+  const followUps = new FollowUpEngine(directSink(app.client), app.client, {
+    ...followUpSettingsOf(policy),
+    ...options.followUpSettings,
+  });
   const identities = new IdentityResolver({
     // The environment's overrides win over the file's: they are the quicker fix in an emergency.
     overrides: { ...policy.identityOverrides, ...config.identity.overrides },
@@ -110,7 +116,7 @@ export function createBot(options: BotOptions): Bot {
     booleanFlags: options.catalogue.booleanFlags(),
     identities,
     logger,
-    followers: new Followers(options.followTiming),
+    followUps,
     access: new AccessControl(policy, groups),
     store,
     audit: new Auditor(store.audit, logger.child({ module: "audit" }), now),
@@ -126,7 +132,9 @@ export function createBot(options: BotOptions): Bot {
   registerOptions(app, deps);
   registerActions(app, deps);
   registerApprovals(app, deps);
+  registerFollowUps(app, deps);
   approvals.attach(deps);
+  followUps.attach(deps);
   let sweeper: NodeJS.Timeout | undefined;
   const sweepEveryMs = options.sweepEveryMs ?? 15_000;
   app.error(async (error) => {
@@ -145,6 +153,7 @@ export function createBot(options: BotOptions): Bot {
         sweeper.unref();
         sweep();
       }
+      await followUps.start();
       if (socketMode) {
         await app.start();
         ready = true;
@@ -159,7 +168,7 @@ export function createBot(options: BotOptions): Bot {
       ready = false;
       if (sweeper) clearInterval(sweeper);
       sweeper = undefined;
-      deps.followers.stopAll();
+      await followUps.stop();
       await app.stop();
       if (!options.store) await store.close();
     },

@@ -25,6 +25,8 @@ export const ACTION = {
   openModal: "ops_open_modal",
   /** The operation select of the picker modal (dispatch_action): its value is an operation id. */
   pickOperation: "ops_pick_operation",
+  /** Refresh on a followed operation's parent message (value: the follow-up id). */
+  followUpRefresh: "ops_followup_refresh",
   /** Approve / Deny on an approval request (value: encodeApprovalValue). */
   approve: "ops_approve",
   deny: "ops_deny",
@@ -36,6 +38,8 @@ export const BLOCK = {
   pager: "ops_pager",
   nextSteps: "ops_next_steps",
   approvalStatus: "ops_approval_status",
+  followUpStatus: "ops_followup_status",
+  followUpButtons: "ops_followup_buttons",
   approvalButtons: "ops_approval_buttons",
   pickOperation: "ops_pick_operation",
   warning: "ops_warning",

@@ -104,7 +104,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     botId: slack.identity.botId,
     botUserId: slack.identity.botUserId,
     // The simulators run SIM_SPEED times faster than real time, so long operations are polled faster too.
-    followTiming: { firstDelayMs: 200, maxDelayMs: 1_000 },
+    followUpSettings: { firstPollMs: 200, intervalMs: 500, maxIntervalMs: 2_000 },
   });
   const port = await bot.start(0, "127.0.0.1");
   return {

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { IdentityResolver } from "../auth/identity.js";
+import type { FollowUpEngine } from "../followups/engine.js";
 import type { Catalogue } from "../ops/catalogue.js";
 import type { RunnerDeps } from "../ops/run.js";
 import type { ArgDefaults } from "../ops/validate.js";
@@ -7,7 +8,6 @@ import type { AccessControl } from "../safety/access.js";
 import type { ApprovalDesk } from "../safety/approvals.js";
 import type { Auditor } from "../safety/audit.js";
 import type { Store } from "../store/types.js";
-import type { Followers } from "./follow.js";
 
 /** What the Slack listeners need; nothing here knows HTTP to the backends. */
 export interface HandlerDeps extends RunnerDeps {
@@ -17,8 +17,8 @@ export interface HandlerDeps extends RunnerDeps {
   readonly logger: Logger;
   /** Flags that may stand alone (`--force`), from the catalogue's yes/no arguments. */
   readonly booleanFlags: ReadonlySet<string>;
-  /** Long operations being polled until they settle. */
-  readonly followers: Followers;
+  /** Long operations followed until they settle, durably. */
+  readonly followUps: FollowUpEngine;
   readonly access: AccessControl;
   readonly store: Store;
   readonly audit: Auditor;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
+import { describeIdentity } from "../api/identity.js";
 import { outputActionsBlock } from "../blocks/buttons.js";
 import { errorMessage } from "../blocks/errors.js";
 import { encodeOperationValue } from "../blocks/ids.js";
@@ -15,6 +16,8 @@ export interface ReplyTarget {
   readonly channelId: string;
   readonly userId: string;
   readonly respond: (message: Record<string, unknown>) => Promise<unknown>;
+  /** Files go in this thread too (a follow-up's final output). */
+  readonly threadTs?: string;
 }
 
 export interface ExecuteOptions {
@@ -51,7 +54,19 @@ export async function executeAndReply(
   }
   await replyWithOutput(deps, client, operation, outcome.output, target, options);
   const follow: FollowSpec | undefined = operation.follow?.(outcome.result, args);
-  if (follow) deps.followers.start(deps, client, follow, target);
+  if (follow)
+    await deps.followUps
+      .begin({
+        operation,
+        follow,
+        correlationId: options.correlationId ?? randomUUID(),
+        userId: target.userId,
+        channelId: target.channelId,
+        ...(outcome.identity ? { identity: describeIdentity(outcome.identity) } : {}),
+      })
+      .catch((error: unknown) =>
+        deps.logger.error({ err: error, operation: operation.id }, "following an operation failed"),
+      );
   return outcome;
 }
 
@@ -86,13 +101,17 @@ export async function replyWithOutput(
       ],
     });
   if (message.file) {
+    const file = {
+      filename: message.file.filename,
+      title: message.file.title,
+      content: message.file.content,
+    };
     await client
-      .filesUploadV2({
-        channel_id: target.channelId,
-        filename: message.file.filename,
-        title: message.file.title,
-        content: message.file.content,
-      })
+      .filesUploadV2(
+        target.threadTs
+          ? { ...file, channel_id: target.channelId, thread_ts: target.threadTs }
+          : { ...file, channel_id: target.channelId },
+      )
       .catch(async () => {
         await target.respond(
           ephemeral(

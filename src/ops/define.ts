@@ -84,6 +84,22 @@ export interface FollowSpec {
   readonly operationId: `${string}:${string}`;
   readonly args: Readonly<Record<string, string>>;
   readonly prefill?: Readonly<Record<string, string>>;
+  /** States that count as done here besides the polled operation's own (a service stays "running"). */
+  readonly settleOn?: readonly string[];
+  /** What the parent message calls it, e.g. `quick_start/job_python`. */
+  readonly subject?: string;
+  /** A button on the parent while it runs (e.g. kill the pipeline), through the usual permission check. */
+  readonly cancel?: {
+    readonly operationId: `${string}:${string}`;
+    readonly args: Readonly<Record<string, string>>;
+    readonly label: string;
+  };
+}
+
+/** Where a followed operation is: its state word, and whether that is final. */
+export interface Progress {
+  readonly state: string;
+  readonly outcome?: "succeeded" | "failed";
 }
 
 /** What an operation acts on, for change freezes and approval conditions. */
@@ -116,8 +132,8 @@ export interface Operation<
   target?(args: ArgsOf<Defs>): Target;
   /** A long operation: what to poll after it answered (e.g. a load's work ID), or undefined. */
   follow?(result: Result, args: ArgsOf<Defs>): FollowSpec | undefined;
-  /** On the polled operation: whether this answer is final (done or failed) rather than in progress. */
-  settled?(result: Result): boolean;
+  /** On the polled operation: the state this answer shows, and whether it is final. */
+  progress?(result: Result): Progress;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the widest operation type, used only as a constraint

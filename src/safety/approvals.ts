@@ -313,6 +313,20 @@ export class ApprovalDesk {
       detail: `approved by ${finished.approvals.map((a) => a.userId).join(", ")}${outcome.ok ? "" : `: ${outcome.message}`}`,
       ...(claimed.requesterIdentity ? { identity: claimed.requesterIdentity } : {}),
     });
+    const follow = outcome.ok ? operation.follow?.(outcome.result, validation.args) : undefined;
+    if (follow)
+      await deps.followUps
+        .begin({
+          operation,
+          follow,
+          correlationId: claimed.correlationId,
+          userId: claimed.requesterId,
+          channelId: claimed.channelId,
+          ...(claimed.requesterIdentity ? { identity: claimed.requesterIdentity } : {}),
+        })
+        .catch((error: unknown) =>
+          deps.logger.error({ err: error }, "following an approved operation failed"),
+        );
     if (!outcome.ok || !claimed.message) return;
     // The result goes in the request's thread, where the approvers are looking.
     const { channelId, ts } = claimed.message;

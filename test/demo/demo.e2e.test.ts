@@ -102,7 +102,8 @@ describe("npm run demo", () => {
     const load = printedBy(out, "/ops task load quick_start job_python");
     // The load is followed until it settles, and only then does the console take the next line.
     expect(load).toContain("# Loading the task configuration");
-    expect(load).toMatch(/# The task configuration is loaded[\s\S]*\[1\] Deploy/);
+    expect(load).toMatch(/# The task configuration is loaded[\s\S]*\[\d\] Deploy/);
+    expect(load).toMatch(/⏳ `task:load` quick_start\/job_python[\s\S]*✅ succeeded/);
 
     const click = printedBy(out, "click Deploy");
     expect(click).toMatch(/◆ modal opened for @alice[\s\S]*⏳ Loading…/);

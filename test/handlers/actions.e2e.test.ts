@@ -21,7 +21,7 @@ beforeAll(async () => {
       { id: "U0ALICE", name: "alice", email: "alice@example.com" },
       { id: "U0BOB", name: "bob", email: "bob@example.com" },
     ],
-    followTiming: { firstDelayMs: 30, maxDelayMs: 60 },
+    followUpSettings: { firstPollMs: 30, intervalMs: 60 },
   });
 });
 afterAll(() => stack.close());
@@ -63,6 +63,16 @@ async function click(button: Button, user = "U0ALICE") {
   const res = await stack.send.interaction(payload);
   expect(res.status).toBe(200);
   return payload;
+}
+
+/** The thread replies under the follow-up parent message that names `subject`, once `count` are there. */
+async function followUpThread(subject: string, count: number) {
+  return until(() => {
+    const parent = stack.slackApi.messages("C0OPS0001").find((m) => JSON.stringify(m).includes(subject));
+    if (!parent) return undefined;
+    const replies = stack.slackApi.thread("C0OPS0001", parent.ts).filter((m) => m.ts !== parent.ts);
+    return replies.length >= count ? { parent, replies } : undefined;
+  }, `${count} replies under ${subject}`);
 }
 
 async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
@@ -144,8 +154,11 @@ describe("task load, followed, then Deploy…", () => {
     expect(textOf(started ?? {})).toContain("Loading the task configuration");
     // The simulator keeps the load pending until its clock moves on.
     stack.sims.clock.advance(60_000);
-    const [, loaded] = await stack.responsesFor(command.response_url, 2);
-    if (!loaded) throw new Error("no loaded message");
+    const { replies } = await followUpThread("quick_start/job_python", 2);
+    const loaded = replies.find((m) => JSON.stringify(m).includes("The task configuration is loaded")) as
+      | Readonly<Record<string, unknown>>
+      | undefined;
+    if (!loaded) throw new Error(`no loaded message in ${JSON.stringify(replies)}`);
     expect(textOf(loaded)).toContain("The task configuration is loaded");
     expect(textOf(loaded)).toContain("image-destination");
     const [deploy] = buttonsOf(loaded, BLOCK.nextSteps);
@@ -207,9 +220,15 @@ describe("task load, followed, then Deploy…", () => {
     const workId = /Work ID\*\\n`([^`]+)`/.exec(textOf(started ?? {}))?.[1];
     if (!workId) throw new Error(`no work ID in ${textOf(started ?? {})}`);
     stack.sims.clock.advance(60_000);
-    const [, failed] = await stack.responsesFor(command.response_url, 2);
-    expect(textOf(failed ?? {})).toContain("not valid JSON");
+    const { replies, parent } = await followUpThread("quick_start/broken_job", 2);
+    const failed = replies.find((m) => JSON.stringify(m).includes("not valid JSON")) as
+      | Readonly<Record<string, unknown>>
+      | undefined;
+    expect(failed).toBeDefined();
     expect(buttonsOf(failed ?? {}, BLOCK.nextSteps)).toEqual([]);
+    expect(JSON.stringify(stack.slackApi.messages("C0OPS0001").find((m) => m.ts === parent.ts))).toContain(
+      "❌",
+    );
 
     const updatesBefore = stack.slackApi.callsTo("views.update").length;
     const value = encodeOperationValue({

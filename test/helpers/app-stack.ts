@@ -3,7 +3,7 @@ import { type ApiClients, createApiClients } from "../../src/api/index.js";
 import { type Bot, createBot } from "../../src/app.js";
 import { DEFAULT_POLICY, type Policy } from "../../src/auth/policy.js";
 import { loadConfig } from "../../src/config.js";
-import type { FollowTiming } from "../../src/handlers/follow.js";
+import type { FollowUpSettings } from "../../src/followups/engine.js";
 import type { Catalogue } from "../../src/ops/catalogue.js";
 import {
   loadSimSettings,
@@ -23,10 +23,13 @@ export interface AppStack {
   readonly sims: RunningSimulators;
   readonly slackApi: SlackStandIn;
   readonly api: ApiClients;
+  /** The current app (a new one after restartBot). */
   readonly bot: Bot;
   readonly port: number | undefined;
   readonly send: ReturnType<typeof createSlackSender>;
   readonly fx: ReturnType<typeof createSlackFixtures>;
+  /** A new app on the same store, simulators and Slack stand-in: what a restart of the bot process is. */
+  restartBot(): Promise<void>;
   /** Waits for what the bot posted to a response URL. */
   responseFor(responseUrl: string): Promise<Readonly<Record<string, unknown>>>;
   /** Waits until `count` posts reached a response URL and returns them in order. */
@@ -47,7 +50,7 @@ export async function startAppStack(options: {
   readonly users: readonly StandInUser[];
   /** Extra environment, given the simulators' URLs and credentials. */
   readonly env?: (sims: RunningSimulators, settings: SimSettings) => Record<string, string>;
-  readonly followTiming?: Partial<FollowTiming>;
+  readonly followUpSettings?: Partial<FollowUpSettings>;
   /** Default: everyone may do everything, without approvals (tests of the safety layer pass their own). */
   readonly policy?: Policy;
   /** Default: a fresh in-memory store. */
@@ -70,27 +73,50 @@ export async function startAppStack(options: {
     SLACK_API_URL: slackApi.url,
   });
   const api = createApiClients(config, {});
-  const bot = createBot({
-    config,
-    api,
-    catalogue: options.catalogue,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
-    botId: slackApi.identity.botId,
-    botUserId: slackApi.identity.botUserId,
-    ...(options.followTiming ? { followTiming: options.followTiming } : {}),
-    policy: options.policy ?? ALLOW_ALL,
-    store,
-    sweepEveryMs: 0,
-    ...(options.now ? { now: options.now } : {}),
-  });
-  const port = await bot.start(0, "127.0.0.1");
-  return {
+  const makeBot = () =>
+    createBot({
+      config,
+      api,
+      catalogue: options.catalogue,
+      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+      botId: slackApi.identity.botId,
+      botUserId: slackApi.identity.botUserId,
+      // Fast polls unless a test says otherwise: the simulators' states move in seconds.
+      followUpSettings: {
+        firstPollMs: 20,
+        intervalMs: 40,
+        maxIntervalMs: 100,
+        tickMs: 10,
+        ...options.followUpSettings,
+      },
+      policy: options.policy ?? ALLOW_ALL,
+      store,
+      sweepEveryMs: 0,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  let bot = makeBot();
+  let port = await bot.start(0, "127.0.0.1");
+  const stack: AppStack = {
     sims,
     slackApi,
     api,
-    bot,
-    port,
-    send: createSlackSender({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET }),
+    get bot() {
+      return bot;
+    },
+    get port() {
+      return port;
+    },
+    get send() {
+      return createSlackSender({
+        url: `http://127.0.0.1:${port}/slack/events`,
+        signingSecret: SIGNING_SECRET,
+      });
+    },
+    async restartBot() {
+      await bot.stop();
+      bot = makeBot();
+      port = await bot.start(0, "127.0.0.1");
+    },
     fx: createSlackFixtures(slackApi),
     async responseFor(responseUrl) {
       for (let i = 0; i < 100; i++) {
@@ -116,4 +142,5 @@ export async function startAppStack(options: {
       await sims.close();
     },
   };
+  return stack;
 }

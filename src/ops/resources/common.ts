@@ -109,3 +109,15 @@ export const keyValues = <S extends z.ZodType<unknown, Record<string, string>>>(
     .default([])
     .transform((texts, ctx) => pairsOf(texts, what, ctx))
     .pipe(rule);
+
+/** States after which a task or pipeline run will not change by itself. */
+const FINAL_FAILED = /^(failed|failure|error|killed|cancelled|canceled)$/i;
+const FINAL_GOOD = /^(succeeded|success|done|completed|complete)$/i;
+
+/** A run's progress from its status word (task and pipeline state alike). */
+export function runProgress(status: string | undefined): { state: string; outcome?: "succeeded" | "failed" } {
+  const state = status ?? "unknown";
+  if (FINAL_FAILED.test(state)) return { state, outcome: "failed" };
+  if (FINAL_GOOD.test(state)) return { state, outcome: "succeeded" };
+  return { state };
+}

@@ -52,6 +52,7 @@ export function configurationLoadOperations(kind: Kind): readonly AnyOperation[]
     follow: (result, a) => ({
       operationId: `${kind}:loading`,
       args: { workId: result.work_id },
+      subject: `${a.repository}/${a.directory}`,
       // The repository folder goes with the deploy button: the API builds images from it.
       prefill: kind === "task" ? { repository: a.repository, directory: a.directory } : {},
     }),
@@ -76,7 +77,12 @@ export function configurationLoadOperations(kind: Kind): readonly AnyOperation[]
         ? ctx.api.deploy.getTaskConfigurationLoadingState({ work_id: a.workId }, callOptions(ctx))
         : ctx.api.deploy.getPipelineConfigurationLoadingState({ work_id: a.workId }, callOptions(ctx)),
     render: (result, a) => loadingState(kind, result, a.workId),
-    settled: isLoadSettled,
+    progress: (state) => ({
+      state: state.state,
+      ...(isLoadSettled(state)
+        ? { outcome: state.configuration ? ("succeeded" as const) : ("failed" as const) }
+        : {}),
+    }),
   });
   return [load, loading];
 }

@@ -41,6 +41,11 @@ const request = defineOperation({
       tone: "success",
       text: `The cluster fills the request in shortly: \`/ops log get ${result.id}\`.`,
     }),
+  follow: (result, a) => ({
+    operationId: "log:get",
+    args: { logId: result.id },
+    subject: `pipeline ${a.pipelineId}`,
+  }),
 });
 
 const get = defineOperation({
@@ -66,6 +71,10 @@ const get = defineOperation({
           content: log.logs,
           format: "text",
         },
+  progress: (log) => ({
+    state: log.status,
+    ...(log.status === "NEW" ? {} : { outcome: "succeeded" as const }),
+  }),
 });
 
 function logFields(log: PipelineLog) {

@@ -1,3 +1,4 @@
+import type { LaunchResult } from "../../api/deploy/endpoints.js";
 import {
   kubeName,
   kubeNameFrom,
@@ -5,9 +6,9 @@ import {
   safeId,
   templatePath,
 } from "../../api/deploy/validators.js";
-import { type AnyOperation, arg, defineOperation } from "../define.js";
+import { type AnyOperation, arg, defineOperation, type FollowSpec } from "../define.js";
 import { json, record } from "../output.js";
-import { asCaller, callOptions, namespaceFlag } from "./common.js";
+import { asCaller, callOptions, namespaceFlag, runProgress } from "./common.js";
 import { configurationLoadOperations } from "./configuration-load.js";
 import { branchFlag, directoryArg, repositoryArg } from "./git-source.js";
 import { deployList, launched, runState } from "./launch.js";
@@ -50,6 +51,8 @@ const run = defineOperation({
   },
   render: (result) => launched("Pipeline started", result),
   target: (a) => ({ namespace: a.namespace ?? kubeNameFrom(a.repository) }),
+  follow: (result, a) =>
+    pipelineFollow(result, a.namespace ?? kubeNameFrom(a.repository), `${a.repository}/${a.directory}`),
 });
 
 const runConfig = defineOperation({
@@ -81,6 +84,8 @@ const runConfig = defineOperation({
     ),
   render: (result) => launched("Pipeline started from its configuration", result),
   target: (a) => ({ namespace: a.namespace }),
+  follow: (result, a) =>
+    pipelineFollow(result, a.namespace, `${String(a.configuration.name ?? "pipeline")} in ${a.namespace}`),
 });
 
 const idArg = arg.positional(safeId, {
@@ -108,6 +113,7 @@ const state = defineOperation({
   },
   run: (ctx, a) => ctx.api.deploy.getPipelineState({ namespace: a.namespace, id: a.id }, callOptions(ctx)),
   render: (result, a) => runState(`Pipeline ${a.id}`, result),
+  progress: (result) => runProgress(result.status),
 });
 
 const kill = defineOperation({
@@ -189,3 +195,15 @@ export const pipelineOperations: readonly AnyOperation[] = [
   templates,
   template,
 ];
+
+/** A pipeline run is followed through `pipeline state`, with a Kill button while it runs. */
+function pipelineFollow(result: LaunchResult, namespace: string, subject: string): FollowSpec | undefined {
+  if (!result.id || (result.status && runProgress(result.status).outcome)) return undefined;
+  const ns = result.namespace ?? namespace;
+  return {
+    operationId: "pipeline:state",
+    args: { namespace: ns, id: result.id },
+    subject,
+    cancel: { operationId: "pipeline:kill", args: { id: result.id }, label: "Kill" },
+  };
+}

@@ -1,3 +1,4 @@
+import type { LaunchResult } from "../../api/deploy/endpoints.js";
 import {
   CRONJOB_NAME_MAX,
   directory,
@@ -9,9 +10,9 @@ import {
   taskConfiguration,
   templatePath,
 } from "../../api/deploy/validators.js";
-import { type AnyOperation, arg, defineOperation } from "../define.js";
+import { type AnyOperation, arg, defineOperation, type FollowSpec } from "../define.js";
 import { json } from "../output.js";
-import { asCaller, callOptions, namespaceFlag } from "./common.js";
+import { asCaller, callOptions, namespaceFlag, runProgress } from "./common.js";
 import { configurationLoadOperations } from "./configuration-load.js";
 import { branchFlag, directoryArg, repositoryArg } from "./git-source.js";
 import { deployList, launched, runState } from "./launch.js";
@@ -69,6 +70,7 @@ const deploy = defineOperation({
   },
   render: (result) => launched("Task deployed", result),
   target: (a) => ({ namespace: a.namespace ?? kubeNameFrom(a.repository) }),
+  follow: (result, a) => deployFollow(result, `${a.repository}/${a.directory}`),
 });
 
 const deployConfig = defineOperation({
@@ -122,6 +124,8 @@ const deployConfig = defineOperation({
     ),
   render: (result) => launched("Task deployed from its configuration", result),
   target: (a) => ({ namespace: a.namespace }),
+  follow: (result, a) =>
+    deployFollow(result, `${String(a.configuration.name ?? "manifest")} in ${a.namespace}`),
 });
 
 const state = defineOperation({
@@ -136,6 +140,7 @@ const state = defineOperation({
   },
   run: (ctx, a) => ctx.api.deploy.getTaskState({ id: a.id }, callOptions(ctx)),
   render: (result, a) => runState(`Task ${a.id}`, result),
+  progress: (result) => runProgress(result.status),
 });
 
 const templates = defineOperation({
@@ -200,3 +205,18 @@ export const taskOperations: readonly AnyOperation[] = [
   template,
   list,
 ];
+
+/**
+ * A deploy answered with a task ID is followed through `task state`. Jobs end; cronjobs, deployments and
+ * services stay "running" once up, which is as done as they get.
+ */
+function deployFollow(result: LaunchResult, subject: string): FollowSpec | undefined {
+  if (!result.id || (result.status && runProgress(result.status).outcome)) return undefined;
+  const steady = result.kind !== undefined && !/^job$/i.test(result.kind);
+  return {
+    operationId: "task:state",
+    args: { id: result.id },
+    subject,
+    ...(steady ? { settleOn: ["running"] } : {}),
+  };
+}

@@ -1,0 +1,98 @@
+import type { types } from "@slack/bolt";
+import { ACTION, BLOCK } from "./ids.js";
+import { SLACK_LIMITS } from "./limits.js";
+import { context, escapeMrkdwn, fitText, inlineCode, plain, type RenderedMessage, section } from "./text.js";
+
+/**
+ * The parent message of a followed operation: what runs, who asked, as whom, and one status line that
+ * is edited in place as the state changes; the history goes in its thread.
+ */
+
+export type FollowUpPhase = "active" | "succeeded" | "failed" | "unknown" | "cancelled";
+
+export interface FollowUpCard {
+  readonly id: string;
+  readonly operationId: string;
+  readonly subject?: string;
+  readonly requesterId: string;
+  readonly identity?: string;
+  readonly phase: FollowUpPhase;
+  readonly state?: string;
+  readonly startedAt: number;
+  readonly updatedAt: number;
+  /** A note on the status line: a warning while active, or why it ended. */
+  readonly note?: string;
+  /** The Refresh button's value; undefined leaves it out. */
+  readonly refreshValue?: string;
+  /** A Kill/Cancel button, already built (it goes through the usual permission check). */
+  readonly cancel?: types.Button;
+}
+
+const ICON: Readonly<Record<FollowUpPhase, string>> = {
+  active: "⏳",
+  succeeded: "✅",
+  failed: "❌",
+  unknown: "❔",
+  cancelled: "🚫",
+};
+
+export function followUpParent(card: FollowUpCard): RenderedMessage {
+  const what = `${inlineCode(card.operationId)}${card.subject ? ` ${fitText(card.subject, 300, escapeMrkdwn)}` : ""}`;
+  const state = card.state ? inlineCode(card.state) : "_starting_";
+  const took = duration(card.updatedAt - card.startedAt);
+  const status =
+    card.phase === "active"
+      ? `${ICON.active} ${state} · following for ${took}`
+      : `${ICON[card.phase]} ${card.phase === "unknown" ? "outcome unknown" : card.phase}${card.state ? ` (${inlineCode(card.state)})` : ""} after ${took}`;
+  const note = card.note ? `\n${fitText(card.note, 1_000, escapeMrkdwn)}` : "";
+  const blocks: types.KnownBlock[] = [
+    section(fitText(`${ICON[card.phase]} ${what}`, SLACK_LIMITS.sectionText, (t) => t)),
+    { ...section(`${status}${note}`), block_id: BLOCK.followUpStatus },
+    context(
+      `Asked by <@${card.requesterId}>${card.identity ? ` · runs as ${inlineCode(card.identity)}` : ""} · started ${slackDate(card.startedAt)} · follow-up ${inlineCode(card.id)}`,
+    ),
+  ];
+  if (card.phase === "active") {
+    const buttons: types.Button[] = [];
+    if (card.refreshValue)
+      buttons.push({
+        type: "button",
+        action_id: ACTION.followUpRefresh,
+        text: plain("Refresh"),
+        value: card.refreshValue,
+      });
+    if (card.cancel) buttons.push(card.cancel);
+    if (buttons.length > 0)
+      blocks.push({ type: "actions", block_id: BLOCK.followUpButtons, elements: buttons });
+  }
+  const text = fitText(
+    `${ICON[card.phase]} ${card.operationId}: ${card.state ?? "starting"}`,
+    1_000,
+    escapeMrkdwn,
+  );
+  return { text, blocks };
+}
+
+/** One state change, as a thread reply. */
+export function transitionReply(
+  state: string,
+  phase: FollowUpPhase,
+  at: number,
+  startedAt: number,
+): RenderedMessage {
+  const icon = phase === "active" ? "•" : ICON[phase];
+  const text = `${icon} ${inlineCode(state)} at ${slackDate(at)}${phase === "active" ? "" : ` · ${phase} after ${duration(at - startedAt)}`}`;
+  return { text, blocks: [section(text)] };
+}
+
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
+function slackDate(ms: number): string {
+  return `<!date^${Math.floor(ms / 1000)}^{time_secs}|${new Date(ms).toISOString()}>`;
+}

@@ -1,0 +1,56 @@
+import type { WebClient } from "@slack/web-api";
+
+/** A message opsbot posts: what the outbox takes. */
+export interface SlackMessage {
+  readonly channel: string;
+  readonly text: string;
+  readonly blocks?: readonly unknown[];
+  readonly thread_ts?: string;
+  readonly reply_broadcast?: boolean;
+  readonly metadata?: { readonly event_type: string; readonly event_payload: Record<string, unknown> };
+}
+
+/**
+ * Where follow-ups send their posts and edits. `critical` marks what must not be lost (terminal
+ * states): a rate-limited queue retries it until it goes.
+ */
+export interface SlackSink {
+  post(message: SlackMessage, options?: { critical?: boolean }): Promise<{ ts: string }>;
+  update(
+    target: { channel: string; ts: string },
+    message: Omit<SlackMessage, "channel" | "thread_ts" | "reply_broadcast">,
+    options?: { critical?: boolean },
+  ): Promise<void>;
+  /** Thread replies carrying opsbot's metadata, to tell after a crash what was already posted. */
+  repliesWithMetadata(
+    channel: string,
+    ts: string,
+  ): Promise<
+    readonly { ts: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }[]
+  >;
+}
+
+/** Straight to the Web API (the client's own retries, no queue). */
+export function directSink(client: WebClient): SlackSink {
+  return {
+    async post(message) {
+      const res = await client.chat.postMessage(message as Parameters<WebClient["chat"]["postMessage"]>[0]);
+      if (!res.ts) throw new Error("chat.postMessage answered without a ts");
+      return { ts: res.ts };
+    },
+    async update(target, message) {
+      await client.chat.update({ ...message, channel: target.channel, ts: target.ts } as Parameters<
+        WebClient["chat"]["update"]
+      >[0]);
+    },
+    async repliesWithMetadata(channel, ts) {
+      const res = await client.conversations.replies({ channel, ts, include_all_metadata: true, limit: 200 });
+      return (res.messages ?? []).map((m) => ({
+        ts: m.ts ?? "",
+        ...(m.metadata
+          ? { metadata: m.metadata as { event_type?: string; event_payload?: Record<string, unknown> } }
+          : {}),
+      }));
+    },
+  };
+}
