@@ -13,8 +13,10 @@ import { register as registerApprovals } from "./handlers/approvals/index.js";
 import { register as registerCommands } from "./handlers/commands/index.js";
 import type { HandlerDeps } from "./handlers/deps.js";
 import { register as registerFollowUps } from "./handlers/followups/index.js";
+import { register as registerHome } from "./handlers/home/index.js";
 import { register as registerOptions } from "./handlers/options/index.js";
 import { register as registerViews } from "./handlers/views/index.js";
+import { Notifier } from "./notifications/notifier.js";
 import type { Catalogue } from "./ops/catalogue.js";
 import { BUILTINS } from "./ops/parse.js";
 import { AccessControl } from "./safety/access.js";
@@ -95,7 +97,8 @@ export function createBot(options: BotOptions): Bot {
     onError: (group, error) => logger.warn({ err: error, group }, "a user group could not be looked up"),
   });
   const approvals = new ApprovalDesk();
-  const followUps = new FollowUpEngine(directSink(app.client), app.client, {
+  const sink = directSink(app.client);
+  const followUps = new FollowUpEngine(sink, app.client, {
     ...followUpSettingsOf(policy),
     ...options.followUpSettings,
   });
@@ -117,6 +120,7 @@ export function createBot(options: BotOptions): Bot {
     identities,
     logger,
     followUps,
+    notifier: new Notifier(sink, policy, store.subscriptions, logger.child({ module: "notifications" })),
     access: new AccessControl(policy, groups),
     store,
     audit: new Auditor(store.audit, logger.child({ module: "audit" }), now),
@@ -133,6 +137,7 @@ export function createBot(options: BotOptions): Bot {
   registerActions(app, deps);
   registerApprovals(app, deps);
   registerFollowUps(app, deps);
+  registerHome(app, deps);
   approvals.attach(deps);
   followUps.attach(deps);
   let sweeper: NodeJS.Timeout | undefined;

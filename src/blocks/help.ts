@@ -24,6 +24,8 @@ const BUILTIN_HELP: Readonly<Record<(typeof BUILTINS)[number], string>> = {
   lock: `${inlineCode(ADMIN_USAGE.lock)}: freeze changes to a namespace or allocation (admins); \`/ops lock\` alone lists the freezes. A change on a locked target is refused unless an admin adds \`--force\`, which always asks for an approval`,
   unlock: `${inlineCode(ADMIN_USAGE.unlock)}: end a freeze (admins)`,
   audit: `${inlineCode(ADMIN_USAGE.audit)}: who did what, newest first (admins)`,
+  subscribe: `${inlineCode(ADMIN_USAGE.subscribe)}: send an event to a channel (admins); alone, lists where events go`,
+  unsubscribe: `${inlineCode(ADMIN_USAGE.unsubscribe)}: stop sending an event to a channel (admins)`,
 };
 
 // Room for what the caller appends, under Slack's 50 blocks and ~12k characters (FACTS §2.6).

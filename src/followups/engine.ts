@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
-import { notificationChannels, type Policy } from "../auth/policy.js";
+import type { Policy } from "../auth/policy.js";
 import { operationButton } from "../blocks/buttons.js";
 import { type FollowUpPhase, followUpParent, transitionReply } from "../blocks/followup.js";
 import type { HandlerDeps } from "../handlers/deps.js";
@@ -174,6 +174,11 @@ export class FollowUpEngine {
     });
     this.#active.add(created.id);
     await this.#postParent(created);
+    await deps.notifier.notify(
+      "operation.started",
+      `⏳ <@${launch.userId}> started \`${launch.operation.id}\` ${created.title} in <#${launch.channelId}>.`,
+      [launch.channelId],
+    );
     return deps.store.followUps.get(created.id);
   }
 
@@ -401,16 +406,11 @@ export class FollowUpEngine {
       );
     }
     const event = status === "succeeded" ? "operation.succeeded" : "operation.failed";
-    for (const channel of notificationChannels(deps.access.policy, event))
-      if (channel !== f.channelId)
-        await this.#sink
-          .post({
-            channel,
-            text: `${status === "succeeded" ? "✅" : "❌"} \`${f.operationId}\` ${f.title} asked by <@${f.requesterId}>: ${status} (${f.state ?? "no state"}).`,
-          })
-          .catch((error: unknown) =>
-            deps.logger.warn({ err: error, channel }, "a notification could not be posted"),
-          );
+    await deps.notifier.notify(
+      event,
+      `${status === "succeeded" ? "✅" : status === "unknown" ? "❔" : "❌"} \`${f.operationId}\` ${f.title} asked by <@${f.requesterId}> in <#${f.channelId}>: ${status} (${f.state ?? "no state"}).`,
+      [f.channelId],
+    );
   }
 
   async #postParent(f: FollowUp): Promise<void> {

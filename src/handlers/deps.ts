@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { IdentityResolver } from "../auth/identity.js";
 import type { FollowUpEngine } from "../followups/engine.js";
+import type { Notifier } from "../notifications/notifier.js";
 import type { Catalogue } from "../ops/catalogue.js";
 import type { RunnerDeps } from "../ops/run.js";
 import type { ArgDefaults } from "../ops/validate.js";
@@ -19,6 +20,7 @@ export interface HandlerDeps extends RunnerDeps {
   readonly booleanFlags: ReadonlySet<string>;
   /** Long operations followed until they settle, durably. */
   readonly followUps: FollowUpEngine;
+  readonly notifier: Notifier;
   readonly access: AccessControl;
   readonly store: Store;
   readonly audit: Auditor;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { kubeNameProblem } from "../api/deploy/validators.js";
 import { allocationId } from "../api/orchestration/schemas.js";
+import { NOTIFICATION_EVENTS, type NotificationEvent } from "../auth/policy.js";
 import type { Tokens } from "./parse.js";
 
 /**
@@ -25,6 +26,12 @@ export type AdminCommand =
       readonly until?: number;
     }
   | { readonly kind: "unlock"; readonly target: LockTarget }
+  | { readonly kind: "subscriptions" }
+  | {
+      readonly kind: "subscribe" | "unsubscribe";
+      readonly event: NotificationEvent;
+      readonly channelId?: string;
+    }
   | {
       readonly kind: "audit";
       readonly user?: string;
@@ -39,7 +46,7 @@ export type AdminParse =
   | { readonly ok: true; readonly command: AdminCommand }
   | { readonly ok: false; readonly message: string; readonly usage: string };
 
-export const ADMIN_WORDS = ["lock", "unlock", "audit"] as const;
+export const ADMIN_WORDS = ["lock", "unlock", "audit", "subscribe", "unsubscribe"] as const;
 export type AdminWord = (typeof ADMIN_WORDS)[number];
 
 export const ADMIN_USAGE: Readonly<Record<AdminWord, string>> = {
@@ -47,6 +54,8 @@ export const ADMIN_USAGE: Readonly<Record<AdminWord, string>> = {
   unlock: "/ops unlock namespace <name> | allocation <id>",
   audit:
     "/ops audit [--user @someone] [--operation resource:verb] [--since 1h] [--limit 20] [--format list|csv|json]",
+  subscribe: `/ops subscribe [<${NOTIFICATION_EVENTS.join("|")}> [#channel]]`,
+  unsubscribe: "/ops unsubscribe <event> [#channel]",
 };
 
 const MAX_LOCK_MS = 30 * 24 * 3_600_000;
@@ -69,6 +78,8 @@ export function parseAdminCommand(word: AdminWord, tokens: Tokens, now: number):
   const allowed: Readonly<Record<AdminWord, readonly string[]>> = {
     lock: ["reason", "until"],
     unlock: [],
+    subscribe: [],
+    unsubscribe: [],
     audit: ["user", "operation", "since", "limit", "format"],
   };
   const unknown = [...flags.keys()].find((f) => !allowed[word].includes(f));
@@ -122,6 +133,16 @@ export function parseAdminCommand(word: AdminWord, tokens: Tokens, now: number):
     return { ok: true, command };
   }
 
+  if (word === "subscribe" || word === "unsubscribe") {
+    const [event, channel, ...rest] = tokens.positionals;
+    if (word === "subscribe" && event === undefined) return { ok: true, command: { kind: "subscriptions" } };
+    if (!isNotificationEvent(event))
+      return fail(`Name an event: ${NOTIFICATION_EVENTS.map((e) => `\`${e}\``).join(", ")}.`);
+    if (channel !== undefined && !/^[CG][A-Z0-9]{2,}$/.test(channel))
+      return fail("The channel must be a channel mention (`#ops`).");
+    if (rest.length > 0) return fail(`Too many arguments: \`${rest.join(" ")}\` was not expected.`);
+    return { ok: true, command: { kind: word, event, ...(channel ? { channelId: channel } : {}) } };
+  }
   if (word === "lock" && tokens.positionals.length === 0 && flags.size === 0)
     return { ok: true, command: { kind: "locks" } };
   const target = lockTarget(tokens.positionals);
@@ -193,4 +214,8 @@ function untilOf(text: string, now: number): number | undefined {
     return undefined;
   const ms = Date.parse(text.trim());
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+function isNotificationEvent(value: string | undefined): value is NotificationEvent {
+  return (NOTIFICATION_EVENTS as readonly (string | undefined)[]).includes(value);
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
 import { describeIdentity, type Identity } from "../api/identity.js";
 import { fingerprintOf } from "../auth/fingerprint.js";
-import { type ApprovalRule, approversText, notificationChannels } from "../auth/policy.js";
+import { type ApprovalRule, approversText } from "../auth/policy.js";
 import {
   type ApprovalButtonValue,
   type ApprovalCard,
@@ -135,16 +135,18 @@ export class ApprovalDesk {
       detail: `${created.id} (${rule.name}, ${rule.required} needed)`,
       ...(created.requesterIdentity ? { identity: created.requesterIdentity } : {}),
     });
-    const elsewhere = new Set([
-      ...(rule.notify ? [rule.notify] : []),
-      ...notificationChannels(deps.access.policy, "approval.requested"),
-    ]);
-    elsewhere.delete(reply.channelId);
     const note = `🔐 <@${reply.userId}> asks to run \`${operation.id}\` in <#${reply.channelId}>: ${rule.required} approval${rule.required === 1 ? "" : "s"} needed from ${approversText(rule)}.`;
-    for (const channel of elsewhere)
-      await ask.client.chat.postMessage({ channel, text: note }).catch((error: unknown) => {
-        deps.logger.warn({ err: error, channel }, "an approval notification could not be posted");
+    if (rule.notify && rule.notify !== reply.channelId)
+      await ask.client.chat.postMessage({ channel: rule.notify, text: note }).catch((error: unknown) => {
+        deps.logger.warn(
+          { err: error, channel: rule.notify },
+          "an approval notification could not be posted",
+        );
       });
+    await deps.notifier.notify("approval.requested", note, [
+      reply.channelId,
+      ...(rule.notify ? [rule.notify] : []),
+    ]);
   }
 
   async approve(click: ApprovalClick): Promise<void> {
@@ -175,8 +177,13 @@ export class ApprovalDesk {
           click.userId,
           result.complete ? "complete" : "recorded",
         );
-        await this.#show(click.client, result.request, rule);
-        if (result.complete) await this.#execute(click.client, result.request, rule);
+        if (!result.complete) {
+          await this.#show(click.client, result.request, rule);
+          return;
+        }
+        // The request is shown as running by #execute; no need to show "approved" first.
+        await this.#decided(result.request, `approved by ${mentions(result.request)}`);
+        await this.#execute(click.client, result.request, rule);
     }
   }
 
@@ -196,6 +203,7 @@ export class ApprovalDesk {
       click.userId,
       result.kind,
     );
+    if (result.kind === "denied") await this.#decided(result.request, `denied by <@${click.userId}>`);
   }
 
   /** Expires what is past its time and says so on each request message. */
@@ -205,15 +213,21 @@ export class ApprovalDesk {
     for (const request of expired) {
       await this.#show(client, request, deps.access.ruleNamed(request.rule.name));
       await this.#audit(request, "approval.expired", request.requesterId, "expired");
-      for (const channel of notificationChannels(deps.access.policy, "approval.expired"))
-        await client.chat
-          .postMessage({
-            channel,
-            text: `⌛ The request of <@${request.requesterId}> to run \`${request.operationId}\` expired without enough approvals.`,
-          })
-          .catch(() => undefined);
+      await deps.notifier.notify(
+        "approval.expired",
+        `⌛ The request of <@${request.requesterId}> to run \`${request.operationId}\` in <#${request.channelId}> expired without enough approvals.`,
+        [request.channelId],
+      );
     }
     return expired.length;
+  }
+
+  async #decided(request: ApprovalRequest, how: string): Promise<void> {
+    await this.#d.notifier.notify(
+      "approval.decided",
+      `🔐 The request of <@${request.requesterId}> to run \`${request.operationId}\` in <#${request.channelId}> was ${how}.`,
+      [request.channelId],
+    );
   }
 
   /** The button must match its request, the clicker must be an approver, and not the requester. */
@@ -436,4 +450,8 @@ function definedArgs(raw: RawArgs): Record<string, string | readonly string[]> {
   const out: Record<string, string | readonly string[]> = {};
   for (const [name, value] of Object.entries(raw)) if (value !== undefined) out[name] = value;
   return out;
+}
+
+function mentions(request: ApprovalRequest): string {
+  return request.approvals.map((a) => `<@${a.userId}>`).join(", ");
 }

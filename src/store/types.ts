@@ -174,6 +174,7 @@ export interface Store {
   readonly audit: AuditStore;
   readonly locks: LockStore;
   readonly followUps: FollowUpStore;
+  readonly subscriptions: SubscriptionStore;
   close(): Promise<void>;
 }
 
@@ -258,4 +259,21 @@ export interface FollowUpStore {
     now: number,
   ): Promise<FollowUp | undefined>;
   listByRequester(userId: string, limit: number): Promise<FollowUp[]>;
+}
+
+/** A channel told about an event, set from Slack (`/ops subscribe`); the permissions file adds its own. */
+export interface Subscription {
+  readonly event: string;
+  readonly channelId: string;
+  readonly createdBy: string;
+  readonly createdAt: number;
+}
+
+export interface SubscriptionStore {
+  /** False when the channel was already subscribed. */
+  add(subscription: Subscription): Promise<boolean>;
+  /** False when there was nothing to remove. */
+  remove(event: string, channelId: string): Promise<boolean>;
+  channelsFor(event: string): Promise<string[]>;
+  list(): Promise<Subscription[]>;
 }

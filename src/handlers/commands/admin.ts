@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { NOTIFICATION_EVENTS } from "../../auth/policy.js";
 import { refusal } from "../../blocks/errors.js";
 import { renderOutput } from "../../blocks/output.js";
 import type { AdminCommand, LockTarget } from "../../ops/admin.js";
@@ -18,6 +19,17 @@ export async function runAdminCommand(
   reply: ReplyTarget,
 ): Promise<void> {
   const now = deps.now();
+  if (command.kind === "subscriptions") {
+    const lines: string[] = [];
+    for (const event of NOTIFICATION_EVENTS) {
+      const channels = await deps.notifier.channelsFor(event);
+      lines.push(
+        `• \`${event}\`: ${channels.length > 0 ? channels.map((c) => `<#${c}>`).join(", ") : "_nowhere_"}`,
+      );
+    }
+    await reply.respond({ response_type: "ephemeral", text: `Where events go:\n${lines.join("\n")}` });
+    return;
+  }
   if (command.kind === "locks") {
     const locks = await deps.store.locks.list(now);
     const text =
@@ -68,6 +80,35 @@ export async function runAdminCommand(
       await reply.respond({
         response_type: "in_channel",
         text: `🔓 <@${reply.userId}> unlocked ${name(command.target)} (it was locked by <@${removed.lockedBy}>: ${removed.reason}).`,
+      });
+      return;
+    }
+    case "subscribe":
+    case "unsubscribe": {
+      const channelId = command.channelId ?? reply.channelId;
+      const changed =
+        command.kind === "subscribe"
+          ? await deps.store.subscriptions.add({
+              event: command.event,
+              channelId,
+              createdBy: reply.userId,
+              createdAt: now,
+            })
+          : await deps.store.subscriptions.remove(command.event, channelId);
+      await deps.audit.record({
+        kind: "command",
+        correlationId,
+        operationId: command.kind,
+        args: { event: command.event, channel: channelId },
+        userId: reply.userId,
+        channelId: reply.channelId,
+        outcome: changed ? "done" : "unchanged",
+      });
+      const done = command.kind === "subscribe" ? "now receives" : "no longer receives";
+      const already = command.kind === "subscribe" ? "already receives" : "was not subscribed to";
+      await reply.respond({
+        response_type: "ephemeral",
+        text: `<#${channelId}> ${changed ? done : already} \`${command.event}\`.`,
       });
       return;
     }

@@ -7,6 +7,7 @@ import { sqliteAudit } from "./audit.js";
 import { sqliteFollowUps } from "./followups.js";
 import { sqliteLocks } from "./locks.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
+import { sqliteSubscriptions } from "./subscriptions.js";
 
 export interface SqliteStoreOptions {
   /** A file path (its folder is created), or `:memory:` for a store that lives as long as the process. */
@@ -42,6 +43,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     audit: sqliteAudit(db),
     locks: sqliteLocks(db),
     followUps: sqliteFollowUps(db),
+    subscriptions: sqliteSubscriptions(db),
     async close() {
       if (db.open) db.close();
     },

@@ -121,6 +121,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "notification subscriptions",
+    up: `
+      CREATE TABLE subscriptions (
+        event TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (event, channel_id)
+      );
+    `,
+  },
 ];
 
 export class SchemaTooNewError extends Error {

@@ -1,0 +1,92 @@
+import type { types } from "@slack/bolt";
+import { SLACK_LIMITS } from "./limits.js";
+import { context, escapeMrkdwn, fitText, header, inlineCode, section } from "./text.js";
+
+/**
+ * The App Home tab: what waits for the person's approval, and what they recently ran. Read-only: the
+ * buttons live on the channel messages, where everyone sees the decisions.
+ */
+
+export interface HomeApproval {
+  readonly id: string;
+  readonly operationId: string;
+  readonly requesterId: string;
+  readonly channelId: string;
+  readonly status: string;
+  readonly expiresAt: number;
+  readonly approvals: number;
+  readonly required: number;
+}
+
+export interface HomeFollowUp {
+  readonly id: string;
+  readonly operationId: string;
+  readonly title: string;
+  readonly channelId: string;
+  readonly status: string;
+  readonly state?: string;
+  readonly startedAt: number;
+}
+
+export interface HomeContent {
+  readonly waitingForYou: readonly HomeApproval[];
+  readonly yourRequests: readonly HomeApproval[];
+  readonly yourOperations: readonly HomeFollowUp[];
+  readonly policyNote: string;
+}
+
+const ICON: Readonly<Record<string, string>> = {
+  active: "⏳",
+  pending: "⏳",
+  approved: "✅",
+  executing: "⚙️",
+  succeeded: "✅",
+  failed: "❌",
+  denied: "🚫",
+  expired: "⌛",
+  unknown: "❔",
+  cancelled: "🚫",
+};
+
+// Each list is capped so the whole view stays within Slack's 100 blocks.
+const PER_LIST = 25;
+
+export function homeView(content: HomeContent): types.HomeView {
+  const blocks: types.KnownBlock[] = [
+    header("opsbot"),
+    context(fitText(content.policyNote, 1_000, escapeMrkdwn)),
+  ];
+  blocks.push(header("Waiting for your approval"));
+  if (content.waitingForYou.length === 0) blocks.push(section("_Nothing waits for you._"));
+  for (const a of content.waitingForYou.slice(0, PER_LIST))
+    blocks.push(
+      section(
+        `${ICON[a.status] ?? "•"} <@${a.requesterId}> asks to run ${inlineCode(a.operationId)} in <#${a.channelId}> · ${a.approvals} of ${a.required} · expires ${date(a.expiresAt)} · open the request in the channel to decide`,
+      ),
+    );
+  blocks.push(header("Your approval requests"));
+  if (content.yourRequests.length === 0) blocks.push(section("_None._"));
+  for (const a of content.yourRequests.slice(0, PER_LIST))
+    blocks.push(
+      section(
+        `${ICON[a.status] ?? "•"} ${inlineCode(a.operationId)} in <#${a.channelId}>: ${a.status} (${a.approvals} of ${a.required})`,
+      ),
+    );
+  blocks.push(header("Your recent operations"));
+  if (content.yourOperations.length === 0) blocks.push(section("_Nothing followed yet._"));
+  for (const f of content.yourOperations.slice(0, PER_LIST))
+    blocks.push(
+      section(
+        fitText(
+          `${ICON[f.status] ?? "•"} ${inlineCode(f.operationId)} ${escapeMrkdwn(f.title === f.operationId ? "" : f.title)} in <#${f.channelId}>: ${f.status}${f.state ? ` (${inlineCode(f.state)})` : ""} · started ${date(f.startedAt)}`,
+          SLACK_LIMITS.sectionText,
+          (t) => t,
+        ),
+      ),
+    );
+  return { type: "home", blocks };
+}
+
+function date(ms: number): string {
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
+}
