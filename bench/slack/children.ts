@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,6 +100,9 @@ export async function startBot(
   signingSecret: string,
 ): Promise<BotChild> {
   const storeDir = mkdtempSync(join(tmpdir(), "opsbot-bench-"));
+  // Everyone may do everything, without approvals: the benchmark measures the path, not the policy.
+  const policyFile = join(storeDir, "opsbot.yml");
+  writeFileSync(policyFile, 'roles: { admin: ["*"] }\ngrants: [{ role: admin, to: { everyone: true } }]\n');
   // An app token from the caller's shell would switch the bot to Socket Mode.
   const { SLACK_APP_TOKEN: _appToken, ...inherited } = process.env;
   const child = forkChild("./bot-child.ts", [mode], {
@@ -110,6 +113,7 @@ export async function startBot(
     DEPLOY_API_URL: backends.deployUrl,
     // A file of its own, as in production (WAL on disk); the folder goes when the bot stops.
     OPSBOT_DB: join(storeDir, "opsbot.db"),
+    OPSBOT_CONFIG: policyFile,
     BENCH_BOT_ID: backends.botId,
     BENCH_BOT_USER_ID: backends.botUserId,
   });
