@@ -16,6 +16,7 @@ const METHOD_TIERS: Readonly<Record<string, number>> = {
   "users.lookupByEmail": TIER[3],
   "usergroups.users.list": TIER[2],
   "conversations.info": TIER[3],
+  "conversations.replies": TIER[3],
   "files.getUploadURLExternal": TIER[4],
   "files.completeUploadExternal": TIER[4],
 };

@@ -29,7 +29,7 @@ export interface SlackStandIn {
   readonly calls: readonly RecordedCall[];
   callsTo(method: string): RecordedCall[];
   clearCalls(): void;
-  /** Top-level messages of a channel; DMs to user `U1` are kept under `D1`. */
+  /** What a channel shows: top-level messages and broadcast thread replies. DMs to `U1` are kept under `D1`. */
   messages(channel: string): StoredMessage[];
   thread(channel: string, threadTs: string): StoredMessage[];
   ephemerals(): EphemeralMessage[];

@@ -129,9 +129,9 @@ export class Workspace {
     this.emit({ type: "message_deleted", channel, ts });
   }
 
-  /** Top-level messages of a channel, oldest first. */
+  /** What the channel shows, oldest first: top-level messages and thread replies broadcast to it. */
   messages(channel: string): StoredMessage[] {
-    return (this.#messages.get(channel) ?? []).filter((m) => m.threadTs === undefined);
+    return (this.#messages.get(channel) ?? []).filter((m) => m.threadTs === undefined || m.replyBroadcast);
   }
 
   thread(channel: string, threadTs: string): StoredMessage[] {

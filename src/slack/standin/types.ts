@@ -85,6 +85,11 @@ export interface RecordedCall {
   readonly response: Readonly<Record<string, unknown>>;
 }
 
+export interface MessageMetadata {
+  readonly event_type: string;
+  readonly event_payload: Readonly<Record<string, unknown>>;
+}
+
 export interface StoredMessage {
   readonly channel: string;
   readonly ts: string;
@@ -94,7 +99,10 @@ export interface StoredMessage {
   readonly blocks?: readonly unknown[];
   readonly user: string;
   readonly botId: string;
-  readonly metadata?: unknown;
+  /** `{ event_type, event_payload }` as given to chat.postMessage or the last chat.update that set it. */
+  readonly metadata?: MessageMetadata;
+  /** A thread reply sent with `reply_broadcast: true`: Slack also shows it in the channel. */
+  readonly replyBroadcast?: boolean;
   readonly fileIds?: readonly string[];
   /** ts-like time of the last chat.update. */
   readonly edited?: string;

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import type { Workspace } from "../state.js";
-import type { StoredMessage } from "../types.js";
+import type { MessageMetadata, StoredMessage } from "../types.js";
 import {
   type ApiBody,
   blocksArg,
   boolArg,
   enforceLimits,
   type MethodHandler,
+  metadataArg,
   parseWith,
   resolveChannel,
   SlackApiFailure,
@@ -24,10 +25,15 @@ const PostMessageArgs = z.object({
   ...content,
   thread_ts: z.string().regex(TS, "thread_ts must look like 1700000000.000100").optional(),
   reply_broadcast: boolArg.optional(),
-  metadata: z.unknown().optional(),
+  metadata: metadataArg.optional(),
 });
 
-const UpdateArgs = z.object({ channel: z.string().min(1), ts: z.string().min(1), ...content });
+const UpdateArgs = z.object({
+  channel: z.string().min(1),
+  ts: z.string().min(1),
+  ...content,
+  metadata: metadataArg.optional(),
+});
 const DeleteArgs = z.object({ channel: z.string().min(1), ts: z.string().min(1) });
 const EphemeralArgs = z.object({
   channel: z.string().min(1),
@@ -42,6 +48,7 @@ const CODES = {
   thread_ts: "invalid_thread_ts",
   ts: "message_not_found",
   user: "user_not_found",
+  metadata: "invalid_metadata_format",
 };
 
 interface Content {
@@ -66,7 +73,7 @@ function checkContent(c: Content): { text?: string; blocks?: readonly unknown[] 
   };
 }
 
-function messageJson(ws: Workspace, m: StoredMessage): ApiBody {
+export function messageJson(ws: Workspace, m: StoredMessage, withMetadata = false): ApiBody {
   return {
     type: "message",
     ts: m.ts,
@@ -77,6 +84,8 @@ function messageJson(ws: Workspace, m: StoredMessage): ApiBody {
     text: m.text ?? "",
     ...(m.blocks ? { blocks: m.blocks } : {}),
     ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+    ...(m.replyBroadcast ? { subtype: "thread_broadcast" } : {}),
+    ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
     ...(m.edited ? { edited: { user: m.user, ts: m.edited } } : {}),
   };
 }
@@ -92,7 +101,7 @@ function threadParent(ws: Workspace, channel: string, threadTs: string | undefin
 export function postMessage(
   ws: Workspace,
   channel: string,
-  body: Content & { threadTs?: string },
+  body: Content & { threadTs?: string; replyBroadcast?: boolean; metadata?: MessageMetadata },
 ): StoredMessage {
   const threadTs = threadParent(ws, channel, body.threadTs);
   const message: StoredMessage = {
@@ -102,6 +111,9 @@ export function postMessage(
     botId: ws.identity.botId,
     ...checkContent(body),
     ...(threadTs === undefined ? {} : { threadTs }),
+    // Slack ignores reply_broadcast outside a thread.
+    ...(threadTs !== undefined && body.replyBroadcast ? { replyBroadcast: true } : {}),
+    ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
     ...(body.fileIds === undefined ? {} : { fileIds: body.fileIds }),
   };
   ws.addMessage(message);
@@ -123,6 +135,8 @@ export const chatMethods: Readonly<Record<string, MethodHandler>> = {
       blocks: a.blocks,
       attachments: a.attachments,
       ...(a.thread_ts === undefined ? {} : { threadTs: a.thread_ts }),
+      ...(a.reply_broadcast === undefined ? {} : { replyBroadcast: a.reply_broadcast }),
+      ...(a.metadata === undefined ? {} : { metadata: a.metadata }),
     });
     return { ok: true, channel, ts: message.ts, message: messageJson(ws, message) };
   },
@@ -141,7 +155,12 @@ export const chatMethods: Readonly<Record<string, MethodHandler>> = {
       text: a.text ?? before.text,
       blocks: blocks?.length ? blocks : undefined,
     });
-    const after: StoredMessage = { ...rest, ...content, edited: ws.nextTs() };
+    const after: StoredMessage = {
+      ...rest,
+      ...content,
+      ...(a.metadata === undefined ? {} : { metadata: a.metadata }),
+      edited: ws.nextTs(),
+    };
     ws.replaceMessage(after);
     return { ok: true, channel, ts: after.ts, text: after.text ?? "", message: messageJson(ws, after) };
   },

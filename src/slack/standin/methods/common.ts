@@ -85,3 +85,9 @@ export function resolveChannel(ws: Workspace, channel: string): string {
 
 /** A JSON array of objects that each have a string `type`; anything else is invalid_blocks_format. */
 export const blocksArg = z.array(z.looseObject({ type: z.string() }));
+
+/** Message metadata as Slack requires it; anything else is invalid_metadata_format. */
+export const metadataArg = z.object({
+  event_type: z.string().min(1),
+  event_payload: z.record(z.string(), z.unknown()),
+});

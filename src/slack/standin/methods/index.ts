@@ -1,5 +1,6 @@
 import { chatMethods } from "./chat.js";
 import type { MethodHandler } from "./common.js";
+import { conversationMethods } from "./conversations.js";
 import { directoryMethods } from "./directory.js";
 import { fileMethods } from "./files.js";
 import { viewMethods } from "./views.js";
@@ -12,6 +13,7 @@ export { receiveUpload, UPLOAD_PATH } from "./files.js";
 export const METHODS: Readonly<Record<string, MethodHandler>> = {
   ...directoryMethods,
   ...chatMethods,
+  ...conversationMethods,
   ...viewMethods,
   ...fileMethods,
 };
