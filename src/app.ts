@@ -1,4 +1,5 @@
 import { App, type CustomRoute } from "@slack/bolt";
+import { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { ApiClients } from "./api/index.js";
 import { GroupResolver } from "./auth/groups.js";
@@ -7,7 +8,6 @@ import { DEFAULT_POLICY, groupsReferenced, type Policy } from "./auth/policy.js"
 import { loadPolicyFile } from "./auth/policy-file.js";
 import type { Config } from "./config.js";
 import { FollowUpEngine, type FollowUpSettings, followUpSettingsOf } from "./followups/engine.js";
-import { directSink } from "./followups/sink.js";
 import { register as registerActions } from "./handlers/actions/index.js";
 import { register as registerApprovals } from "./handlers/approvals/index.js";
 import { register as registerCommands } from "./handlers/commands/index.js";
@@ -19,6 +19,7 @@ import { register as registerViews } from "./handlers/views/index.js";
 import { Notifier } from "./notifications/notifier.js";
 import type { Catalogue } from "./ops/catalogue.js";
 import { BUILTINS } from "./ops/parse.js";
+import { type QueueClock, SlackQueue } from "./outbound/slack-queue.js";
 import { AccessControl } from "./safety/access.js";
 import { ApprovalDesk } from "./safety/approvals.js";
 import { Auditor } from "./safety/audit.js";
@@ -49,6 +50,10 @@ export interface BotOptions {
   readonly store?: Store;
   /** The clock for approvals, locks and the audit log. */
   readonly now?: () => number;
+  /** The clock the Slack queue paces itself by (the benchmark runs Slack's limits in simulated time). */
+  readonly slackClock?: QueueClock;
+  /** Overrides of Slack's rates the queue keeps to (tests without rate limits raise them). */
+  readonly slackRates?: { readonly postsPerChannelPerSecond?: number; readonly updatesPerMinute?: number };
   /** How often expired approval requests are swept; 0 turns the sweep off (tests call it). */
   readonly sweepEveryMs?: number;
 }
@@ -97,7 +102,22 @@ export function createBot(options: BotOptions): Bot {
     onError: (group, error) => logger.warn({ err: error, group }, "a user group could not be looked up"),
   });
   const approvals = new ApprovalDesk();
-  const sink = directSink(app.client);
+  // Its own client: 429s come back to the queue (which waits them out per channel) instead of being
+  // slept on inside the client, and the queue does the retrying.
+  const queueClient = new WebClient(botToken, {
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+    logger: createBoltLogger(logger.child({ module: "slack-queue" })),
+    logLevel: boltLogLevelOf(logger),
+  });
+  const sink = new SlackQueue({
+    call: async (method, args) => (await queueClient.apiCall(method, args)) as unknown as Record<string, unknown>,
+    logger: logger.child({ module: "slack-queue" }),
+    ...(options.slackClock ? { clock: options.slackClock } : {}),
+    ...options.slackRates,
+  });
   const followUps = new FollowUpEngine(sink, app.client, {
     ...followUpSettingsOf(policy),
     ...options.followUpSettings,
@@ -174,6 +194,8 @@ export function createBot(options: BotOptions): Bot {
       if (sweeper) clearInterval(sweeper);
       sweeper = undefined;
       await followUps.stop();
+      // What is queued for Slack goes out, unless Slack keeps refusing it for more than a few seconds.
+      await Promise.race([sink.stop(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await app.stop();
       if (!options.store) await store.close();
     },

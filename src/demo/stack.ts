@@ -105,6 +105,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     botUserId: slack.identity.botUserId,
     // The simulators run SIM_SPEED times faster than real time, so long operations are polled faster too.
     followUpSettings: { firstPollMs: 200, intervalMs: 500, maxIntervalMs: 2_000 },
+    // The demo's stand-in keeps no rate limits, and a console waiting a second per message is no demo.
+    slackRates: { postsPerChannelPerSecond: 100, updatesPerMinute: 6_000 },
   });
   const port = await bot.start(0, "127.0.0.1");
   return {

@@ -342,7 +342,15 @@ export class FollowUpEngine {
     const missing = await this.#d.store.followUps.unposted(f.id);
     if (missing.length === 0 || !f.parentTs) return;
     const inThread = new Map<number, string>();
-    for (const m of await this.#sink.repliesWithMetadata(f.channelId, f.parentTs)) {
+    // If the thread cannot be read, posting again risks a duplicate; not posting would lose the state.
+    const replies = await this.#sink.repliesWithMetadata(f.channelId, f.parentTs).catch((error: unknown) => {
+      this.#d.logger.warn(
+        { err: error, followUp: f.id },
+        "the thread could not be read; posting unconfirmed states",
+      );
+      return [];
+    });
+    for (const m of replies) {
       const payload = m.metadata?.event_type === METADATA_TYPE ? m.metadata.event_payload : undefined;
       if (payload?.followup === f.id && typeof payload.seq === "number") inThread.set(payload.seq, m.ts);
     }

@@ -205,4 +205,40 @@ describe("follow-ups", () => {
     const states = posted.map((m) => /`([a-z]+)` at/.exec(text(m))?.[1]).filter(Boolean);
     expect(states).toEqual(transitions.map((t) => t.state));
   });
+  it("after a crash between recording a state and posting it, post it once: not again if Slack has it", async () => {
+    await command("task deploy analytics job_python --name fu-crash --namespace analytics");
+    const row = await until(
+      async () =>
+        (await store.followUps.active()).find(
+          (f) => f.parentTs !== undefined && f.title.includes("job_python") && f.seq === 0,
+        ),
+      "a fresh follow-up",
+    );
+    await stack.restartBot();
+    // As if the process died right after recording transition 1: recorded, never posted.
+    await store.followUps.transition(
+      row.id,
+      { expectedSeq: 0, state: "pending", nextPollAt: Date.now() + 60_000 },
+      Date.now(),
+    );
+    await stack.restartBot();
+    const parentTs = row.parentTs ?? "";
+    const first = await until(
+      () => stack.slackApi.thread(CHANNEL, parentTs).find((m) => text(m).includes("`pending` at")),
+      "the recorded state posted on resume",
+    );
+    expect((await store.followUps.transitions(row.id))[0]?.postedTs).toBe(first.ts);
+    // Now it is posted but, as if the process died before marking it, not marked: a resume must find it.
+    const { default: Database } = await import("better-sqlite3");
+    const db = new Database(dbPath);
+    db.prepare("UPDATE followup_transitions SET posted_ts = NULL WHERE followup_id = ?").run(row.id);
+    db.close();
+    await stack.restartBot();
+    await until(
+      async () => ((await store.followUps.transitions(row.id))[0]?.postedTs ? true : undefined),
+      "marked",
+    );
+    const pendings = stack.slackApi.thread(CHANNEL, parentTs).filter((m) => text(m).includes("`pending` at"));
+    expect(pendings).toHaveLength(1);
+  });
 });
