@@ -139,3 +139,34 @@ describe("reply_broadcast and metadata on chat.postMessage", () => {
     expect(await slackError(call)).toBe("invalid_metadata_format");
   });
 });
+
+describe("rate limits for the outbox's methods", () => {
+  it("limits chat.update to Tier 3 across channels with a 429 and Retry-After, as Slack does", async () => {
+    let now = 1_700_000_000_000;
+    const standIn = await start({ rateLimits: { perMinute: { "chat.update": 2 } }, clock: () => now });
+    const client = clientFor(standIn, { rejectRateLimitedCalls: true });
+    const a = await client.chat.postMessage({ channel: C, text: "a" });
+    const b = await client.chat.postMessage({ channel: "C0OPS0002", text: "b" });
+    await client.chat.update({ channel: C, ts: a.ts ?? "", text: "a1" });
+    await client.chat.update({ channel: "C0OPS0002", ts: b.ts ?? "", text: "b1" });
+    await expect(client.chat.update({ channel: C, ts: a.ts ?? "", text: "a2" })).rejects.toMatchObject({
+      retryAfter: 30,
+    });
+    const [limited] = standIn.callsTo("chat.update").filter((c) => c.status === 429);
+    expect(limited?.response).toEqual({ ok: false, error: "ratelimited" });
+    now += 30_000;
+    await expect(client.chat.update({ channel: C, ts: a.ts ?? "", text: "a2" })).resolves.toMatchObject({
+      ok: true,
+    });
+  });
+
+  it("counts conversations.replies as Tier 3 (50 a minute)", async () => {
+    const standIn = await start({ rateLimits: true, clock: () => 0 });
+    const client = clientFor(standIn, { rejectRateLimitedCalls: true });
+    const parent = await client.chat.postMessage({ channel: C, text: "p" });
+    for (let i = 0; i < 50; i++) await client.conversations.replies({ channel: C, ts: parent.ts ?? "" });
+    await expect(client.conversations.replies({ channel: C, ts: parent.ts ?? "" })).rejects.toMatchObject({
+      retryAfter: 2,
+    });
+  });
+});
