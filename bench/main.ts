@@ -1,12 +1,13 @@
 import { machine, machineLine, type Row, type Suite, table } from "./report.js";
 import { apiClientSuite } from "./suites/api-client.js";
+import { followUpSuite } from "./suites/followups.js";
 import { slackAckSuite } from "./suites/slack-ack.js";
 
 /**
  * `npm run bench`: runs every suite and prints one table (`-- --json`: one JSON object on stdout,
  * progress on stderr). A later benchmark (Slack ack latency, follow-ups) is one more Suite in this list.
  */
-const all: readonly Suite[] = [apiClientSuite(), slackAckSuite()];
+const all: readonly Suite[] = [apiClientSuite(), slackAckSuite(), followUpSuite()];
 
 const json = process.argv.includes("--json");
 // `-- --only slack` runs the suites whose name contains "slack".

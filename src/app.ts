@@ -8,6 +8,7 @@ import { DEFAULT_POLICY, groupsReferenced, type Policy } from "./auth/policy.js"
 import { loadPolicyFile } from "./auth/policy-file.js";
 import type { Config } from "./config.js";
 import { FollowUpEngine, type FollowUpSettings, followUpSettingsOf } from "./followups/engine.js";
+import { outboxSink } from "./followups/sink.js";
 import { register as registerActions } from "./handlers/actions/index.js";
 import { register as registerApprovals } from "./handlers/approvals/index.js";
 import { register as registerCommands } from "./handlers/commands/index.js";
@@ -19,7 +20,7 @@ import { register as registerViews } from "./handlers/views/index.js";
 import { Notifier } from "./notifications/notifier.js";
 import type { Catalogue } from "./ops/catalogue.js";
 import { BUILTINS } from "./ops/parse.js";
-import { type QueueClock, SlackQueue } from "./outbound/slack-queue.js";
+import { SlackOutbox, webClientCall } from "./outbox/index.js";
 import { AccessControl } from "./safety/access.js";
 import { ApprovalDesk } from "./safety/approvals.js";
 import { Auditor } from "./safety/audit.js";
@@ -51,7 +52,7 @@ export interface BotOptions {
   /** The clock for approvals, locks and the audit log. */
   readonly now?: () => number;
   /** The clock the Slack queue paces itself by (the benchmark runs Slack's limits in simulated time). */
-  readonly slackClock?: QueueClock;
+  readonly slackClock?: { readonly now: () => number; readonly sleep: (ms: number) => Promise<void> };
   /** Overrides of Slack's rates the queue keeps to (tests without rate limits raise them). */
   readonly slackRates?: { readonly postsPerChannelPerSecond?: number; readonly updatesPerMinute?: number };
   /** How often expired approval requests are swept; 0 turns the sweep off (tests call it). */
@@ -112,12 +113,18 @@ export function createBot(options: BotOptions): Bot {
     logger: createBoltLogger(logger.child({ module: "slack-queue" })),
     logLevel: boltLogLevelOf(logger),
   });
-  const sink = new SlackQueue({
-    call: async (method, args) => (await queueClient.apiCall(method, args)) as unknown as Record<string, unknown>,
-    logger: logger.child({ module: "slack-queue" }),
-    ...(options.slackClock ? { clock: options.slackClock } : {}),
-    ...options.slackRates,
+  const outbox = new SlackOutbox({
+    call: webClientCall(queueClient),
+    logger: logger.child({ module: "outbox" }),
+    ...(options.slackClock ? { now: options.slackClock.now, sleep: options.slackClock.sleep } : {}),
+    ...(options.slackRates?.postsPerChannelPerSecond
+      ? { postPerChannelPerSecond: options.slackRates.postsPerChannelPerSecond }
+      : {}),
+    ...(options.slackRates?.updatesPerMinute
+      ? { updatesPerMinute: options.slackRates.updatesPerMinute }
+      : {}),
   });
+  const sink = outboxSink(outbox, queueClient);
   const followUps = new FollowUpEngine(sink, app.client, {
     ...followUpSettingsOf(policy),
     ...options.followUpSettings,
@@ -195,7 +202,7 @@ export function createBot(options: BotOptions): Bot {
       sweeper = undefined;
       await followUps.stop();
       // What is queued for Slack goes out, unless Slack keeps refusing it for more than a few seconds.
-      await Promise.race([sink.stop(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      await Promise.race([outbox.stop(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await app.stop();
       if (!options.store) await store.close();
     },

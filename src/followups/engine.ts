@@ -139,6 +139,9 @@ export class FollowUpEngine {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#ticking;
+    // Polls under way may finish: each state is recorded before it is posted, so none is lost either way.
+    for (let i = 0; i < 100 && this.#polling.size > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   /** Starts following a launched operation: its row, then its parent message. */
@@ -192,7 +195,8 @@ export class FollowUpEngine {
     const chosen: FollowUp[] = [];
     for (const [backend, list] of byBackend)
       chosen.push(...list.slice(0, this.#budget?.take(backend, list.length) ?? 0));
-    await Promise.all(chosen.map((f) => this.#pollGuarded(f)));
+    // Not awaited: a poll may wait on the Slack queue's pacing, which must not hold up the others.
+    for (const f of chosen) void this.#pollGuarded(f);
   }
 
   /** Refresh: poll one follow-up now (within the budget, so a click storm cannot flood a backend). */
@@ -220,6 +224,7 @@ export class FollowUpEngine {
   }
 
   async #pollGuarded(f: FollowUp): Promise<void> {
+    if (this.#polling.has(f.id)) return;
     this.#polling.add(f.id);
     try {
       await this.#poll(f);
@@ -242,6 +247,11 @@ export class FollowUpEngine {
         now,
       );
       if (ended) await this.#finish(ended, "unknown", ended.lastError);
+      return;
+    }
+    if (!f.parentTs) {
+      // Its parent message is still queued for Slack: a state seen now would have no thread to go in.
+      await deps.store.followUps.polled(f.id, { nextPollAt: now + this.#settings.intervalMs }, now);
       return;
     }
     const operation = deps.catalogue.byId(f.poll.operationId);
@@ -307,9 +317,18 @@ export class FollowUpEngine {
       now,
     );
     if (!recorded) return; // another poll recorded this state first
-    await this.#postTransition(recorded.followUp, recorded.transition);
-    if (final) await this.#finish(recorded.followUp, final, undefined, outcome.output, operation);
-    else await this.#updateParent(recorded.followUp);
+    if (final) {
+      await this.#postTransition(recorded.followUp, recorded.transition);
+      await this.#finish(recorded.followUp, final, undefined, outcome.output, operation);
+      return;
+    }
+    // A state on the way is queued for Slack without holding up the next poll; the queue keeps each
+    // channel's posts in order, and the record says what is not confirmed yet.
+    void this.#postTransition(recorded.followUp, recorded.transition)
+      .then(() => this.#updateParent(recorded.followUp))
+      .catch((error: unknown) =>
+        deps.logger.warn({ err: error, followUp: f.id }, "a state could not be posted yet"),
+      );
   }
 
   #finalOf(f: FollowUp, progress: Progress): FollowUpStatus | undefined {

@@ -54,3 +54,16 @@ export function directSink(client: WebClient): SlackSink {
     },
   };
 }
+
+/** The outbox for posts and edits; the thread is read straight from the Web API. */
+export function outboxSink(
+  outbox: { post: SlackSink["post"]; update: SlackSink["update"] },
+  client: WebClient,
+): SlackSink {
+  const direct = directSink(client);
+  return {
+    post: (message, options) => outbox.post(message, options),
+    update: (target, message, options) => outbox.update(target, message, options),
+    repliesWithMetadata: (channel, ts) => direct.repliesWithMetadata(channel, ts),
+  };
+}
