@@ -90,8 +90,8 @@ export async function startAppStack(options: {
         ...options.followUpSettings,
       },
       policy: options.policy ?? ALLOW_ALL,
-    // The stand-in enforces no rate limits here; the queue's pacing has its own tests and benchmark.
-    slackRates: { postsPerChannelPerSecond: 1_000, updatesPerMinute: 60_000 },
+      // The stand-in enforces no rate limits here; the queue's pacing has its own tests and benchmark.
+      slackRates: { postsPerChannelPerSecond: 1_000, updatesPerMinute: 60_000 },
       store,
       sweepEveryMs: 0,
       ...(options.now ? { now: options.now } : {}),
