@@ -1,4 +1,7 @@
 import { fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { identityFromEmail } from "../../src/api/identity.js";
@@ -66,7 +69,9 @@ export function followUpSuite(options: FollowUpSuiteOptions = {}): Suite {
       // the stand-in's rate windows because of the time a message takes between processes.
       const clock = { now: () => ready.simNow + (Date.now() - ready.realNow) * speed - 1_000 };
       const channel = "C0BENCHFU";
-      const store = openSqliteStore({ path: ":memory:" });
+      // On disk, as in production: an in-memory database would count every row in the bot's RSS.
+      const storeDir = mkdtempSync(join(tmpdir(), "opsbot-bench-followups-"));
+      const store = openSqliteStore({ path: join(storeDir, "opsbot.db") });
       const config = loadConfig({
         DEPLOY_API_URL: ready.deployUrl,
         SLACK_BOT_TOKEN: ready.slackToken,
@@ -102,6 +107,8 @@ export function followUpSuite(options: FollowUpSuiteOptions = {}): Suite {
         const operation = bot.deps.catalogue.byId("task:deploy");
         if (!operation) throw new Error("no task:deploy");
         const identity = identityFromEmail("bench@example.com");
+        const baseRss = process.memoryUsage().rss;
+        log(`${name}: RSS before following: ${Math.round(baseRss / 2 ** 20)} MB`);
         const startedAt = clock.now();
         const realEpoch = Date.now();
         const realStart = performance.now();
@@ -135,6 +142,10 @@ export function followUpSuite(options: FollowUpSuiteOptions = {}): Suite {
           if (performance.now() > deadline)
             throw new Error(`${count - posted} follow-ups unfinished after 15 minutes`);
         }
+        const memory = process.memoryUsage();
+        log(
+          `${name}: at the end: RSS ${Math.round(memory.rss / 2 ** 20)} MB, heap used ${Math.round(memory.heapUsed / 2 ** 20)} MB of ${Math.round(memory.heapTotal / 2 ** 20)} MB`,
+        );
         await bot.stop();
         const simulatedMin = (clock.now() - startedAt) / 60_000;
         const all = await store.followUps.listByRequester("U0BENCH", count + 10);
@@ -204,6 +215,7 @@ export function followUpSuite(options: FollowUpSuiteOptions = {}): Suite {
         await bot.stop().catch(() => undefined);
         await api.close();
         await store.close();
+        rmSync(storeDir, { recursive: true, force: true });
         if (child.connected) child.disconnect();
       }
       return rows;
