@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BLOCK } from "../../src/blocks/ids.js";
 import { createCatalogue } from "../../src/ops/index.js";
 import { CALYPTIA_SEED } from "../../src/sim/calyptia.js";
+import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
 import type { StoredMessage } from "../../src/slack/standin/types.js";
 import { openSqliteStore, type Store } from "../../src/store/index.js";
 import { type AppStack, startAppStack } from "../helpers/app-stack.js";
@@ -27,6 +28,10 @@ async function start(): Promise<AppStack> {
     env: (sims, settings) => ({
       CALYPTIA_API_URL: sims.calyptia.url,
       CALYPTIA_API_TOKEN: settings.calyptiaToken,
+      ORCHESTRATION_API_URL: sims.orchestration.url,
+      ORCHESTRATION_API_TOKEN: settings.orchestrationToken,
+      ORCHESTRATION_PROJECT_ID: ORCHESTRATION_SEED.projectId,
+      ORCHESTRATION_ALLOCATION_ID: ORCHESTRATION_SEED.allocationId,
     }),
   });
 }
@@ -71,7 +76,10 @@ function repliesOf(parent: StoredMessage): StoredMessage[] {
 
 async function command(textTyped: string) {
   const cmd = stack.fx.command({ text: textTyped });
-  expect((await stack.send.command(cmd)).status).toBe(200);
+  const res = await stack.send.command(cmd);
+  expect(res.status).toBe(200);
+  // A parse error is answered in the acknowledgement itself.
+  if (res.text) return res.json() as Readonly<Record<string, unknown>>;
   return stack.responseFor(cmd.response_url);
 }
 
@@ -201,9 +209,18 @@ describe("follow-ups", () => {
     expect(final.status).toBe("succeeded");
     const transitions = await store.followUps.transitions(row.id);
     expect(transitions.map((t) => t.seq)).toEqual(transitions.map((_, i) => i + 1));
-    const posted = stack.slackApi.thread(CHANNEL, parentTs).filter((m) => m.ts !== parentTs);
-    const states = posted.map((m) => /`([a-z]+)` at/.exec(text(m))?.[1]).filter(Boolean);
-    expect(states).toEqual(transitions.map((t) => t.state));
+    const statesInThread = () =>
+      stack.slackApi
+        .thread(CHANNEL, parentTs)
+        .filter((m) => m.ts !== parentTs)
+        .map((m) => /`([a-z]+)` at/.exec(text(m))?.[1])
+        .filter(Boolean);
+    // The final state is recorded before it is posted: wait for the thread to show it, then compare.
+    await until(
+      () => (statesInThread().length >= transitions.length ? true : undefined),
+      "every state posted",
+    );
+    expect(statesInThread()).toEqual(transitions.map((t) => t.state));
   });
   it("after a crash between recording a state and posting it, post it once: not again if Slack has it", async () => {
     await command("task deploy analytics job_python --name fu-crash --namespace analytics");
@@ -240,5 +257,25 @@ describe("follow-ups", () => {
     );
     const pendings = stack.slackApi.thread(CHANNEL, parentTs).filter((m) => text(m).includes("`pending` at"));
     expect(pendings).toHaveLength(1);
+  });
+  it("follow a core-instance check, an allocation being disabled and a payload reservation to their end", async () => {
+    expect(
+      text(
+        await command(
+          `check create ${CALYPTIA_SEED.coreInstanceId} --protocol tcp --host fluent.example.com --port 24224`,
+        ),
+      ),
+    ).toContain("created");
+    expect(text(await command(`allocation disable ${ORCHESTRATION_SEED.secondAllocationId}`))).toContain(
+      "disabled",
+    );
+    expect(text(await command("payload reserve --selector mode=casual"))).toContain("reserved");
+    stack.sims.clock.advance(120_000);
+    const check = await finished("tcp fluent.example.com:24224");
+    expect(text(check)).toContain("✅");
+    const allocation = await finished(`allocation ${ORCHESTRATION_SEED.secondAllocationId}`);
+    expect(text(allocation)).toMatch(/Disabled|Stopped/);
+    const payload = await finished("payload ");
+    expect(text(payload)).toContain("Reserved");
   });
 });

@@ -10,7 +10,7 @@ import {
   payloadSpecInput,
   type portSpecInput,
 } from "../../api/orchestration/schemas.js";
-import { type AnyOperation, arg, defineOperation } from "../define.js";
+import { type AnyOperation, arg, defineOperation, type FollowSpec } from "../define.js";
 import { type Output, record } from "../output.js";
 import { callOptions, code, field, fields, projectFlag, time, toneOf } from "./common.js";
 
@@ -158,6 +158,11 @@ const get = defineOperation({
       callOptions(ctx),
     ),
   render: (al, a) => allocationRecord(`Allocation ${al.name ?? a.allocation}`, al),
+  // Which state ends a change depends on the change (see followAllocation); only an error ends all.
+  progress: (al) => {
+    const state = al.status?.state ?? "Unknown";
+    return state === "Error" ? { state, outcome: "failed" as const } : { state };
+  },
   target: (a) => ({ allocation: a.allocation }),
 });
 
@@ -238,7 +243,24 @@ function simple(
     render: (_result, a) =>
       record(`Allocation ${done}`, fields(code("Allocation", a.allocation)), { tone: "success" }),
     target: (a) => ({ allocation: a.allocation }),
+    follow: (_result, a) =>
+      verb === "delete"
+        ? undefined
+        : followAllocation(a, verb === "enable" ? ["Running"] : ["Disabled", "Stopped"]),
   });
+}
+
+/** An allocation change is followed through `allocation get` until it reaches `settleOn`. */
+function followAllocation(
+  a: { allocation: string; project: string },
+  settleOn: readonly string[],
+): FollowSpec {
+  return {
+    operationId: "allocation:get",
+    args: { allocation: a.allocation, project: a.project },
+    subject: `allocation ${a.allocation}`,
+    settleOn,
+  };
 }
 
 const setImage = defineOperation({
@@ -263,6 +285,7 @@ const setImage = defineOperation({
       tone: "success",
     }),
   target: (a) => ({ allocation: a.allocation }),
+  follow: (_result, a) => followAllocation(a, ["Running"]),
 });
 
 export const allocationOperations: readonly AnyOperation[] = [

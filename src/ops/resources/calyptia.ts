@@ -195,7 +195,61 @@ const checkCreate = defineOperation({
       callOptions(ctx),
     ),
   render: (result, a) => created(`Check of ${a.host}:${a.port} created`, result.id, result.createdAt),
+  follow: (result, a) => ({
+    operationId: "check:state",
+    args: { coreInstanceId: a.coreInstanceId, checkId: result.id },
+    subject: `${a.protocol} ${a.host}:${a.port}`,
+  }),
+});
+
+/** Final check states: the check ran and answered, or gave up. */
+const CHECK_DONE: Readonly<Record<string, "succeeded" | "failed">> = {
+  ok: "succeeded",
+  failed: "failed",
+  error: "failed",
+};
+
+const checkState = defineOperation({
+  id: "check:state",
+  resource: "check",
+  verb: "state",
+  backend: "calyptia",
+  summary: "Show the state of one check of a core instance",
+  risk: "read",
+  needsIdentity: false,
+  args: {
+    coreInstanceId: coreInstanceIdArg,
+    checkId: arg.positional(uuid, { label: "Check ID", hint: "ID a check create answered" }),
+  },
+  // The API lists a core instance's checks (newest first) but has no route for one: it is looked up.
+  run: async (ctx, a) => {
+    const page = await ctx.api.calyptia.listCoreInstanceChecks(
+      { coreInstanceID: a.coreInstanceId, last: 100 },
+      callOptions(ctx),
+    );
+    return page.items.find((c) => c.id === a.checkId) ?? null;
+  },
+  render: (check, a): Output =>
+    check
+      ? record(
+          `Check ${check.protocol} ${check.host}:${check.port}`,
+          fields(
+            code("ID", check.id),
+            field("Status", check.status),
+            field("Retries", check.retries),
+            time("Updated", check.updatedAt),
+          ),
+        )
+      : record(`No check ${a.checkId}`, [], {
+          tone: "warning",
+          text: "It is not among the core instance's latest 100 checks.",
+        }),
+  progress: (check) => {
+    const state = check?.status ?? "missing";
+    const outcome = check ? CHECK_DONE[state.toLowerCase()] : "failed";
+    return outcome ? { state, outcome } : { state };
+  },
 });
 
 export const portOperations: readonly AnyOperation[] = [portList, portCreate];
-export const checkOperations: readonly AnyOperation[] = [checkList, checkCreate];
+export const checkOperations: readonly AnyOperation[] = [checkList, checkCreate, checkState];

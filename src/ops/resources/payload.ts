@@ -102,6 +102,11 @@ const get = defineOperation({
   run: (ctx, a) => ctx.api.orchestration.getPayload(on(a), callOptions(ctx)),
   render: (p) => record(`Payload ${p.id}`, payloadFields(p), { tone: toneOf(p.status?.state) }),
   target,
+  // A reservation ends where its follow says (Reserved); a payload in error ends any follow.
+  progress: (p) => {
+    const state = p.status?.state ?? "Unknown";
+    return state === "Error" || state === "Unhealthy" ? { state, outcome: "failed" as const } : { state };
+  },
 });
 
 const remove = defineOperation({
@@ -248,6 +253,12 @@ const reserve = defineOperation({
       { tone: "success" },
     ),
   target,
+  follow: (r, a) => ({
+    operationId: "payload:get",
+    args: { payloadId: r.payload_id, project: a.project, allocation: a.allocation },
+    subject: `payload ${r.payload_id}`,
+    settleOn: ["Reserved"],
+  }),
 });
 
 const release = defineOperation({
