@@ -46,6 +46,7 @@ describe("the operation catalogue", () => {
         "port:create",
         "check:list",
         "check:create",
+        "check:state",
         ...["request", "get", "list", "update", "delete"].map((v) => `log:${v}`),
         ...["list", "get", "delete", "label", "annotate", "reserve", "release"].map((v) => `payload:${v}`),
         ...["list", "get", "create", "update", "delete", "enable", "disable", "image"].map(

@@ -219,7 +219,11 @@ const checkState = defineOperation({
   needsIdentity: false,
   args: {
     coreInstanceId: coreInstanceIdArg,
-    checkId: arg.positional(uuid, { label: "Check ID", hint: "ID a check create answered" }),
+    checkId: arg.positional(uuid, {
+      label: "Check ID",
+      hint: "ID a check create answered",
+      placeholder: "0b5e7c1a-2d3f-4e5a-9b8c-7d6e5f4a3b2c",
+    }),
   },
   // The API lists a core instance's checks (newest first) but has no route for one: it is looked up.
   run: async (ctx, a) => {
