@@ -278,4 +278,13 @@ describe("follow-ups", () => {
     const payload = await finished("payload ");
     expect(text(payload)).toContain("Reserved");
   });
+  it("follow a payload deletion until the payload is gone", async () => {
+    const id = ORCHESTRATION_SEED.payloads.casualDesert;
+    expect(text(await command(`payload delete ${id} --force-delete`))).toContain("deleted");
+    const subject = `payload:delete\` payload ${id}`;
+    await until(() => parentOf(subject), "the parent message");
+    stack.sims.clock.advance(120_000);
+    const done = await finished(subject);
+    expect(text(done)).toContain("Deleted");
+  });
 });

@@ -48,7 +48,9 @@ describe("the operation catalogue", () => {
         "check:create",
         "check:state",
         ...["request", "get", "list", "update", "delete"].map((v) => `log:${v}`),
-        ...["list", "get", "delete", "label", "annotate", "reserve", "release"].map((v) => `payload:${v}`),
+        ...["list", "get", "delete", "label", "annotate", "reserve", "release", "state"].map(
+          (v) => `payload:${v}`,
+        ),
         ...["list", "get", "create", "update", "delete", "enable", "disable", "image"].map(
           (v) => `allocation:${v}`,
         ),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ApiError } from "../../api/errors.js";
 import { orchestrationEndpoints } from "../../api/orchestration/endpoints.js";
 import {
   annotations,
@@ -109,6 +110,40 @@ const get = defineOperation({
   },
 });
 
+/**
+ * A payload's state, where a payload that no longer exists reads as `Deleted` rather than an error:
+ * what a deletion is followed through (the API deletes asynchronously).
+ */
+const state = defineOperation({
+  ...base,
+  id: "payload:state",
+  verb: "state",
+  summary: "Show a payload's state (Deleted once it is gone)",
+  risk: "read",
+  needsIdentity: false,
+  args: { payloadId: payloadIdArg, ...where },
+  run: async (ctx, a) => {
+    try {
+      const p = await ctx.api.orchestration.getPayload(on(a), callOptions(ctx));
+      return { id: p.id, state: p.status?.state ?? "Unknown" };
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return { id: a.payloadId, state: "Deleted" };
+      throw error;
+    }
+  },
+  render: (s) =>
+    record(`Payload ${s.id}: ${s.state}`, fields(code("Payload", s.id), field("State", s.state)), {
+      tone: toneOf(s.state),
+    }),
+  target,
+  progress: (s) =>
+    s.state === "Deleted"
+      ? { state: s.state, outcome: "succeeded" as const }
+      : s.state === "Error" || s.state === "Unhealthy"
+        ? { state: s.state, outcome: "failed" as const }
+        : { state: s.state },
+});
+
 const remove = defineOperation({
   ...base,
   id: "payload:delete",
@@ -136,6 +171,11 @@ const remove = defineOperation({
       },
     ),
   target,
+  follow: (_result, a) => ({
+    operationId: "payload:state",
+    args: { payloadId: a.payloadId, project: a.project, allocation: a.allocation },
+    subject: `payload ${a.payloadId}`,
+  }),
 });
 
 const label = defineOperation({
@@ -276,6 +316,7 @@ const release = defineOperation({
 });
 
 export const payloadOperations: readonly AnyOperation[] = [
+  state,
   list,
   get,
   remove,
