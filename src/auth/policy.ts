@@ -84,8 +84,9 @@ export const DEFAULT_POLICY: Policy = {
   followups: {},
 };
 
-const NO_FILE =
-  "opsbot runs without a permissions file: everyone may read, and nothing that changes anything is allowed until an operator grants it in the file OPSBOT_CONFIG names.";
+/** What whoami and every refusal say while no permissions file is configured. */
+export const DEFAULT_POLICY_NOTE =
+  "opsbot runs without a permissions file: read-only for everyone, and nothing that changes anything is allowed until an operator grants it in the file OPSBOT_CONFIG names.";
 
 export interface Subject {
   readonly userId: string;
@@ -126,9 +127,13 @@ export function authorize(policy: Policy, subject: Subject, operationId: string)
   if (role) return { allowed: true, role };
   const op = `\`${operationId}\``;
   if (policy.source === "default")
-    return { allowed: false, neededRoles: allowing, message: `${op} is not allowed: ${NO_FILE}` };
+    return { allowed: false, neededRoles: allowing, message: `${op} is not allowed: ${DEFAULT_POLICY_NOTE}` };
   if (allowing.length === 0)
-    return { allowed: false, neededRoles: [], message: `No role allows ${op}. ${grantorsLine(policy)}` };
+    return {
+      allowed: false,
+      neededRoles: [],
+      message: `No role allows ${op}. ${capitalised(grantorsLine(policy))}`,
+    };
   const elsewhere = policy.grants.filter(
     (g) => allowing.includes(g.role) && grantedTo(g, subject) && !appliesIn(g, subject.channelId),
   );
@@ -138,22 +143,31 @@ export function authorize(policy: Policy, subject: Subject, operationId: string)
     return {
       allowed: false,
       neededRoles: allowing,
-      message: `${needed}, which you have only in ${orList(channels)}.`,
+      message: `${needed}, which you have only in ${orList(channels)}: run it there, or ${grantorsLine(policy, "here")}`,
     };
   }
-  return { allowed: false, neededRoles: allowing, message: `${needed}. ${grantorsLine(policy)}` };
+  return {
+    allowed: false,
+    neededRoles: allowing,
+    message: `${needed}. ${capitalised(grantorsLine(policy))}`,
+  };
 }
 
 /** Who can change the permissions: the holders of roles that allow everything. */
-function grantorsLine(policy: Policy): string {
+function grantorsLine(policy: Policy, where?: string): string {
   const adminRoles = [...policy.roles].filter(([, patterns]) => patterns.includes("*")).map(([role]) => role);
   const people = policy.grants
     .filter((g) => adminRoles.includes(g.role))
     .flatMap((g) => [...g.users.map((u) => `<@${u}>`), ...g.usergroups.map((s) => `<!subteam^${s}>`)]);
   const unique = [...new Set(people)];
+  const grant = where ? `grant it ${where}` : "grant it";
   return unique.length > 0
-    ? `Ask ${orList(unique)} (opsbot admins) to grant it in opsbot's permissions file.`
-    : "Ask whoever runs opsbot to grant it in its permissions file.";
+    ? `ask ${orList(unique)} (opsbot admins) to ${grant} in opsbot's permissions file.`
+    : `ask whoever runs opsbot to ${grant} in its permissions file.`;
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function orList(items: readonly string[]): string {
@@ -179,13 +193,27 @@ export function approvalRuleFor(
   );
 }
 
+/**
+ * A condition holds when the value is there and matches. `namespace` and `allocation` are the call's
+ * target (what a change freeze would also look at), falling back on an argument of that name. A list
+ * (a repeatable flag) holds when any of its items does, so adding a harmless item cannot dodge a rule.
+ */
 function holds(key: string, glob: string, facts: CallFacts): boolean {
   const value =
     key === "namespace" || key === "allocation" ? (facts.target[key] ?? facts.args[key]) : facts.args[key];
-  if (value === undefined || value === null) return false;
-  const text =
-    typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
-  return globMatches(glob, text);
+  const values = Array.isArray(value) ? value : [value];
+  return values.some((v) => {
+    const text = textOf(v);
+    return text !== undefined && globMatches(glob, text);
+  });
+}
+
+function textOf(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
+    return String(value);
+  return JSON.stringify(value);
 }
 
 export function mayApprove(rule: ApprovalRule, subject: Pick<Subject, "userId" | "groups">): boolean {
