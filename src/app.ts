@@ -5,7 +5,7 @@ import type { ApiClients } from "./api/index.js";
 import { GroupResolver } from "./auth/groups.js";
 import { IdentityResolver } from "./auth/identity.js";
 import { DEFAULT_POLICY, groupsReferenced, type Policy } from "./auth/policy.js";
-import { loadPolicyFile } from "./auth/policy-file.js";
+import { conditionKeysOf, loadPolicyFile } from "./auth/policy-file.js";
 import type { Config } from "./config.js";
 import { FollowUpEngine, type FollowUpSettings, followUpSettingsOf } from "./followups/engine.js";
 import { outboxSink } from "./followups/sink.js";
@@ -93,6 +93,8 @@ export function createBot(options: BotOptions): Bot {
     (config.policyFile
       ? loadPolicyFile(config.policyFile, {
           knownOperations: [...options.catalogue.operations.map((o) => o.id), ...BUILTINS],
+          // So that a misspelled `when` key stops start-up instead of silently never matching.
+          conditionKeys: conditionKeysOf(options.catalogue.operations),
         })
       : DEFAULT_POLICY);
   const store = options.store ?? openSqliteStore({ path: config.databasePath });

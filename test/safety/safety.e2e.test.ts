@@ -513,4 +513,30 @@ describe("start-up", () => {
       /broken\.yml:2:12 roles\.viewer\[0\]: matches no operation[\s\S]*broken\.yml:4:13 grants\[0\]\.role/,
     );
   });
+  it("refuses a when-condition on an argument none of the rule's operations has", async () => {
+    const file = join(dir, "typo.yml");
+    writeFileSync(
+      file,
+      "roles: { admin: ['*'] }\ngrants: [{ role: admin, to: { everyone: true } }]\napprovals:\n  - { name: prod, match: [task:deploy], when: { namspace: 'prod*' }, approvers: { users: [U0BOB] } }\n",
+    );
+    const { createBot } = await import("../../src/app.js");
+    const { loadConfig } = await import("../../src/config.js");
+    const pino = (await import("pino")).default;
+    const config = loadConfig({
+      SLACK_BOT_TOKEN: "xoxb-test",
+      SLACK_SIGNING_SECRET: "s",
+      OPSBOT_CONFIG: file,
+      OPSBOT_DB: ":memory:",
+    });
+    expect(() =>
+      createBot({
+        config,
+        api: stack.api,
+        catalogue,
+        logger: pino({ level: "silent" }),
+        botId: "B1",
+        botUserId: "U1",
+      }),
+    ).toThrow(/namspace/);
+  });
 });

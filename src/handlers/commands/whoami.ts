@@ -1,4 +1,5 @@
 import { describeIdentity } from "../../api/identity.js";
+import { DEFAULT_POLICY_NOTE } from "../../auth/policy.js";
 import type { HandlerDeps } from "../deps.js";
 
 /** `/ops whoami`: the identity opsbot uses for you, your roles here, and what the policy is. */
@@ -11,7 +12,7 @@ export async function whoami(deps: HandlerDeps, userId: string, channelId: strin
   const held = roles.length > 0 ? roles.map((r) => `\`${r}\``).join(", ") : "none";
   const policy =
     deps.access.policy.source === "default"
-      ? "opsbot runs without a permissions file: everyone may read, and nothing that changes anything is allowed until an operator grants it (OPSBOT_CONFIG)."
+      ? DEFAULT_POLICY_NOTE
       : "Roles come from opsbot's permissions file; some may apply only in certain channels.";
   return `${identity}\nYour roles in <#${channelId}>: ${held}.\n${policy}`;
 }

@@ -1,4 +1,5 @@
 import type { App } from "@slack/bolt";
+import { DEFAULT_POLICY_NOTE } from "../../auth/policy.js";
 import { homeView } from "../../blocks/home.js";
 import type { HandlerDeps } from "../deps.js";
 
@@ -45,7 +46,7 @@ export function register(app: App, deps: HandlerDeps): void {
         })),
         policyNote:
           deps.access.policy.source === "default"
-            ? "No permissions file: everyone may read; nothing that changes anything is allowed."
+            ? DEFAULT_POLICY_NOTE
             : "Type /ops help in any channel opsbot is in. /ops whoami shows your roles there.",
       }),
     });
