@@ -1,4 +1,4 @@
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { type ApiClients, createApiClients } from "../../src/api/index.js";
 import { type Bot, createBot } from "../../src/app.js";
 import { DEFAULT_POLICY, type Policy } from "../../src/auth/policy.js";
@@ -57,6 +57,8 @@ export async function startAppStack(options: {
   readonly store?: Store;
   readonly userGroups?: readonly StandInUserGroup[];
   readonly now?: () => number;
+  /** Where the bot logs; default silent (TEST_LOG_LEVEL to see it). */
+  readonly logger?: Logger;
 }): Promise<AppStack> {
   const settings = loadSimSettings({});
   const sims = await startSimulators(settings);
@@ -72,13 +74,13 @@ export async function startAppStack(options: {
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slackApi.url,
   });
-  const api = createApiClients(config, {});
+  const api = createApiClients(config, options.logger ? { logger: options.logger } : {});
   const makeBot = () =>
     createBot({
       config,
       api,
       catalogue: options.catalogue,
-      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+      logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
       botId: slackApi.identity.botId,
       botUserId: slackApi.identity.botUserId,
       // Fast polls unless a test says otherwise: the simulators' states move in seconds.
