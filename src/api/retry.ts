@@ -1,7 +1,7 @@
 /** Retry timing for safe operations: capped exponential backoff with full jitter, Retry-After honoured. */
 
 export interface RetryPolicy {
-  /** Total tries including the first (the brief caps it at 3). */
+  /** Total tries including the first (opsbot never tries more than 3 times). */
   readonly maxTries: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
