@@ -115,9 +115,9 @@ describe("the checks catch a broken manifest", () => {
     [
       "an unused scope",
       (m) => {
-        m.oauth_config.scopes.bot.push("channels:history");
+        m.oauth_config.scopes.bot.push("reactions:write");
       },
-      "bot scope channels:history is not used by the code: remove it or add it to REQUIRED_BOT_SCOPES",
+      "bot scope reactions:write is not used by the code: remove it or add it to REQUIRED_BOT_SCOPES",
     ],
     [
       "no app_home_opened event",
