@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePolicy } from "../../src/auth/policy-file.js";
+import { ACTION, BLOCK } from "../../src/blocks/ids.js";
 import { createCatalogue } from "../../src/ops/index.js";
 import { BUILTINS } from "../../src/ops/parse.js";
 import { type AppStack, startAppStack } from "../helpers/app-stack.js";
@@ -36,6 +37,7 @@ beforeAll(async () => {
     users: [
       { id: "U0ALICE", name: "alice", email: "alice@example.com" },
       { id: "U0BOB", name: "bob", email: "bob@example.com" },
+      { id: "U0CAROL", name: "carol", email: "carol@example.com" },
     ],
     policy,
   });
@@ -96,6 +98,30 @@ describe("notifications", () => {
     expect(stack.slackApi.messages(OPS).filter((m) => text(m).includes("asked by <@U0ALICE> in"))).toEqual(
       [],
     );
+  });
+
+  it("checks who clicks Refresh on a followed operation", async () => {
+    const parent = stack.slackApi.messages(OPS).find((m) => text(m).includes(BLOCK.followUpStatus));
+    const id = /follow-up `(fu_[^`]+)`/.exec(text(parent))?.[1];
+    if (!id) throw new Error("no follow-up parent");
+    const click = async (user: string) => {
+      const payload = stack.fx.blockActions(
+        {
+          type: "button" as const,
+          action_id: ACTION.followUpRefresh,
+          block_id: BLOCK.followUpButtons,
+          text: { type: "plain_text" as const, text: "Refresh" },
+          value: id,
+          action_ts: "1700000000.000001",
+        },
+        { user },
+      );
+      await stack.send.interaction(payload);
+      const [reply] = await stack.responsesFor(payload.response_url, 1);
+      return text(reply);
+    };
+    expect(await click("U0CAROL")).toContain("needs the");
+    expect(await click("U0ALICE")).toContain("already finished");
   });
 
   it("unsubscribe stops it", async () => {
