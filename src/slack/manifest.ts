@@ -17,7 +17,8 @@ export const REQUIRED_BOT_SCOPES: Readonly<Record<string, string>> = {
   "users:read.email": "users.lookupByEmail and emails on profiles, to map Slack users to identities",
   "usergroups:read": "usergroups.users.list, for group-based permissions",
   "files:write": "filesUploadV2, for log and artefact exports",
-  "channels:history": "conversations.replies, to see after a restart which follow-up states a thread already has",
+  "channels:history":
+    "conversations.replies, to see after a restart which follow-up states a thread already has",
   "groups:history": "the same in private channels",
 };
 
