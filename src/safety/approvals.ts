@@ -80,7 +80,7 @@ export class ApprovalDesk {
       correlationId: ask.correlationId,
       operationId: operation.id,
       args: ask.args,
-      rawArgs: definedArgs(ask.raw),
+      rawArgs: ask.raw,
       target: ask.target,
       fingerprint: fingerprintOf(
         callFacts(operation.id, ask.args, ask.target, identity, reply.userId, ask.force),
@@ -444,12 +444,6 @@ function callFacts(
       : `cookie:${createHash("sha256").update(identity.jwt).digest("hex")}`
     : undefined;
   return { operationId, args, target: { ...target }, identity: key, requesterId, force };
-}
-
-function definedArgs(raw: RawArgs): Record<string, string | readonly string[]> {
-  const out: Record<string, string | readonly string[]> = {};
-  for (const [name, value] of Object.entries(raw)) if (value !== undefined) out[name] = value;
-  return out;
 }
 
 function mentions(request: ApprovalRequest): string {

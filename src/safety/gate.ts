@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
 import { describeIdentity } from "../api/identity.js";
-import { errorMessage, refusal } from "../blocks/errors.js";
+import { refusal } from "../blocks/errors.js";
 import { escapeMrkdwn } from "../blocks/text.js";
 import type { HandlerDeps } from "../handlers/deps.js";
 import { ephemeral, executeAndReply, type ReplyTarget } from "../handlers/execute.js";
@@ -101,11 +101,6 @@ export async function submit(deps: HandlerDeps, submission: Submission): Promise
     ...(outcome.ok ? {} : { detail: outcome.message }),
     ...(outcome.ok && outcome.identity ? { identity: describeIdentity(outcome.identity) } : {}),
   });
-}
-
-/** A refusal for anything that went wrong before the gate (bad input), in the same private form. */
-export function invalid(reply: ReplyTarget, message: string): Promise<unknown> {
-  return reply.respond(ephemeral(errorMessage(message)));
 }
 
 /** The freeze on a namespace or allocation the operation changes, if there is one. */

@@ -1,9 +1,10 @@
 import type { LoadingState } from "../../api/deploy/endpoints.js";
-import { safeId } from "../../api/deploy/validators.js";
+import { safeId, templatePath } from "../../api/deploy/validators.js";
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { json, type Output, record } from "../output.js";
 import { callOptions } from "./common.js";
 import { branchFlag, directoryArg, repositoryArg } from "./git-source.js";
+import { deployList } from "./launch.js";
 
 /**
  * `task load` / `pipeline load` and their `loading` state: the Deploy API answers both kinds alike, only
@@ -15,11 +16,15 @@ type Kind = "task" | "pipeline";
 const KINDS = {
   task: {
     file: "manifest.json",
+    Kind: "Task",
+    templatePlaceholder: "job_python.json",
     summary: "Load a task's manifest.json from git, to review before deploying",
     next: { operationId: "task:deploy-config", label: "Deploy…" },
   },
   pipeline: {
     file: "pipeline.json",
+    Kind: "Pipeline",
+    templatePlaceholder: "pipeline_sequential.json",
     summary: "Load a pipeline.json from git, to review before running",
     next: { operationId: "pipeline:run-config", label: "Run…" },
   },
@@ -117,4 +122,52 @@ export function loadingState(kind: Kind, state: LoadingState, workId: string): O
     [{ label: "Work ID", value: state.work_id ?? workId, code: true }],
     { tone: state.error ? "failure" : "info", ...(state.error ? { text: state.error } : {}) },
   );
+}
+
+/** `task templates` / `task template <path>` and the same for pipelines. */
+export function templateOperations(kind: Kind): readonly AnyOperation[] {
+  const base = { resource: kind, backend: "deploy" } as const;
+  const { Kind: title, file, templatePlaceholder } = KINDS[kind];
+  const templates = defineOperation({
+    ...base,
+    id: `${kind}:templates`,
+    verb: "templates",
+    summary: `List the ${kind} templates`,
+    risk: "read",
+    needsIdentity: false,
+    args: {},
+    run: (ctx) =>
+      kind === "task"
+        ? ctx.api.deploy.listTaskTemplates({}, callOptions(ctx))
+        : ctx.api.deploy.listPipelineTemplates({}, callOptions(ctx)),
+    render: (names) =>
+      deployList(
+        `${title} templates`,
+        names.map((name) => ({ name })),
+        `No ${kind} templates.`,
+      ),
+  });
+  const template = defineOperation({
+    ...base,
+    id: `${kind}:template`,
+    verb: "template",
+    summary: `Show a ${kind} template (a ${file})`,
+    risk: "read",
+    needsIdentity: false,
+    args: {
+      path: arg.positional(templatePath, {
+        label: "Template",
+        hint: "Template file name",
+        placeholder: templatePlaceholder,
+        input: "external_select",
+        source: `${kind}-templates`,
+      }),
+    },
+    run: (ctx, a) =>
+      kind === "task"
+        ? ctx.api.deploy.getTaskTemplate({ template_path: a.path }, callOptions(ctx))
+        : ctx.api.deploy.getPipelineTemplate({ template_path: a.path }, callOptions(ctx)),
+    render: (result, a) => json(`${title} template ${a.path}`, a.path.split("/").at(-1) ?? a.path, result),
+  });
+  return [templates, template];
 }

@@ -1,15 +1,9 @@
 import type { LaunchResult } from "../../api/deploy/endpoints.js";
-import {
-  kubeName,
-  kubeNameFrom,
-  pipelineConfiguration,
-  safeId,
-  templatePath,
-} from "../../api/deploy/validators.js";
+import { kubeName, kubeNameFrom, pipelineConfiguration, safeId } from "../../api/deploy/validators.js";
 import { type AnyOperation, arg, defineOperation, type FollowSpec } from "../define.js";
-import { json, record } from "../output.js";
+import { record } from "../output.js";
 import { asCaller, callOptions, namespaceFlag, runProgress } from "./common.js";
-import { configurationLoadOperations } from "./configuration-load.js";
+import { configurationLoadOperations, templateOperations } from "./configuration-load.js";
 import { branchFlag, directoryArg, repositoryArg } from "./git-source.js";
 import { deployList, launched, runState } from "./launch.js";
 
@@ -148,43 +142,6 @@ const list = defineOperation({
     deployList(a.namespace ? `Pipelines in ${a.namespace}` : "Pipelines", items, "No pipelines found."),
 });
 
-const templates = defineOperation({
-  ...base,
-  id: "pipeline:templates",
-  verb: "templates",
-  summary: "List the pipeline templates",
-  risk: "read",
-  needsIdentity: false,
-  args: {},
-  run: (ctx) => ctx.api.deploy.listPipelineTemplates({}, callOptions(ctx)),
-  render: (names) =>
-    deployList(
-      "Pipeline templates",
-      names.map((name) => ({ name })),
-      "No pipeline templates.",
-    ),
-});
-
-const template = defineOperation({
-  ...base,
-  id: "pipeline:template",
-  verb: "template",
-  summary: "Show a pipeline template (a pipeline.json)",
-  risk: "read",
-  needsIdentity: false,
-  args: {
-    path: arg.positional(templatePath, {
-      label: "Template",
-      hint: "Template file name",
-      placeholder: "pipeline_sequential.json",
-      input: "external_select",
-      source: "pipeline-templates",
-    }),
-  },
-  run: (ctx, a) => ctx.api.deploy.getPipelineTemplate({ template_path: a.path }, callOptions(ctx)),
-  render: (result, a) => json(`Pipeline template ${a.path}`, a.path.split("/").at(-1) ?? a.path, result),
-});
-
 export const pipelineOperations: readonly AnyOperation[] = [
   run,
   ...configurationLoadOperations("pipeline"),
@@ -192,8 +149,7 @@ export const pipelineOperations: readonly AnyOperation[] = [
   state,
   kill,
   list,
-  templates,
-  template,
+  ...templateOperations("pipeline"),
 ];
 
 /** A pipeline run is followed through `pipeline state`, with a Kill button while it runs. */

@@ -8,12 +8,10 @@ import {
   safeId,
   schedule,
   taskConfiguration,
-  templatePath,
 } from "../../api/deploy/validators.js";
 import { type AnyOperation, arg, defineOperation, type FollowSpec } from "../define.js";
-import { json } from "../output.js";
 import { asCaller, callOptions, namespaceFlag, runProgress } from "./common.js";
-import { configurationLoadOperations } from "./configuration-load.js";
+import { configurationLoadOperations, templateOperations } from "./configuration-load.js";
 import { branchFlag, directoryArg, repositoryArg } from "./git-source.js";
 import { deployList, launched, runState } from "./launch.js";
 
@@ -143,43 +141,6 @@ const state = defineOperation({
   progress: (result) => runProgress(result.status),
 });
 
-const templates = defineOperation({
-  ...base,
-  id: "task:templates",
-  verb: "templates",
-  summary: "List the task templates",
-  risk: "read",
-  needsIdentity: false,
-  args: {},
-  run: (ctx) => ctx.api.deploy.listTaskTemplates({}, callOptions(ctx)),
-  render: (names) =>
-    deployList(
-      "Task templates",
-      names.map((name) => ({ name })),
-      "No task templates.",
-    ),
-});
-
-const template = defineOperation({
-  ...base,
-  id: "task:template",
-  verb: "template",
-  summary: "Show a task template (a manifest.json)",
-  risk: "read",
-  needsIdentity: false,
-  args: {
-    path: arg.positional(templatePath, {
-      label: "Template",
-      hint: "Template file name",
-      placeholder: "job_python.json",
-      input: "external_select",
-      source: "task-templates",
-    }),
-  },
-  run: (ctx, a) => ctx.api.deploy.getTaskTemplate({ template_path: a.path }, callOptions(ctx)),
-  render: (result, a) => json(`Task template ${a.path}`, a.path.split("/").at(-1) ?? a.path, result),
-});
-
 const list = defineOperation({
   ...base,
   id: "task:list",
@@ -201,8 +162,7 @@ export const taskOperations: readonly AnyOperation[] = [
   ...configurationLoadOperations("task"),
   deployConfig,
   state,
-  templates,
-  template,
+  ...templateOperations("task"),
   list,
 ];
 
