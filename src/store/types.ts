@@ -102,6 +102,8 @@ export interface ApprovalStore {
   expireDue(now: number): Promise<ApprovalRequest[]>;
   /** Pending requests, newest first, at most `limit`. */
   listPending(limit: number): Promise<ApprovalRequest[]>;
+  /** How many requests wait for a decision (the metrics gauge). */
+  countPending(): Promise<number>;
   /** A user's requests in any status, newest first, at most `limit`. */
   listByRequester(userId: string, limit: number): Promise<ApprovalRequest[]>;
 }

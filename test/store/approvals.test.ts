@@ -178,6 +178,7 @@ describe("approval requests", () => {
     await store.approvals.deny("apr_3", "U0CAROL", T0 + 10);
     expect((await store.approvals.listPending(10)).map((r) => r.id)).toEqual(["apr_2", "apr_1", "apr_0"]);
     expect((await store.approvals.listPending(2)).map((r) => r.id)).toEqual(["apr_2", "apr_1"]);
+    expect(await store.approvals.countPending()).toBe(3);
     expect((await store.approvals.listByRequester("U0ALICE", 10)).map((r) => r.id)).toEqual([
       "apr_3",
       "apr_1",

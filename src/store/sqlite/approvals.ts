@@ -4,6 +4,7 @@ import type { ApprovalRequest, ApprovalStatus, ApprovalStore, ApproveResult, Den
 import { toInsertParams, toRequest } from "./approval-row.js";
 
 const IdRow = z.object({ id: z.string() });
+const CountRow = z.object({ n: z.number().int() });
 
 export function sqliteApprovals(db: Database.Database): ApprovalStore {
   const sql = {
@@ -29,6 +30,7 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
     pending: db.prepare(
       "SELECT * FROM approval_requests WHERE status = 'pending' ORDER BY created_at DESC, rowid DESC LIMIT ?",
     ),
+    countPending: db.prepare("SELECT count(*) AS n FROM approval_requests WHERE status = 'pending'"),
     byRequester: db.prepare(
       "SELECT * FROM approval_requests WHERE requester_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
     ),
@@ -127,6 +129,9 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
     },
     async listPending(limit) {
       return txn.list.deferred(() => sql.pending.all(limit));
+    },
+    async countPending() {
+      return CountRow.parse(sql.countPending.get()).n;
     },
     async listByRequester(userId, limit) {
       return txn.list.deferred(() => sql.byRequester.all(userId, limit));
