@@ -1,4 +1,4 @@
-import { App, type CustomRoute } from "@slack/bolt";
+import { App } from "@slack/bolt";
 import { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { ApiClients } from "./api/index.js";
@@ -17,6 +17,10 @@ import { register as registerFollowUps } from "./handlers/followups/index.js";
 import { register as registerHome } from "./handlers/home/index.js";
 import { register as registerOptions } from "./handlers/options/index.js";
 import { register as registerViews } from "./handlers/views/index.js";
+import { drainingMiddleware } from "./lifecycle/draining.js";
+import { InFlight } from "./lifecycle/in-flight.js";
+import { operationalRoutes } from "./lifecycle/routes.js";
+import { Metrics } from "./metrics/index.js";
 import { Notifier } from "./notifications/notifier.js";
 import type { Catalogue } from "./ops/catalogue.js";
 import { BUILTINS } from "./ops/parse.js";
@@ -30,9 +34,16 @@ import { openSqliteStore, type Store } from "./store/index.js";
 export interface Bot {
   readonly app: App;
   readonly deps: HandlerDeps;
+  readonly metrics: Metrics;
   /** Starts the receiver; resolves to the HTTP port in HTTP mode. */
   start(port?: number, host?: string): Promise<number | undefined>;
-  stop(): Promise<void>;
+  /**
+   * The graceful stop (SIGTERM): not ready any more, new commands and clicks answered "restarting",
+   * in-flight requests finished, follow-ups paused (they resume on the next start), the Slack queue
+   * flushed, the receiver and the store closed. Waits at most `graceMs` (OPSBOT_SHUTDOWN_GRACE_MS) for
+   * the requests and the queue together.
+   */
+  stop(options?: { readonly graceMs?: number }): Promise<void>;
 }
 
 export interface BotOptions {
@@ -57,6 +68,8 @@ export interface BotOptions {
   readonly slackRates?: { readonly postsPerChannelPerSecond?: number; readonly updatesPerMinute?: number };
   /** How often expired approval requests are swept; 0 turns the sweep off (tests call it). */
   readonly sweepEveryMs?: number;
+  /** The metrics registry; main.ts makes it first so that the API clients can report to it. */
+  readonly metrics?: Metrics;
 }
 
 /** Builds the Bolt app: Socket Mode when an app token is set, otherwise the HTTP receiver. */
@@ -67,10 +80,15 @@ export function createBot(options: BotOptions): Bot {
   if (!botToken) throw new Error("SLACK_BOT_TOKEN is required");
   const socketMode = slack.appToken !== undefined;
   let ready = false;
-  const customRoutes: CustomRoute[] = [
-    { path: "/healthz", method: "GET", handler: (_req, res) => sendJson(res, 200, { ok: true }) },
-    { path: "/readyz", method: "GET", handler: (_req, res) => sendJson(res, ready ? 200 : 503, { ready }) },
-  ];
+  let draining = false;
+  // Process metrics only when main.ts asks for them: tests build many bots in one process.
+  const metrics = options.metrics ?? new Metrics({ processMetrics: false });
+  const inFlight = new InFlight();
+  const customRoutes = operationalRoutes({
+    isReady: () => ready,
+    metrics,
+    metricsToken: config.metricsToken,
+  });
   const app = new App({
     token: botToken,
     logger: createBoltLogger(logger.child({ module: "bolt" })),
@@ -84,7 +102,8 @@ export function createBot(options: BotOptions): Bot {
       timeout: 10_000,
     },
     ...(socketMode
-      ? { socketMode: true, appToken: slack.appToken?.reveal() ?? "" }
+      ? // The port serves only the operator's routes (health, metrics) in Socket Mode.
+        { socketMode: true, appToken: slack.appToken?.reveal() ?? "", port: slack.port }
       : { signingSecret: slack.signingSecret?.reveal() ?? "" }),
   });
   // A broken permissions file stops the start-up here, with every problem listed (PolicyFileError).
@@ -98,6 +117,13 @@ export function createBot(options: BotOptions): Bot {
         })
       : DEFAULT_POLICY);
   const store = options.store ?? openSqliteStore({ path: config.databasePath });
+  app.use(
+    drainingMiddleware({
+      isDraining: () => draining,
+      inFlight,
+      onClient: (client) => metrics.watchSlackClient(client),
+    }),
+  );
   const now = options.now ?? Date.now;
   const groups = new GroupResolver({
     groups: groupsReferenced(policy),
@@ -127,6 +153,8 @@ export function createBot(options: BotOptions): Bot {
       : {}),
   });
   const sink = outboxSink(outbox, queueClient);
+  metrics.watchSlackClient(app.client);
+  metrics.watchSlackClient(queueClient);
   const followUps = new FollowUpEngine(sink, app.client, {
     ...followUpSettingsOf(policy),
     ...options.followUpSettings,
@@ -152,7 +180,7 @@ export function createBot(options: BotOptions): Bot {
     notifier: new Notifier(sink, policy, store.subscriptions, logger.child({ module: "notifications" })),
     access: new AccessControl(policy, groups),
     store,
-    audit: new Auditor(store.audit, logger.child({ module: "audit" }), now),
+    audit: new Auditor(store.audit, logger.child({ module: "audit" }), now, metrics.observeAudit),
     approvals,
     now,
     defaults: {
@@ -169,7 +197,13 @@ export function createBot(options: BotOptions): Bot {
   registerHome(app, deps);
   approvals.attach(deps);
   followUps.attach(deps);
+  metrics.watch({
+    followUpsInFlight: () => followUps.following,
+    approvalsPending: () => store.approvals.countPending(),
+    slackQueueDepth: () => outbox.depth,
+  });
   let sweeper: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> | undefined;
   const sweepEveryMs = options.sweepEveryMs ?? 15_000;
   app.error(async (error) => {
     logger.error({ err: error }, "unhandled error in a Slack listener");
@@ -177,6 +211,7 @@ export function createBot(options: BotOptions): Bot {
   return {
     app,
     deps,
+    metrics,
     async start(port = slack.port, host) {
       if (sweepEveryMs > 0 && !sweeper) {
         const sweep = () =>
@@ -198,20 +233,30 @@ export function createBot(options: BotOptions): Bot {
       const address = server.address();
       return typeof address === "object" && address && "port" in address ? Number(address.port) : undefined;
     },
-    async stop() {
-      ready = false;
-      if (sweeper) clearInterval(sweeper);
-      sweeper = undefined;
-      await followUps.stop();
-      // What is queued for Slack goes out, unless Slack keeps refusing it for more than a few seconds.
-      await Promise.race([outbox.stop(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-      await app.stop();
-      if (!options.store) await store.close();
+    stop(stopOptions = {}) {
+      // Signals and test clean-ups may both ask; the second waits for the first.
+      stopping ??= shutdown(stopOptions.graceMs ?? config.shutdownGraceMs);
+      return stopping;
     },
   };
-}
 
-function sendJson(res: import("node:http").ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
+  async function shutdown(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    const left = () => Math.max(0, deadline - Date.now());
+    ready = false;
+    draining = true;
+    if (sweeper) clearInterval(sweeper);
+    sweeper = undefined;
+    if (!(await inFlight.idle(left())))
+      logger.warn({ inFlight: inFlight.count }, "stopping with Slack requests still being handled");
+    await followUps.stop();
+    // What is queued for Slack goes out, unless Slack keeps refusing it past the grace period.
+    const flushed = await Promise.race([
+      outbox.stop().then(() => true),
+      new Promise<false>((resolve) => setTimeout(resolve, left(), false).unref()),
+    ]);
+    if (!flushed) logger.warn({ queued: outbox.depth }, "stopping with Slack messages still queued");
+    await app.stop();
+    if (!options.store) await store.close();
+  }
 }

@@ -39,6 +39,11 @@ const envSchema = z.object({
   OPSBOT_HTTP_BODY_TIMEOUT_MS: positiveInt(600_000).default(30_000),
   OPSBOT_HTTP_CONNECTIONS: positiveInt(1_024).default(64),
 
+  /** When set, `GET /metrics` asks for `Authorization: Bearer <token>`. */
+  OPSBOT_METRICS_TOKEN: secret.optional(),
+  /** How long SIGTERM waits for in-flight work and the Slack queue before closing anyway. */
+  OPSBOT_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
+
   CALYPTIA_API_URL: url.default("https://cloud-api.calyptia.com"),
   CALYPTIA_API_TOKEN: secret.optional(),
   CALYPTIA_AUTH_SCHEME: z.enum(["project-token", "bearer"]).default("project-token"),
@@ -166,6 +171,10 @@ export interface Config {
   readonly calyptia: CalyptiaSettings;
   readonly deploy: DeploySettings;
   readonly orchestration: OrchestrationSettings;
+  /** OPSBOT_METRICS_TOKEN: the bearer token `/metrics` asks for; unset, it answers anyone. */
+  readonly metricsToken: Secret | undefined;
+  /** OPSBOT_SHUTDOWN_GRACE_MS. */
+  readonly shutdownGraceMs: number;
 }
 
 export interface ConfigProblem {
@@ -238,6 +247,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       allocationId: e.ORCHESTRATION_ALLOCATION_ID,
       paths: e.ORCHESTRATION_API_PATHS ?? {},
     },
+    metricsToken: e.OPSBOT_METRICS_TOKEN,
+    shutdownGraceMs: e.OPSBOT_SHUTDOWN_GRACE_MS,
   };
 }
 

@@ -3,6 +3,7 @@ import { createBot } from "./app.js";
 import { PolicyFileError } from "./auth/policy-file.js";
 import { ConfigError, loadConfig, slackProblems } from "./config.js";
 import { createLogger } from "./logger.js";
+import { Metrics } from "./metrics/index.js";
 import { createCatalogue } from "./ops/index.js";
 import { SchemaTooNewError } from "./store/index.js";
 
@@ -19,10 +20,11 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel });
-const api = createApiClients(config, { logger });
+const metrics = new Metrics();
+const api = createApiClients(config, { logger, onCall: metrics.observeApiCall });
 let bot: ReturnType<typeof createBot>;
 try {
-  bot = createBot({ config, api, catalogue: createCatalogue(), logger });
+  bot = createBot({ config, api, catalogue: createCatalogue(), logger, metrics });
 } catch (error) {
   // The permissions file and the store are checked at start-up: say what is wrong and stop.
   if (!(error instanceof PolicyFileError) && !(error instanceof SchemaTooNewError)) throw error;
@@ -36,11 +38,19 @@ logger.info(
   "opsbot is running",
 );
 
+let stopping = false;
 const shutdown = async (signal: string) => {
-  logger.info({ signal }, "shutting down");
+  if (stopping) {
+    // A second signal while draining: the operator wants it gone now.
+    logger.warn({ signal }, "stopping at once");
+    process.exit(1);
+  }
+  stopping = true;
+  logger.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
   await bot.stop().catch((error: unknown) => logger.error({ err: error }, "stopping the Slack app failed"));
   await api.close();
+  logger.info("stopped");
   process.exit(0);
 };
-process.once("SIGTERM", () => void shutdown("SIGTERM"));
-process.once("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

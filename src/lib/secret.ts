@@ -1,3 +1,5 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
 /**
  * A configured secret (token, client secret, signing secret). It renders as "[redacted]" wherever it is
  * stringified, logged or serialised, so that a stray `log.info(config)` cannot leak it; code that really
@@ -12,6 +14,12 @@ export class Secret {
 
   reveal(): string {
     return this.#value;
+  }
+
+  /** Compares in constant time (digests of equal length), so a caller cannot guess it byte by byte. */
+  matches(candidate: string): boolean {
+    const digest = (text: string) => createHash("sha256").update(text).digest();
+    return timingSafeEqual(digest(candidate), digest(this.#value));
   }
 
   toString(): string {

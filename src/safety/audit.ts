@@ -10,10 +10,13 @@ export class Auditor {
     private readonly store: AuditStore,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    /** Sees every record first (the metrics count commands by outcome from here). */
+    private readonly observe?: (entry: AuditEntry) => void,
   ) {}
 
   async record(entry: Omit<AuditEntry, "at" | "id">): Promise<void> {
     const full: AuditEntry = { at: this.now(), ...entry };
+    this.observe?.(full);
     this.logger.info(
       { audit: full },
       `audit: ${entry.kind} ${entry.operationId ?? ""} ${entry.outcome}`.trim(),

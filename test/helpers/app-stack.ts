@@ -74,7 +74,11 @@ export async function startAppStack(options: {
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slackApi.url,
   });
-  const api = createApiClients(config, options.logger ? { logger: options.logger } : {});
+  // Backend calls are reported to the current bot's metrics, as main.ts wires them.
+  const api = createApiClients(config, {
+    ...(options.logger ? { logger: options.logger } : {}),
+    onCall: (info) => bot.metrics.observeApiCall(info),
+  });
   const makeBot = () =>
     createBot({
       config,
