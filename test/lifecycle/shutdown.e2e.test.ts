@@ -98,9 +98,7 @@ describe("graceful stop", () => {
       "Task deployed",
     );
     // ...and the follow-up's parent message, queued behind a slow Slack, went out before it closed.
-    expect(
-      s.slackApi.messages(CHANNEL).some((m) => text(m).includes("analytics/job_python")),
-    ).toBe(true);
+    expect(s.slackApi.messages(CHANNEL).some((m) => text(m).includes("analytics/job_python"))).toBe(true);
     // Nothing ran for the command that arrived while draining.
     const lists = s.sims.deploy.requests.filter((r) => r.url.startsWith("/v1/list/namespaces"));
     expect(lists).toHaveLength(1);
