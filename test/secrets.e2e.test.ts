@@ -26,6 +26,7 @@ const logger = createLogger({
   }),
 });
 let settings: SimSettings | undefined;
+const METRICS_TOKEN = "metrics-bearer-token-for-the-scan";
 let stack: AppStack;
 
 beforeAll(async () => {
@@ -55,6 +56,7 @@ beforeAll(async () => {
         ORCHESTRATION_REFRESH_TOKEN: s.orchestrationRefreshToken,
         ORCHESTRATION_PROJECT_ID: ORCHESTRATION_SEED.projectId,
         ORCHESTRATION_ALLOCATION_ID: ORCHESTRATION_SEED.allocationId,
+        OPSBOT_METRICS_TOKEN: METRICS_TOKEN,
       };
     },
   });
@@ -105,6 +107,13 @@ describe("secrets", () => {
     stack.sims.deploy.setFaults([]);
     stack.sims.clock.advance(120_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
+    // A scrape with a wrong token and one with the right one: neither may echo it.
+    const metricsUrl = `http://127.0.0.1:${stack.port}/metrics`;
+    const refused = await fetch(metricsUrl, { headers: { authorization: "Bearer wrong" } });
+    expect(refused.status).toBe(401);
+    const scraped = await fetch(metricsUrl, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(scraped.status).toBe(200);
+    const metricsText = await scraped.text();
 
     if (!settings) throw new Error("no simulator settings");
     const secrets = {
@@ -113,6 +122,7 @@ describe("secrets", () => {
       "Calyptia token": settings.calyptiaToken,
       "Orchestration client secret": settings.orchestrationClientSecret,
       "Orchestration refresh token": settings.orchestrationRefreshToken,
+      "metrics bearer token": METRICS_TOKEN,
     };
     const slackSide = JSON.stringify({
       calls: stack.slackApi.calls,
@@ -128,6 +138,7 @@ describe("secrets", () => {
         `${what} in the logs`,
       ).toEqual([]);
       expect(slackSide.includes(secret), `${what} sent to Slack`).toBe(false);
+      expect(metricsText.includes(secret), `${what} in /metrics`).toBe(false);
     }
   });
 });
