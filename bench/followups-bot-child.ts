@@ -15,7 +15,8 @@ import { openSqliteStore } from "../src/store/index.js";
  * that its peak RSS is the bot's and not the benchmark harness's. It deploys the tasks BENCH_BOT_SETUP asks for, follows
  * them all in one channel until every final state is in Slack, and reports what it measured.
  */
-export interface BotChildSetup {
+/** What the backends child reports when it is up. */
+export interface BackendsReady {
   readonly deployUrl: string;
   readonly slackUrl: string;
   readonly slackToken: string;
@@ -23,6 +24,9 @@ export interface BotChildSetup {
   readonly botUserId: string;
   readonly realNow: number;
   readonly simNow: number;
+}
+
+export interface BotChildSetup extends BackendsReady {
   readonly count: number;
   readonly speed: number;
   readonly pollsPerSecond: number;

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BotChildResult, BotChildSetup } from "../followups-bot-child.js";
+import type { BackendsReady, BotChildResult, BotChildSetup } from "../followups-bot-child.js";
 import { judged, type Row, type Suite } from "../report.js";
 
 /**
@@ -11,16 +11,6 @@ import { judged, type Row, type Suite } from "../report.js";
  * simulated time runs `speed` times faster than real time for the simulator, the stand-in, the Slack
  * queue and the follow-ups alike, so that an hour of Slack pacing takes a minute or two.
  */
-
-interface ChildReady {
-  readonly deployUrl: string;
-  readonly slackUrl: string;
-  readonly slackToken: string;
-  readonly botId: string;
-  readonly botUserId: string;
-  readonly realNow: number;
-  readonly simNow: number;
-}
 
 interface ChildStats {
   readonly rejected: number;
@@ -56,7 +46,7 @@ export function followUpSuite(options: FollowUpSuiteOptions = {}): Suite {
       let bot: ChildProcess | undefined;
       const rows: Row[] = [];
       try {
-        const ready = await nextMessage<ChildReady>(backends, "the backends");
+        const ready = await nextMessage<BackendsReady>(backends, "the backends");
         const setup: BotChildSetup = { ...ready, count, speed, pollsPerSecond: budget };
         log(
           `${name}: deploying and following ${count} tasks at ${speed}x simulated time (the bot in its own process)`,
