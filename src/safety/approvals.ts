@@ -47,10 +47,13 @@ export interface ApprovalClick {
  * Approval requests: posted with Approve / Deny, decided only by the rule's approvers (never the
  * requester, unless the rule allows it), run exactly once as the requester when enough have approved,
  * and only if the call is still the one that was approved. Everything goes through the store, so a
- * request survives a restart and 50 simultaneous clicks make one backend call.
+ * request survives a restart and 50 simultaneous clicks make one backend call. A request approved by a
+ * process that stopped before running it is run by the next sweep (at start-up), still exactly once.
  */
 export class ApprovalDesk {
   #deps: HandlerDeps | undefined;
+  /** Requests this process approved and is running: the sweep leaves them to their click. */
+  readonly #inHand = new Set<string>();
 
   /** The desk and the handlers' dependencies refer to each other; they meet once both exist. */
   attach(deps: HandlerDeps): void {
@@ -182,8 +185,13 @@ export class ApprovalDesk {
           return;
         }
         // The request is shown as running by #execute; no need to show "approved" first.
-        await this.#decided(result.request, `approved by ${mentions(result.request)}`);
-        await this.#execute(click.client, result.request, rule);
+        this.#inHand.add(result.request.id);
+        try {
+          await this.#decided(result.request, `approved by ${mentions(result.request)}`);
+          await this.#execute(click.client, result.request, rule);
+        } finally {
+          this.#inHand.delete(result.request.id);
+        }
     }
   }
 
@@ -206,9 +214,25 @@ export class ApprovalDesk {
     if (result.kind === "denied") await this.#decided(result.request, `denied by <@${click.userId}>`);
   }
 
-  /** Expires what is past its time and says so on each request message. */
+  /**
+   * Expires what is past its time and says so on each request message; then runs what was approved but
+   * never started, because the process that approved it stopped first (a crash between the last click
+   * and the run). The claim keeps that to one run, whoever else tries.
+   */
   async sweep(client: WebClient): Promise<number> {
     const deps = this.#d;
+    for (const request of await deps.store.approvals.listApproved(50)) {
+      if (this.#inHand.has(request.id)) continue;
+      deps.logger.warn({ request: request.id }, "running a request approved before a restart");
+      const late =
+        request.expiresAt <= deps.now()
+          ? "opsbot stopped before running it, and the approval has expired since; nothing was run"
+          : undefined;
+      await this.#execute(client, request, deps.access.ruleNamed(request.rule.name), late).catch(
+        (error: unknown) =>
+          deps.logger.error({ err: error, request: request.id }, "an approved request failed"),
+      );
+    }
     const expired = await deps.store.approvals.expireDue(deps.now());
     for (const request of expired) {
       await this.#show(client, request, deps.access.ruleNamed(request.rule.name));
@@ -267,8 +291,16 @@ export class ApprovalDesk {
     return { request, rule };
   }
 
-  /** Runs an approved request once: claimed atomically, then checked again against what was approved. */
-  async #execute(client: WebClient, approved: ApprovalRequest, rule: ApprovalRule): Promise<void> {
+  /**
+   * Runs an approved request once: claimed atomically, then checked again against what was approved.
+   * `refusal` ends it without a run (an approval left over from before a restart, now too old).
+   */
+  async #execute(
+    client: WebClient,
+    approved: ApprovalRequest,
+    rule: ApprovalRule | undefined,
+    refusal?: string,
+  ): Promise<void> {
     const deps = this.#d;
     const claimed = await deps.store.approvals.claimForExecution(approved.id, deps.now());
     if (!claimed) return;
@@ -278,6 +310,7 @@ export class ApprovalDesk {
       await this.#show(client, finished, rule);
       await this.#audit(finished, "execution", claimed.requesterId, "refused", summary);
     };
+    if (refusal) return fail(refusal);
     const operation = deps.catalogue.byId(claimed.operationId);
     if (!operation) return fail("this opsbot no longer has that operation");
     const validation = validateArgs(operation, claimed.rawArgs, deps.defaults);

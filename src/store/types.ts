@@ -104,6 +104,8 @@ export interface ApprovalStore {
   listPending(limit: number): Promise<ApprovalRequest[]>;
   /** How many requests wait for a decision (the metrics gauge). */
   countPending(): Promise<number>;
+  /** Requests approved whose run was never claimed, oldest decision first, at most `limit`. */
+  listApproved(limit: number): Promise<ApprovalRequest[]>;
   /** A user's requests in any status, newest first, at most `limit`. */
   listByRequester(userId: string, limit: number): Promise<ApprovalRequest[]>;
 }

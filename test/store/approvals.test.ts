@@ -188,6 +188,20 @@ describe("approval requests", () => {
     expect(await store.approvals.listByRequester("U0NOBODY", 10)).toEqual([]);
   });
 
+  it("lists requests approved but never claimed, oldest decision first: what a crash left unrun", async () => {
+    const store = tmp.open();
+    for (let i = 0; i < 4; i++)
+      await store.approvals.create(newRequest({ id: `apr_${i}`, rule: oneApprover }));
+    await store.approvals.approve("apr_2", "U0BOB", T0 + 1);
+    await store.approvals.approve("apr_0", "U0BOB", T0 + 2);
+    await store.approvals.approve("apr_3", "U0BOB", T0 + 3);
+    await store.approvals.claimForExecution("apr_3", T0 + 4);
+    expect((await store.approvals.listApproved(10)).map((r) => r.id)).toEqual(["apr_2", "apr_0"]);
+    expect((await store.approvals.listApproved(1)).map((r) => r.id)).toEqual(["apr_2"]);
+    await store.approvals.claimForExecution("apr_2", T0 + 5);
+    expect((await store.approvals.listApproved(10)).map((r) => r.id)).toEqual(["apr_0"]);
+  });
+
   it("answers not-found for an unknown request", async () => {
     const store = tmp.open();
     expect(await store.approvals.approve("nope", "U0BOB", T0)).toEqual({ kind: "not-found" });
