@@ -146,6 +146,16 @@ export class FollowUpEngine {
 
   /** Starts following a launched operation: its row, then its parent message. */
   async begin(launch: Launch): Promise<FollowUp | undefined> {
+    const recorded = await this.record(launch);
+    return recorded && this.announce(recorded);
+  }
+
+  /**
+   * The first half of begin(): the follow-up's row, before anything is said in Slack. Recorded before the
+   * operation's reply, a restart between the reply and the parent message still follows it (resume
+   * posts parents that were never posted).
+   */
+  async record(launch: Launch): Promise<FollowUp | undefined> {
     const deps = this.#d;
     const polled = deps.catalogue.byId(launch.follow.operationId);
     if (!polled?.progress) {
@@ -176,11 +186,17 @@ export class FollowUpEngine {
       timeoutAt: now + this.#settings.timeoutMs,
     });
     this.#active.add(created.id);
+    return created;
+  }
+
+  /** The second half of begin(): the parent message and the "started" notification. */
+  async announce(created: FollowUp): Promise<FollowUp | undefined> {
+    const deps = this.#d;
     await this.#postParent(created);
     await deps.notifier.notify(
       "operation.started",
-      `⏳ <@${launch.userId}> started \`${launch.operation.id}\` ${created.title} in <#${launch.channelId}>.`,
-      [launch.channelId],
+      `⏳ <@${created.requesterId}> started \`${created.operationId}\` ${created.title} in <#${created.channelId}>.`,
+      [created.channelId],
     );
     return deps.store.followUps.get(created.id);
   }

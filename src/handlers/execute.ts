@@ -52,21 +52,31 @@ export async function executeAndReply(
     await target.respond(ephemeral(errorMessage(outcome.message)));
     return outcome;
   }
-  await replyWithOutput(deps, client, operation, outcome.output, target, options);
   const follow: FollowSpec | undefined = operation.follow?.(outcome.result, args);
-  if (follow)
-    await deps.followUps
-      .begin({
-        operation,
-        follow,
-        correlationId: options.correlationId ?? randomUUID(),
-        userId: target.userId,
-        channelId: target.channelId,
-        ...(outcome.identity ? { identity: describeIdentity(outcome.identity) } : {}),
-      })
-      .catch((error: unknown) =>
-        deps.logger.error({ err: error, operation: operation.id }, "following an operation failed"),
-      );
+  const logFollowError = (error: unknown) => {
+    deps.logger.error({ err: error, operation: operation.id }, "following an operation failed");
+    return undefined;
+  };
+  // The follow-up is recorded before the reply and announced after it: a crash in between leaves a row
+  // that the next start picks up, rather than a change nobody follows.
+  const followed = follow
+    ? await deps.followUps
+        .record({
+          operation,
+          follow,
+          correlationId: options.correlationId ?? randomUUID(),
+          userId: target.userId,
+          channelId: target.channelId,
+          ...(outcome.identity ? { identity: describeIdentity(outcome.identity) } : {}),
+        })
+        .catch(logFollowError)
+    : undefined;
+  try {
+    await replyWithOutput(deps, client, operation, outcome.output, target, options);
+  } finally {
+    // Followed even when the reply could not be sent: the change was made.
+    if (followed) await deps.followUps.announce(followed).catch(logFollowError);
+  }
   return outcome;
 }
 

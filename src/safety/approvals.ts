@@ -341,6 +341,24 @@ export class ApprovalDesk {
       args: validation.args,
       actor: { userId: claimed.requesterId, channelId: claimed.channelId },
     });
+    const logFollowError = (error: unknown) => {
+      deps.logger.error({ err: error }, "following an approved operation failed");
+      return undefined;
+    };
+    // Recorded at once, announced once the request shows its result: a crash in between is resumed.
+    const follow = outcome.ok ? operation.follow?.(outcome.result, validation.args) : undefined;
+    const followed = follow
+      ? await deps.followUps
+          .record({
+            operation,
+            follow,
+            correlationId: claimed.correlationId,
+            userId: claimed.requesterId,
+            channelId: claimed.channelId,
+            ...(claimed.requesterIdentity ? { identity: claimed.requesterIdentity } : {}),
+          })
+          .catch(logFollowError)
+      : undefined;
     const summary = outcome.ok ? outcome.output.title : outcome.message;
     const finished = await deps.store.approvals.finish(
       claimed.id,
@@ -360,20 +378,7 @@ export class ApprovalDesk {
       detail: `approved by ${finished.approvals.map((a) => a.userId).join(", ")}${outcome.ok ? "" : `: ${outcome.message}`}`,
       ...(claimed.requesterIdentity ? { identity: claimed.requesterIdentity } : {}),
     });
-    const follow = outcome.ok ? operation.follow?.(outcome.result, validation.args) : undefined;
-    if (follow)
-      await deps.followUps
-        .begin({
-          operation,
-          follow,
-          correlationId: claimed.correlationId,
-          userId: claimed.requesterId,
-          channelId: claimed.channelId,
-          ...(claimed.requesterIdentity ? { identity: claimed.requesterIdentity } : {}),
-        })
-        .catch((error: unknown) =>
-          deps.logger.error({ err: error }, "following an approved operation failed"),
-        );
+    if (followed) await deps.followUps.announce(followed).catch(logFollowError);
     if (!outcome.ok || !claimed.message) return;
     // The result goes in the request's thread, where the approvers are looking.
     const { channelId, ts } = claimed.message;

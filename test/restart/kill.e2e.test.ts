@@ -416,6 +416,30 @@ describe("kill -9 during a follow-up", () => {
     expect(parentsIn(channel)).toHaveLength(1);
   }, 30_000);
 
+  it("a kill as Slack takes the deploy's reply, before the parent message: followed after the restart", async () => {
+    const channel = newChannel();
+    await boot();
+    const command = fx.command({
+      text: "task deploy analytics job_python --name rst-follow-4 --namespace analytics",
+      user_id: "U0ALICE",
+      channel_id: channel,
+    });
+    const killed = killWhen((e) => e.type === "response" && e.response.url === command.response_url);
+    expect((await sender().command(command)).status).toBe(200);
+    await killed;
+    expect(text(await responsesTo(command.response_url, 1))).toContain("Task deployed");
+    expect(parentsIn(channel)).toHaveLength(0);
+
+    await boot();
+    const parent = await until(() => parentsIn(channel)[0], "the parent message, posted after the restart");
+    sims.clock.advance(4_000);
+    await stateShown(channel, parent, "succeeded");
+    const { followUp } = await followUpSettled(channel);
+    expect(followUp.status).toBe("succeeded");
+    expect(parentsIn(channel)).toHaveLength(1);
+    expect(sims.deploy.requests.filter((r) => r.url.includes("/rst-follow-4"))).toHaveLength(1);
+  }, 30_000);
+
   // KNOWN BUG, kept failing on purpose (it.fails turns red once it is fixed: make it `it` then). The
   // parent message is posted before its ts is in the store; killed in between, the next start sees no
   // parent and posts a second one (the first stays, "following" for ever). Finding the first needs the
