@@ -213,6 +213,9 @@ export function createBot(options: BotOptions): Bot {
     deps,
     metrics,
     async start(port = slack.port, host) {
+      await approvals
+        .recoverInterrupted(app.client)
+        .catch((error: unknown) => logger.error({ err: error }, "recovering interrupted approvals failed"));
       if (sweepEveryMs > 0 && !sweeper) {
         const sweep = () =>
           void approvals

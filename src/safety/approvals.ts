@@ -215,13 +215,32 @@ export class ApprovalDesk {
   }
 
   /**
+   * At start-up, before anything runs: requests still `executing` were cut off by the end of the process
+   * that ran them (one opsbot runs per store). Whether the call took effect is unknown, so they are ended
+   * as failed with that said plainly, never run again. Returns how many.
+   */
+  async recoverInterrupted(client: WebClient): Promise<number> {
+    const deps = this.#d;
+    const interrupted = await deps.store.approvals.listInStatus("executing", 500);
+    for (const request of interrupted) {
+      const summary =
+        "opsbot stopped while running it: whether it took effect is unknown. Check its state before running it again.";
+      const finished = await deps.store.approvals.finish(request.id, { ok: false, summary }, deps.now());
+      deps.logger.warn({ request: request.id }, "an approved request was cut off by a restart");
+      await this.#show(client, finished, deps.access.ruleNamed(request.rule.name));
+      await this.#audit(finished, "execution", request.requesterId, "unknown", summary);
+    }
+    return interrupted.length;
+  }
+
+  /**
    * Expires what is past its time and says so on each request message; then runs what was approved but
    * never started, because the process that approved it stopped first (a crash between the last click
    * and the run). The claim keeps that to one run, whoever else tries.
    */
   async sweep(client: WebClient): Promise<number> {
     const deps = this.#d;
-    for (const request of await deps.store.approvals.listApproved(50)) {
+    for (const request of await deps.store.approvals.listInStatus("approved", 50)) {
       if (this.#inHand.has(request.id)) continue;
       deps.logger.warn({ request: request.id }, "running a request approved before a restart");
       const late =

@@ -104,8 +104,11 @@ export interface ApprovalStore {
   listPending(limit: number): Promise<ApprovalRequest[]>;
   /** How many requests wait for a decision (the metrics gauge). */
   countPending(): Promise<number>;
-  /** Requests approved whose run was never claimed, oldest decision first, at most `limit`. */
-  listApproved(limit: number): Promise<ApprovalRequest[]>;
+  /**
+   * Requests in `status`, oldest change first, at most `limit`: after a crash, `approved` ones were never
+   * claimed to run, `executing` ones were cut off while running.
+   */
+  listInStatus(status: "approved" | "executing", limit: number): Promise<ApprovalRequest[]>;
   /** A user's requests in any status, newest first, at most `limit`. */
   listByRequester(userId: string, limit: number): Promise<ApprovalRequest[]>;
 }

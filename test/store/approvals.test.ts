@@ -196,10 +196,14 @@ describe("approval requests", () => {
     await store.approvals.approve("apr_0", "U0BOB", T0 + 2);
     await store.approvals.approve("apr_3", "U0BOB", T0 + 3);
     await store.approvals.claimForExecution("apr_3", T0 + 4);
-    expect((await store.approvals.listApproved(10)).map((r) => r.id)).toEqual(["apr_2", "apr_0"]);
-    expect((await store.approvals.listApproved(1)).map((r) => r.id)).toEqual(["apr_2"]);
+    expect((await store.approvals.listInStatus("approved", 10)).map((r) => r.id)).toEqual(["apr_2", "apr_0"]);
+    expect((await store.approvals.listInStatus("approved", 1)).map((r) => r.id)).toEqual(["apr_2"]);
     await store.approvals.claimForExecution("apr_2", T0 + 5);
-    expect((await store.approvals.listApproved(10)).map((r) => r.id)).toEqual(["apr_0"]);
+    expect((await store.approvals.listInStatus("approved", 10)).map((r) => r.id)).toEqual(["apr_0"]);
+    expect((await store.approvals.listInStatus("executing", 10)).map((r) => r.id)).toEqual([
+      "apr_3",
+      "apr_2",
+    ]);
   });
 
   it("answers not-found for an unknown request", async () => {

@@ -31,8 +31,8 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
       "SELECT * FROM approval_requests WHERE status = 'pending' ORDER BY created_at DESC, rowid DESC LIMIT ?",
     ),
     countPending: db.prepare("SELECT count(*) AS n FROM approval_requests WHERE status = 'pending'"),
-    approved: db.prepare(
-      "SELECT * FROM approval_requests WHERE status = 'approved' ORDER BY updated_at, rowid LIMIT ?",
+    inStatus: db.prepare(
+      "SELECT * FROM approval_requests WHERE status = ? ORDER BY updated_at, rowid LIMIT ?",
     ),
     byRequester: db.prepare(
       "SELECT * FROM approval_requests WHERE requester_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
@@ -136,8 +136,8 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
     async countPending() {
       return CountRow.parse(sql.countPending.get()).n;
     },
-    async listApproved(limit) {
-      return txn.list.deferred(() => sql.approved.all(limit));
+    async listInStatus(status, limit) {
+      return txn.list.deferred(() => sql.inStatus.all(status, limit));
     },
     async listByRequester(userId, limit) {
       return txn.list.deferred(() => sql.byRequester.all(userId, limit));
