@@ -48,6 +48,10 @@ export const DEFAULT_FOLLOWUP_SETTINGS: FollowUpSettings = {
 };
 
 const METADATA_TYPE = "opsbot_followup_transition";
+/** The parent message's metadata: after a crash between posting it and recording it, it is found again. */
+const PARENT_METADATA_TYPE = "opsbot_followup_parent";
+/** How far back in the channel a restart looks for a parent it posted but did not record. */
+const PARENT_SEARCH_DEPTH = 1_000;
 
 /** The permissions file's `followups` section, as settings. */
 export function followUpSettingsOf(policy: Policy): Partial<FollowUpSettings> {
@@ -231,7 +235,7 @@ export class FollowUpEngine {
     for (const f of await deps.store.followUps.active()) {
       this.#active.add(f.id);
       try {
-        if (!f.parentTs) await this.#postParent(f);
+        if (!f.parentTs) await this.#recoverParent(f);
         await this.#repairTransitions(f);
       } catch (error) {
         deps.logger.warn({ err: error, followUp: f.id }, "resuming a follow-up failed; it is polled anyway");
@@ -459,10 +463,36 @@ export class FollowUpEngine {
   async #postParent(f: FollowUp): Promise<void> {
     const message = followUpParent(this.#card(f));
     const posted = await this.#sink.post(
-      { channel: f.channelId, text: message.text, blocks: message.blocks },
+      {
+        channel: f.channelId,
+        text: message.text,
+        blocks: message.blocks,
+        metadata: { event_type: PARENT_METADATA_TYPE, event_payload: { followup: f.id } },
+      },
       { critical: true },
     );
     await this.#d.store.followUps.setParent(f.id, posted.ts);
+  }
+
+  /**
+   * A parent not recorded may still be in Slack (a crash after Slack took it, before its ts was stored):
+   * it is looked for in the channel by its metadata and only posted when it is not there.
+   */
+  async #recoverParent(f: FollowUp): Promise<void> {
+    const recent = await this.#sink
+      .historyWithMetadata(f.channelId, PARENT_SEARCH_DEPTH)
+      .catch((error: unknown) => {
+        this.#d.logger.warn(
+          { err: error, followUp: f.id },
+          "the channel could not be read; posting the parent",
+        );
+        return [];
+      });
+    const found = recent.find(
+      (m) => m.metadata?.event_type === PARENT_METADATA_TYPE && m.metadata.event_payload?.followup === f.id,
+    );
+    if (found) await this.#d.store.followUps.setParent(f.id, found.ts);
+    else await this.#postParent(f);
   }
 
   async #updateParent(f: FollowUp, note?: string, critical = false): Promise<void> {

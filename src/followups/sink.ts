@@ -22,12 +22,30 @@ export interface SlackSink {
     options?: { critical?: boolean },
   ): Promise<void>;
   /** Thread replies carrying opsbot's metadata, to tell after a crash what was already posted. */
-  repliesWithMetadata(
-    channel: string,
-    ts: string,
-  ): Promise<
-    readonly { ts: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }[]
-  >;
+  repliesWithMetadata(channel: string, ts: string): Promise<readonly MessageWithMetadata[]>;
+  /** The channel's latest messages (up to `max`, newest first) with metadata: parents posted before a crash. */
+  historyWithMetadata(channel: string, max: number): Promise<readonly MessageWithMetadata[]>;
+}
+
+interface Metadata {
+  readonly event_type?: string;
+  readonly event_payload?: Record<string, unknown>;
+}
+
+export interface MessageWithMetadata {
+  readonly ts: string;
+  readonly metadata?: Metadata;
+}
+
+const HISTORY_PAGE = 200;
+
+function withMetadata(
+  messages: readonly { ts?: string; metadata?: unknown }[] | undefined,
+): MessageWithMetadata[] {
+  return (messages ?? []).map((m) => ({
+    ts: m.ts ?? "",
+    ...(m.metadata ? { metadata: m.metadata as Metadata } : {}),
+  }));
 }
 
 /** Straight to the Web API (the client's own retries, no queue). */
@@ -45,12 +63,22 @@ export function directSink(client: WebClient): SlackSink {
     },
     async repliesWithMetadata(channel, ts) {
       const res = await client.conversations.replies({ channel, ts, include_all_metadata: true, limit: 200 });
-      return (res.messages ?? []).map((m) => ({
-        ts: m.ts ?? "",
-        ...(m.metadata
-          ? { metadata: m.metadata as { event_type?: string; event_payload?: Record<string, unknown> } }
-          : {}),
-      }));
+      return withMetadata(res.messages);
+    },
+    async historyWithMetadata(channel, max) {
+      const found: MessageWithMetadata[] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await client.conversations.history({
+          channel,
+          include_all_metadata: true,
+          limit: Math.min(HISTORY_PAGE, max - found.length),
+          ...(cursor ? { cursor } : {}),
+        });
+        found.push(...withMetadata(res.messages));
+        cursor = res.has_more ? res.response_metadata?.next_cursor || undefined : undefined;
+      } while (cursor && found.length < max);
+      return found;
     },
   };
 }
@@ -65,5 +93,6 @@ export function outboxSink(
     post: (message, options) => outbox.post(message, options),
     update: (target, message, options) => outbox.update(target, message, options),
     repliesWithMetadata: (channel, ts) => direct.repliesWithMetadata(channel, ts),
+    historyWithMetadata: (channel, max) => direct.historyWithMetadata(channel, max),
   };
 }

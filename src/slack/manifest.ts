@@ -18,7 +18,7 @@ export const REQUIRED_BOT_SCOPES: Readonly<Record<string, string>> = {
   "usergroups:read": "usergroups.users.list, for group-based permissions",
   "files:write": "filesUploadV2, for log and artefact exports",
   "channels:history":
-    "conversations.replies, to see after a restart which follow-up states a thread already has",
+    "conversations.replies and conversations.history, to see after a restart which follow-up messages are already posted",
   "groups:history": "the same in private channels",
 };
 

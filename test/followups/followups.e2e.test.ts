@@ -86,7 +86,8 @@ async function command(textTyped: string) {
 async function finished(subject: string) {
   return until(() => {
     const parent = parentOf(subject);
-    return parent && /✅|❌|❔/.test(text(parent).slice(0, 200)) ? parent : undefined;
+    // The first block starts with the phase's icon.
+    return parent && /✅|❌|❔/.test(text(parent.blocks?.[0])) ? parent : undefined;
   }, `${subject} to finish`);
 }
 

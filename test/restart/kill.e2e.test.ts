@@ -444,12 +444,9 @@ describe("kill -9 during a follow-up", () => {
     expect(sims.deploy.requests.filter((r) => r.url.includes("/rst-follow-4"))).toHaveLength(1);
   }, 30_000);
 
-  // KNOWN BUG, kept failing on purpose (it.fails turns red once it is fixed: make it `it` then). The
-  // parent message is posted before its ts is in the store; killed in between, the next start sees no
-  // parent and posts a second one (the first stays, "following" for ever). Finding the first needs the
-  // channel's history (conversations.history with include_all_metadata, the parent carrying its
-  // follow-up id as metadata); the Slack stand-in does not serve conversations.history yet.
-  it.fails("a kill as Slack stores the parent message, before the bot hears back: one parent after the restart", async () => {
+  // The parent is posted before its ts is in the store; killed in between, the next start finds it in
+  // the channel by its metadata (conversations.history) instead of posting a second one.
+  it("a kill as Slack stores the parent message, before the bot hears back: one parent after the restart", async () => {
     const channel = newChannel();
     await boot();
     const killed = killWhen(

@@ -17,6 +17,7 @@ const METHOD_TIERS: Readonly<Record<string, number>> = {
   "usergroups.users.list": TIER[2],
   "conversations.info": TIER[3],
   "conversations.replies": TIER[3],
+  "conversations.history": TIER[3],
   "files.getUploadURLExternal": TIER[4],
   "files.completeUploadExternal": TIER[4],
 };

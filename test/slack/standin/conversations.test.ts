@@ -170,3 +170,39 @@ describe("rate limits for the outbox's methods", () => {
     });
   });
 });
+
+describe("conversations.history", () => {
+  it("returns the channel newest first, broadcast replies included, metadata only when asked, in pages", async () => {
+    const standIn = await start();
+    const client = clientFor(standIn);
+    const first = await client.chat.postMessage({ channel: C, text: "one", metadata: meta("a") });
+    await client.chat.postMessage({ channel: C, text: "hidden reply", thread_ts: first.ts ?? "" });
+    await client.chat.postMessage({
+      channel: C,
+      text: "broadcast",
+      thread_ts: first.ts ?? "",
+      reply_broadcast: true,
+    });
+    await client.chat.postMessage({ channel: C, text: "three", metadata: meta("c") });
+
+    const plain = await client.conversations.history({ channel: C });
+    expect(plain.messages?.map((m) => m.text)).toEqual(["three", "broadcast", "one"]);
+    expect(plain.messages?.some((m) => "metadata" in m)).toBe(false);
+
+    const page1 = await client.conversations.history({ channel: C, limit: 2, include_all_metadata: true });
+    expect(page1.messages?.map((m) => m.text)).toEqual(["three", "broadcast"]);
+    expect(page1.messages?.[0]?.metadata).toEqual(meta("c"));
+    expect(page1.has_more).toBe(true);
+    const page2 = await client.conversations.history({
+      channel: C,
+      limit: 2,
+      cursor: page1.response_metadata?.next_cursor ?? "",
+    });
+    expect(page2.messages?.map((m) => m.text)).toEqual(["one"]);
+    expect(page2.has_more).toBe(false);
+
+    const newer = await client.conversations.history({ channel: C, oldest: first.ts ?? "" });
+    expect(newer.messages?.map((m) => m.text)).toEqual(["three", "broadcast"]);
+    expect(await slackError(client.conversations.history({ channel: "#nowhere" }))).toBe("channel_not_found");
+  });
+});

@@ -13,6 +13,21 @@ const RepliesArgs = z.object({
   cursor: z.string().optional(),
 });
 
+const HistoryArgs = z.object({
+  channel: z.string().min(1),
+  include_all_metadata: boolArg.optional(),
+  limit: z.coerce.number().int().min(1).optional(),
+  cursor: z.string().optional(),
+  /** Only messages after this ts (exclusive), as Slack reads it. */
+  oldest: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .optional(),
+});
+
+/** conversations.history's default page: Slack answers 100 messages when no limit is given. */
+const HISTORY_DEFAULT_LIMIT = 100;
+
 const CODES = { channel: "channel_not_found" };
 
 /** Cursors are opaque to clients; here they carry the index of the next message in the thread. */
@@ -26,6 +41,27 @@ function decodeCursor(cursor: string | undefined): number {
 }
 
 export const conversationMethods: Readonly<Record<string, MethodHandler>> = {
+  /** The channel, newest first: top-level messages and replies broadcast to it, paged by cursor. */
+  "conversations.history": (args, ws) => {
+    const a = parseWith(HistoryArgs, args, CODES);
+    const channel = resolveChannel(ws, a.channel);
+    const withMetadata = a.include_all_metadata ?? false;
+    const oldest = a.oldest === undefined ? undefined : Number(a.oldest);
+    const all = ws
+      .messages(channel)
+      .filter((m) => oldest === undefined || Number(m.ts) > oldest)
+      .reverse()
+      .map((m) => messageJson(ws, m, withMetadata));
+    const start = decodeCursor(a.cursor);
+    const end = start + Math.min(a.limit ?? HISTORY_DEFAULT_LIMIT, MAX_LIMIT);
+    const hasMore = end < all.length;
+    return {
+      ok: true,
+      messages: all.slice(start, end),
+      has_more: hasMore,
+      response_metadata: { next_cursor: hasMore ? encodeCursor(end) : "" },
+    };
+  },
   /** A thread, parent first then replies oldest first, as the follow-up engine reads it after a restart. */
   "conversations.replies": (args, ws) => {
     const a = parseWith(RepliesArgs, args, CODES);
