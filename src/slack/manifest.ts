@@ -14,7 +14,8 @@ export const REQUIRED_BOT_SCOPES: Readonly<Record<string, string>> = {
   commands: `the ${SLASH_COMMAND} slash command`,
   "chat:write": "chat.postMessage, chat.update, chat.postEphemeral and views.*",
   "users:read": "users.info to resolve who ran a command",
-  "users:read.email": "users.lookupByEmail and emails on profiles, to map Slack users to identities",
+  "users:read.email":
+    "the email on a user's profile (users.info), to map Slack users to Deploy API identities",
   "usergroups:read": "usergroups.users.list, for group-based permissions",
   "files:write": "filesUploadV2, for log and artefact exports",
   "channels:history":
