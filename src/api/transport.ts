@@ -377,9 +377,11 @@ export class Transport {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue && issue.path.length > 0 ? `field "${issue.path.join(".")}"` : "the body";
+      // zod says "received undefined" of an absent field: words a user should not have to decode.
+      const missing = issue?.code === "invalid_type" && /received undefined$/.test(issue.message);
       throw this.#contract(
         endpoint,
-        `${field}: ${issue?.message ?? "unexpected shape"}`,
+        missing ? `${field} is missing` : `${field}: ${issue?.message ?? "unexpected shape"}`,
         attempt.status,
         tries,
       );
@@ -404,12 +406,16 @@ export class Transport {
     const fallback = STATUS_TEXT[attempt.status] ?? `HTTP ${attempt.status}`;
     const detail = info.message?.trim() ? info.message.trim() : undefined;
     const message = detail ? `${fallback}: ${detail}` : fallback;
+    // The wait the backend asked for is what the user needs to know before trying again.
+    const retryAfter =
+      attempt.status === 429 ? parseRetryAfter(attempt.headers["retry-after"], Date.now()) : undefined;
+    const wait = retryAfter === undefined ? "" : `; retry in ${seconds(retryAfter)}`;
     return new ApiError({
       backend: this.backend,
       operation: endpoint.id,
       kind: "http",
       status: attempt.status,
-      safeMessage: this.#safe(`${message} (HTTP ${attempt.status})`),
+      safeMessage: this.#safe(`${message} (HTTP ${attempt.status})${wait}`),
       retryable: attempt.status === 429 || attempt.status >= 500,
       requestId: info.requestId ? this.#safe(info.requestId).slice(0, 100) : undefined,
       tries,
@@ -456,11 +462,11 @@ export class Transport {
         : code === "ENOTFOUND" || code === "EAI_AGAIN"
           ? "host not found"
           : code === "UND_ERR_CONNECT_TIMEOUT"
-            ? "timed out connecting"
+            ? `could not connect within ${seconds(this.#timeouts.connectMs)}`
             : code === "UND_ERR_HEADERS_TIMEOUT"
-              ? "timed out waiting for an answer"
+              ? `did not answer within ${seconds(this.#timeouts.headersMs)}`
               : code === "UND_ERR_BODY_TIMEOUT"
-                ? "timed out reading the answer"
+                ? `stopped sending its answer for ${seconds(this.#timeouts.bodyMs)}`
                 : "the connection failed";
     const unknownOutcome = !notSent && endpoint.retry === "unsafe";
     return new ApiError({
@@ -491,13 +497,19 @@ export class Transport {
   }
 
   #contract(endpoint: AnyEndpoint, what: string, status: number, tries: number): ApiError {
+    // A success status on a change means the backend acted: only its answer could not be read.
+    const unknownOutcome = endpoint.retry === "unsafe" && status >= 200 && status < 300;
+    const outcome = unknownOutcome
+      ? "; the outcome is unknown, check the current state before trying again"
+      : "";
     return new ApiError({
       backend: this.backend,
       operation: endpoint.id,
       kind: "contract",
       status,
-      safeMessage: this.#safe(`unexpected response from the ${this.backend} API: ${what}`),
+      safeMessage: this.#safe(`unexpected response from the ${this.backend} API: ${what}${outcome}`),
       retryable: false,
+      outcomeUnknown: unknownOutcome,
       tries,
     });
   }
@@ -512,6 +524,11 @@ export class Transport {
 
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message }));
+}
+
+/** A duration as users read it: whole seconds, or milliseconds below one second. */
+function seconds(ms: number): string {
+  return ms < 1_000 ? `${ms} ms` : `${Math.round(ms / 1_000)} s`;
 }
 
 function errorCode(error: unknown): string {

@@ -41,6 +41,8 @@ interface TransientCase {
   readonly status?: number;
   /** Whether an unsafe call may have been acted on (the request reached the server, no answer). */
   readonly outcomeUnknown: boolean;
+  /** What the user is told happened. */
+  readonly said?: string;
 }
 
 // undici runs its headers and body timeouts on coarse timers (ticks of ~0.5 s): the 250 ms timeouts of
@@ -52,6 +54,7 @@ const transient: Record<string, TransientCase> = {
     fault: { kind: "latency", latencyMs: SLOW_MS },
     kind: "timeout",
     outcomeUnknown: true,
+    said: "did not answer within 250 ms",
   },
   "error 500": { fault: { kind: "error", status: 500 }, kind: "http", status: 500, outcomeUnknown: false },
   "error 502": { fault: { kind: "error", status: 502 }, kind: "http", status: 502, outcomeUnknown: false },
@@ -62,6 +65,7 @@ const transient: Record<string, TransientCase> = {
     fault: { kind: "slow_body", latencyMs: SLOW_MS },
     kind: "timeout",
     outcomeUnknown: true,
+    said: "stopped sending its answer for 250 ms",
   },
   truncated_body: { fault: { kind: "truncated_body" }, kind: "network", outcomeUnknown: true },
 };
@@ -75,6 +79,7 @@ describe.each(Object.entries(transient))("fault %s", (_name, c) => {
     expect(error.tries).toBe(3);
     expect(error.retryable).toBe(true);
     expect(error.outcomeUnknown).toBe(false);
+    if (c.said) expect(error.safeMessage).toBe(c.said);
     await expectRequests(3);
     expect(t.delays).toHaveLength(2);
     // Full jitter under the default policy: retry n waits in [0, min(2000, 200 * 2^(n-1))).
@@ -119,16 +124,33 @@ describe("faults that need no retry", () => {
   });
 
   it.each([
-    ["safe", getItem],
-    ["unsafe", createItem],
-  ])("malformed JSON is a contract error, not retried (%s)", async (_label, call) => {
+    ["safe", getItem, false],
+    ["unsafe", createItem, true],
+  ])("malformed JSON is a contract error, not retried (%s)", async (_label, call, unknown) => {
     sim.setFaults([{ kind: "malformed_json" }]);
     const error = await apiRejection(call());
     expect(error.kind).toBe("contract");
     expect(error.safeMessage).toContain("not valid JSON");
     expect(error.tries).toBe(1);
-    expect(error.outcomeUnknown).toBe(false);
+    // A 2xx to a change means the backend acted: only its answer could not be read.
+    expect(error.outcomeUnknown).toBe(unknown);
     expect(sim.requests).toHaveLength(1);
+  });
+
+  it("a change answered 2xx with the wrong shape has an unknown outcome; a missing field is named so", async () => {
+    sim.setFaults([{ kind: "wrong_shape" }]);
+    const error = await apiRejection(createItem());
+    expect(error).toMatchObject({ kind: "contract", outcomeUnknown: true, retryable: false, tries: 1 });
+    expect(error.safeMessage).toBe(
+      'unexpected response from the calyptia API: field "id" is missing; the outcome is unknown, check the current state before trying again',
+    );
+    expect(error.safeMessage).not.toContain("undefined");
+  });
+
+  it("a change answered 4xx is a plain failure, not an unknown outcome", async () => {
+    sim.setFaults([{ kind: "error", status: 409 }]);
+    const error = await apiRejection(createItem());
+    expect(error.outcomeUnknown).toBe(false);
   });
 
   it.each([
@@ -151,6 +173,8 @@ describe("rate limits", () => {
     const error = await apiRejection(getItem());
     expect(error).toMatchObject({ kind: "http", status: 429, tries: 3, retryable: true });
     expect(error.safeMessage).toContain("rate limited");
+    // The user learns how long the backend asked to wait.
+    expect(error.safeMessage).toMatch(/\(HTTP 429\); retry in 2 s$/);
     expect(t.delays).toEqual([2_000, 2_000]);
     expect(sim.requests).toHaveLength(3);
   });
