@@ -18,6 +18,23 @@ export function errorMessage(message: string, usage?: string): RenderedMessage {
 }
 
 /**
+ * A change that was sent but whose answer never arrived (or could not be read): ⚠️ rather than ❌,
+ * because it may well have been made. `check` is the command that shows whether it was.
+ */
+export function unknownOutcome(message: string, check?: string): RenderedMessage {
+  const blocks: types.KnownBlock[] = [
+    section(fitText(`⚠️ ${message}`, SLACK_LIMITS.sectionText, escapeMrkdwn)),
+  ];
+  if (check)
+    blocks.push(
+      context(
+        `Check with ${fitText(check, SLACK_LIMITS.sectionText - 40, inlineCode)} before running it again.`,
+      ),
+    );
+  return { text: fitText(`⚠️ ${message}`, 1_000, escapeMrkdwn), blocks };
+}
+
+/**
  * The actor may not do this (permission, change freeze); the reason says why and who can help. Unlike
  * errorMessage, the reason is opsbot's own mrkdwn (it mentions the roles' holders, `<!subteam^S…>`):
  * whoever builds it escapes any text that came from a person (a lock's reason).

@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
 import { describeIdentity } from "../api/identity.js";
 import { outputActionsBlock } from "../blocks/buttons.js";
-import { errorMessage } from "../blocks/errors.js";
+import { errorMessage, unknownOutcome } from "../blocks/errors.js";
 import { encodeOperationValue } from "../blocks/ids.js";
 import { type RenderedMessage, renderOutput } from "../blocks/output.js";
+import type { Catalogue } from "../ops/catalogue.js";
 import type { AnyOperation, FollowSpec } from "../ops/define.js";
 import type { Output } from "../ops/output.js";
+import { usageOf } from "../ops/parse.js";
 import { type RunOutcome, runInvocation } from "../ops/run.js";
 import type { RawArgs } from "../ops/validate.js";
 import type { HandlerDeps } from "./deps.js";
@@ -49,7 +51,12 @@ export async function executeAndReply(
     actor: { userId: target.userId, channelId: target.channelId },
   });
   if (!outcome.ok) {
-    await target.respond(ephemeral(errorMessage(outcome.message)));
+    const check = outcome.outcomeUnknown ? checkCommand(deps.catalogue, operation) : undefined;
+    await target.respond(
+      ephemeral(
+        outcome.outcomeUnknown ? unknownOutcome(outcome.message, check) : errorMessage(outcome.message),
+      ),
+    );
     return outcome;
   }
   const follow: FollowSpec | undefined = operation.follow?.(outcome.result, args);
@@ -130,6 +137,16 @@ export async function replyWithOutput(
         );
       });
   }
+}
+
+/** The read that shows whether a change of unknown outcome was made: its resource's list, else its state. */
+function checkCommand(catalogue: Catalogue, operation: AnyOperation): string | undefined {
+  const read = (verb: string) => {
+    const found = catalogue.find(operation.resource, verb);
+    return found?.risk === "read" ? found : undefined;
+  };
+  const check = read("list") ?? read("state") ?? read("get");
+  return check ? usageOf(check) : undefined;
 }
 
 export function ephemeral(message: RenderedMessage) {

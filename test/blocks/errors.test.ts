@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import { describe, expect, it } from "vitest";
-import { errorMessage, refusal } from "../../src/blocks/errors.js";
+import { errorMessage, refusal, unknownOutcome } from "../../src/blocks/errors.js";
 import { expectMessageWithinLimits } from "./fakes.js";
 
 const texts = (blocks: readonly types.KnownBlock[]) =>
@@ -41,5 +41,25 @@ describe("refusal", () => {
     expect(texts(message.blocks)).toEqual(["⛔ Not allowed: task:delete needs the deployers group"]);
     expect(message.text).toBe("⛔ Not allowed: task:delete needs the deployers group");
     expectMessageWithinLimits(refusal("<".repeat(10_000)));
+  });
+});
+
+describe("unknownOutcome", () => {
+  it("warns rather than fails, and shows the command that tells whether the change was made", () => {
+    const message = unknownOutcome(
+      "Deploy API: did not answer within 15 s; the outcome is unknown",
+      "/ops task list [--namespace <namespace>]",
+    );
+    expect(texts(message.blocks)).toEqual([
+      "⚠️ Deploy API: did not answer within 15 s; the outcome is unknown",
+      "Check with `/ops task list [--namespace &lt;namespace&gt;]` before running it again.",
+    ]);
+    expect(message.text).toMatch(/^⚠️ /);
+    expect(message.text).not.toContain("❌");
+    expectMessageWithinLimits(message);
+  });
+
+  it("leaves the check out when there is none", () => {
+    expect(texts(unknownOutcome("Orchestration API: the connection failed").blocks)).toHaveLength(1);
   });
 });
