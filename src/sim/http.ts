@@ -227,7 +227,7 @@ export class SimServer {
     } else {
       response = await this.#dispatch(method, path, query, req.headers, rawBody);
       if (fault?.kind === "wrong_shape" && response.status < 300)
-        response = { status: response.status, body: { unexpected: true } };
+        response = { status: response.status, body: fault.body ?? { unexpected: true } };
     }
     this.#record(method, rawUrl, req.headers, rawBody, response.status);
     if (fault?.kind === "slow_body") await this.#sendSlowly(res, response, fault.latencyMs);

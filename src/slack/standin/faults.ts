@@ -41,6 +41,31 @@ export interface Sent {
   readonly body: Record<string, unknown>;
 }
 
+/** Faults that let the call happen and spoil only its answer (see `spoilAnswer`). */
+export function spoilsAnswer(fault: Fault): boolean {
+  return fault.kind === "wrong_shape" || fault.kind === "truncated_body";
+}
+
+/**
+ * Sends the answer of a call that was carried out, spoilt as the fault says. Returns the unspoilt answer:
+ * what the workspace did, which is what tests of "did it happen twice" look at.
+ */
+export async function spoilAnswer(fault: Fault, res: ServerResponse, answer: Sent): Promise<Sent> {
+  if (fault.kind === "wrong_shape") {
+    sendJson(res, 200, fault.body ?? { unexpected: true });
+    return answer;
+  }
+  const text = JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.write(text.slice(0, Math.floor(text.length / 2)));
+  await sleep(20);
+  res.socket?.destroy();
+  return answer;
+}
+
 /**
  * Answers a request as the fault says. Returns what was sent (status 0 when the socket was dropped),
  * or undefined after a delay, when the request should be answered normally.
@@ -70,5 +95,8 @@ export async function answerFault(
       sendJson(res, 200, body);
       return { status: 200, body };
     }
+    case "wrong_shape":
+    case "truncated_body":
+      return undefined;
   }
 }

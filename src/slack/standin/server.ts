@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { answerFault, FaultQueue, type Sent } from "./faults.js";
+import { answerFault, FaultQueue, type Sent, spoilAnswer, spoilsAnswer } from "./faults.js";
 import { METHODS, receiveUpload, SlackApiFailure, UPLOAD_PATH } from "./methods/index.js";
 import { RateLimiter } from "./rate-limit.js";
 import { handleResponseUrl, RESPONSE_PREFIX } from "./response-url.js";
@@ -97,6 +97,15 @@ export async function startSlackStandIn(options: StandInOptions = {}): Promise<S
     const fault = faults.take(method);
     const faulted = fault && (await answerFault(fault, req, res));
     if (faulted) return { ...faulted, sent: true };
+    const answer = answerCall(method, args);
+    // The call was carried out; only what the client hears of it is spoilt.
+    if (fault && spoilsAnswer(fault) && answer.status === 200)
+      return { ...(await spoilAnswer(fault, res, answer)), sent: true };
+    return answer;
+  }
+
+  /** Rate limits, then the method itself. */
+  function answerCall(method: string, args: Record<string, unknown>): Answer {
     const retryAfter = limiter?.take(method, args, ws.now());
     if (retryAfter !== undefined) {
       return {
@@ -156,8 +165,9 @@ export async function startSlackStandIn(options: StandInOptions = {}): Promise<S
     const raw = await readBody(req, API_BODY_LIMIT);
     const fault = faults.take("response");
     if (fault && (await answerFault(fault, req, res))) return;
-    const { status, body } = handleResponseUrl(ws, id, raw);
-    sendJson(res, status, body);
+    const answer = handleResponseUrl(ws, id, raw);
+    if (fault && spoilsAnswer(fault)) await spoilAnswer(fault, res, answer);
+    else sendJson(res, answer.status, answer.body);
   }
 
   async function route(req: IncomingMessage, res: ServerResponse) {

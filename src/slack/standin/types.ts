@@ -73,7 +73,11 @@ export type Fault =
   /** Waits, then answers normally. */
   | { readonly kind: "delay"; readonly ms: number }
   /** Destroys the socket without answering: the client sees a network error. */
-  | { readonly kind: "disconnect" };
+  | { readonly kind: "disconnect" }
+  /** Carries out the call, then answers 200 with `body` (default `{"unexpected": true}`): valid JSON, wrong shape. */
+  | { readonly kind: "wrong_shape"; readonly body?: unknown }
+  /** Carries out the call, then sends half of its answer (Content-Length of the whole) and drops the socket. */
+  | { readonly kind: "truncated_body" };
 
 export interface RecordedCall {
   readonly seq: number;
