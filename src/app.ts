@@ -98,7 +98,8 @@ export function createBot(options: BotOptions): Bot {
     customRoutes,
     clientOptions: {
       ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
-      retryConfig: { retries: 2, factor: 2 },
+      // Quick retries: a views.open must land within its trigger's 3 s, so the last try comes ~0.6 s in.
+      retryConfig: { retries: 2, factor: 1, minTimeout: 300, maxTimeout: 300, randomize: false },
       timeout: 10_000,
     },
     ...(socketMode

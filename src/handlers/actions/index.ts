@@ -1,15 +1,17 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
-import type { WebClient } from "@slack/web-api";
+import type { ViewsOpenArguments, WebClient } from "@slack/web-api";
 import { errorMessage, refusal } from "../../blocks/errors.js";
 import { ACTION, actionPattern, decodeOperationValue, type OperationValue } from "../../blocks/ids.js";
 import { operationModal } from "../../blocks/modals.js";
 import type { AnyOperation } from "../../ops/define.js";
+import { usageOf } from "../../ops/parse.js";
 import { type RawArgs, validateArgs } from "../../ops/validate.js";
 import { submit } from "../../safety/gate.js";
 import { quickCheck } from "../../safety/quick-check.js";
 import type { HandlerDeps } from "../deps.js";
 import { ephemeral, type ReplyTarget } from "../execute.js";
 import { encodeModalMetadata } from "../modal-metadata.js";
+import { openModal } from "../open-modal.js";
 import { loadedConfiguration } from "./loaded.js";
 
 /**
@@ -75,7 +77,8 @@ export function register(app: App, deps: HandlerDeps): void {
   // Opens the operation's modal, prefilled. A loaded configuration is fetched after the modal is open:
   // the trigger_id expires in 3 s, so the modal shows a loading state first.
   listen(ACTION.openModal, async (click) => {
-    if (!click.triggerId) throw new Error("block_actions without a trigger_id");
+    const triggerId = click.triggerId;
+    if (!triggerId) throw new Error("block_actions without a trigger_id");
     // Checked before the form opens (and again on submission), so nobody fills in a form for nothing.
     const permission = await quickCheck(
       deps,
@@ -93,19 +96,22 @@ export function register(app: App, deps: HandlerDeps): void {
       ...(click.responseUrl ? { responseUrl: click.responseUrl } : {}),
     });
     const { loaded } = click.value;
-    if (!loaded) {
-      await click.client.views.open({
-        trigger_id: click.triggerId,
-        view: operationModal(click.operation, { prefill: click.value.args, privateMetadata }),
+    const open = (view: ViewsOpenArguments["view"]) =>
+      openModal({
+        client: click.client,
+        triggerId,
+        view,
+        respond: click.target.respond,
+        logger: deps.logger,
+        instead: `Click again, or type it: ${usageOf(click.operation)}`,
       });
+    if (!loaded) {
+      await open(operationModal(click.operation, { prefill: click.value.args, privateMetadata }));
       return;
     }
-    const opened = await click.client.views.open({
-      trigger_id: click.triggerId,
-      view: operationModal(click.operation, { loading: true, privateMetadata }),
-    });
-    const viewId = opened.view?.id;
-    if (!viewId) throw new Error("views.open answered without a view id");
+    const opened = await open(operationModal(click.operation, { loading: true, privateMetadata }));
+    if (!opened) return;
+    const viewId = opened.id;
     const fetched = await loadedConfiguration(deps, loaded, click.target);
     const prefill: RawArgs = fetched.ok
       ? { ...click.value.args, configuration: fetched.configuration }
@@ -113,7 +119,7 @@ export function register(app: App, deps: HandlerDeps): void {
     await click.client.views.update({
       view_id: viewId,
       // The hash makes Slack refuse this update if the user already moved on (closed or changed it).
-      ...(opened.view?.hash ? { hash: opened.view.hash } : {}),
+      ...(opened.hash ? { hash: opened.hash } : {}),
       view: operationModal(click.operation, {
         prefill,
         privateMetadata,

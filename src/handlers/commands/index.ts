@@ -10,6 +10,7 @@ import { quickCheck } from "../../safety/quick-check.js";
 import type { HandlerDeps } from "../deps.js";
 import { ephemeral } from "../execute.js";
 import { encodeModalMetadata } from "../modal-metadata.js";
+import { openModal } from "../open-modal.js";
 import { runAdminCommand } from "./admin.js";
 import { whoami } from "./whoami.js";
 
@@ -31,12 +32,16 @@ export function register(app: App, deps: HandlerDeps): void {
       case "empty":
         // `/ops` alone: the picker of operations that have a form. Opened first: the trigger expires in 3 s.
         await ack();
-        await client.views.open({
-          trigger_id: command.trigger_id,
+        await openModal({
+          client,
+          triggerId: command.trigger_id,
           view: pickerModal(
             deps.catalogue,
             encodeModalMetadata({ channelId: command.channel_id, responseUrl: command.response_url }),
           ),
+          respond,
+          logger: deps.logger,
+          instead: "Try `/ops` again, or `/ops help` for the operations you can type.",
         });
         return;
       case "help":
@@ -75,8 +80,9 @@ export function register(app: App, deps: HandlerDeps): void {
             await respond(ephemeral(refusal(permission.message)));
             return;
           }
-          await client.views.open({
-            trigger_id: command.trigger_id,
+          await openModal({
+            client,
+            triggerId: command.trigger_id,
             view: operationModal(operation, {
               prefill: raw,
               privateMetadata: encodeModalMetadata({
@@ -85,6 +91,9 @@ export function register(app: App, deps: HandlerDeps): void {
                 responseUrl: command.response_url,
               }),
             }),
+            respond,
+            logger: deps.logger,
+            instead: `Try again, or type it with every argument: ${usageOf(operation)}`,
           });
           return;
         }
