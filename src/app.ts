@@ -8,7 +8,7 @@ import { DEFAULT_POLICY, groupsReferenced, type Policy } from "./auth/policy.js"
 import { conditionKeysOf, loadPolicyFile } from "./auth/policy-file.js";
 import type { Config } from "./config.js";
 import { FollowUpEngine, type FollowUpSettings, followUpSettingsOf } from "./followups/engine.js";
-import { outboxSink } from "./followups/sink.js";
+import { findPostedByMetadata, outboxSink } from "./followups/sink.js";
 import { register as registerActions } from "./handlers/actions/index.js";
 import { register as registerApprovals } from "./handlers/approvals/index.js";
 import { register as registerCommands } from "./handlers/commands/index.js";
@@ -145,6 +145,7 @@ export function createBot(options: BotOptions): Bot {
   const outbox = new SlackOutbox({
     call: webClientCall(queueClient),
     logger: logger.child({ module: "outbox" }),
+    findPosted: findPostedByMetadata(app.client),
     ...(options.slackClock ? { now: options.slackClock.now, sleep: options.slackClock.sleep } : {}),
     ...(options.slackRates?.postsPerChannelPerSecond
       ? { postPerChannelPerSecond: options.slackRates.postsPerChannelPerSecond }

@@ -96,3 +96,37 @@ export function outboxSink(
     historyWithMetadata: (channel, max) => direct.historyWithMetadata(channel, max),
   };
 }
+
+/**
+ * The outbox's `findPosted`: the message with the same metadata among a thread's replies (for a reply) or
+ * the channel's latest messages, read with the client's own retries.
+ */
+export function findPostedByMetadata(client: WebClient) {
+  return async (args: Readonly<Record<string, unknown>>): Promise<string | undefined> => {
+    const metadata = args.metadata as Metadata | undefined;
+    if (!metadata?.event_type || typeof args.channel !== "string") return undefined;
+    const channel = args.channel;
+    const direct = directSink(client);
+    const recent =
+      typeof args.thread_ts === "string"
+        ? await direct.repliesWithMetadata(channel, args.thread_ts)
+        : await direct.historyWithMetadata(channel, 100);
+    const wanted = canonical(metadata.event_payload ?? {});
+    return recent.find(
+      (m) =>
+        m.metadata?.event_type === metadata.event_type &&
+        canonical(m.metadata?.event_payload ?? {}) === wanted,
+    )?.ts;
+  };
+}
+
+/** JSON with keys sorted, so that the same payload compares equal whatever order Slack returns it in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object")
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(value);
+}

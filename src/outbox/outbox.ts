@@ -55,6 +55,7 @@ export class SlackOutbox {
   readonly #logger: Logger | undefined;
   readonly #postIntervalMs: number;
   readonly #maxAttempts: number;
+  readonly #findPosted: SlackOutboxOptions["findPosted"];
 
   readonly #lanes = new Map<string, PostItem[]>();
   readonly #postPacers = new Map<string, Pacer>();
@@ -79,6 +80,7 @@ export class SlackOutbox {
     this.#sleep = options.sleep ?? realSleep;
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger;
+    this.#findPosted = options.findPosted;
     this.#postIntervalMs = 1000 / rates.postPerChannelPerSecond;
     this.#maxAttempts = rates.maxAttempts;
     this.#updatePacer = new Pacer(60_000 / rates.updatesPerMinute);
@@ -228,6 +230,10 @@ export class SlackOutbox {
       if (wait > 0) await this.#sleep(wait);
       attempts += 1;
       const outcome = await this.#attempt(method, args);
+      if (method === "chat.postMessage" && mayHaveLanded(outcome)) {
+        const ts = await this.#lookForPost(args);
+        if (ts) return { ok: true, ts, channel: String(args.channel) };
+      }
       switch (outcome.kind) {
         case "ok":
           return outcome.result;
@@ -270,6 +276,20 @@ export class SlackOutbox {
     }
   }
 
+  /** A post whose answer was lost, found in Slack by its metadata (only posts that carry metadata). */
+  async #lookForPost(args: Record<string, unknown>): Promise<string | undefined> {
+    if (!this.#findPosted || args.metadata === undefined) return undefined;
+    try {
+      return await this.#findPosted(args);
+    } catch (error) {
+      this.#logger?.warn(
+        { err: error, channel: args.channel },
+        "could not look for a post whose answer was lost",
+      );
+      return undefined;
+    }
+  }
+
   async #attempt(method: OutboxMethod, args: Record<string, unknown>): Promise<Outcome> {
     try {
       return classifyResult(await this.#call(method, args));
@@ -277,6 +297,18 @@ export class SlackOutbox {
       return classifyError(err);
     }
   }
+}
+
+/** Failures after which Slack may still have carried the call out: its answer was lost or spoiled. */
+function mayHaveLanded(outcome: Outcome): boolean {
+  if (outcome.kind === "ok" || outcome.kind === "rate_limited") return false;
+  return (
+    outcome.code === "request_error" ||
+    outcome.code === "invalid_response" ||
+    outcome.code === "internal_error" ||
+    outcome.code === "fatal_error" ||
+    /^http_5\d\d$/.test(outcome.code)
+  );
 }
 
 function stoppedError(method: OutboxMethod): SlackOutboxError {

@@ -41,6 +41,11 @@ export interface SlackOutboxOptions {
   /** For backoff jitter; injectable for tests. */
   readonly random?: () => number;
   readonly logger?: Logger;
+  /**
+   * Looks in Slack for a post carrying the same metadata, when an attempt's answer was lost (cut, timed
+   * out, unreadable, a 5xx) and Slack may have posted it anyway: found, it is not posted again.
+   */
+  readonly findPosted?: (args: Readonly<Record<string, unknown>>) => Promise<string | undefined>;
 }
 
 export interface SendOptions {

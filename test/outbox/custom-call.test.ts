@@ -74,4 +74,42 @@ describe("with a hand-written call", () => {
     expect(() => new SlackOutbox({ call, postPerChannelPerSecond: 0 })).toThrow();
     expect(() => new SlackOutbox({ call, maxAttempts: 0 })).toThrow();
   });
+
+  it("does not post again a message whose answer was lost but which Slack posted, found by its metadata", async () => {
+    const clock = virtualClock();
+    const calls: unknown[] = [];
+    let loseNextAnswer = true;
+    const call: OutboxCall = async (_method, args) => {
+      calls.push(args.text);
+      if (loseNextAnswer) {
+        // Slack posted it, but the answer never came back whole.
+        loseNextAnswer = false;
+        throw new Error("socket hang up");
+      }
+      return { ok: true, ts: `1700000000.00000${calls.length}` };
+    };
+    const looked: unknown[] = [];
+    const outbox = new SlackOutbox({
+      call,
+      now: clock.now,
+      sleep: clock.sleep,
+      findPosted: async (args) => {
+        looked.push(args.metadata);
+        return args.metadata ? "1700000000.000001" : undefined;
+      },
+    });
+    const metadata = { event_type: "opsbot_followup_parent", event_payload: { followup: "fu_1" } };
+    await expect(outbox.post({ channel: "C1", text: "parent", metadata })).resolves.toEqual({
+      ts: "1700000000.000001",
+      channel: "C1",
+    });
+    expect(calls).toEqual(["parent"]);
+    // Without metadata there is nothing to look for: the post is tried again.
+    loseNextAnswer = true;
+    const again = await outbox.post({ channel: "C1", text: "plain" });
+    expect(calls).toEqual(["parent", "plain", "plain"]);
+    expect(again.ts).toBe("1700000000.000003");
+    expect(looked).toEqual([metadata]);
+    await outbox.stop();
+  });
 });
