@@ -1,0 +1,221 @@
+import type { types } from "@slack/bolt";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CALLBACK } from "../../src/blocks/ids.js";
+import { operationModal } from "../../src/blocks/modals.js";
+import { encodeModalMetadata } from "../../src/handlers/modal-metadata.js";
+import { createCatalogue } from "../../src/ops/index.js";
+import { CALYPTIA_SEED } from "../../src/sim/calyptia.js";
+import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
+import type { ViewValues } from "../../src/slack/testing/fixtures.js";
+import { stateValue } from "../../src/slack/testing/index.js";
+import { type AppStack, startAppStack } from "../helpers/app-stack.js";
+import { commandLine, hostileToken, runs, strayPath, templatePatterns, unclearParts } from "./arbitraries.js";
+
+// Hostile text through the real receiver (signed requests), against the simulators: slash commands and
+// every operation's form submitted with arbitrary values. Never a 500 or an unhandled rejection, always
+// a clear answer, and no request reaches a backend on a path its templates do not allow.
+
+const catalogue = createCatalogue();
+const CHANNEL = "C0FUZZ001";
+let stack: AppStack;
+const rejections: unknown[] = [];
+const onRejection = (reason: unknown) => rejections.push(reason);
+
+beforeAll(async () => {
+  process.on("unhandledRejection", onRejection);
+  stack = await startAppStack({
+    catalogue,
+    users: [{ id: "U0FUZZ", name: "fuzz", email: "fuzz@example.com" }],
+    env: (sims, settings) => ({
+      CALYPTIA_API_URL: sims.calyptia.url,
+      CALYPTIA_API_TOKEN: settings.calyptiaToken,
+      ORCHESTRATION_API_URL: sims.orchestration.url,
+      ORCHESTRATION_API_TOKEN: settings.orchestrationToken,
+      ORCHESTRATION_PROJECT_ID: ORCHESTRATION_SEED.projectId,
+      ORCHESTRATION_ALLOCATION_ID: ORCHESTRATION_SEED.allocationId,
+    }),
+  });
+});
+
+afterAll(async () => {
+  await stack?.close();
+  process.off("unhandledRejection", onRejection);
+});
+
+async function settled(probe: () => boolean, ms = 3_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (probe()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return probe();
+}
+
+function expectNoStrayPaths() {
+  const patterns = templatePatterns();
+  const stray = [
+    ...stack.sims.calyptia.requests.map((r) => strayPath(r.url, patterns.calyptia)),
+    ...stack.sims.deploy.requests.map((r) => strayPath(r.url, patterns.deploy)),
+    ...stack.sims.orchestration.requests.map((r) => strayPath(r.url, patterns.orchestration)),
+  ].filter((p) => p !== undefined);
+  expect(stray).toEqual([]);
+}
+
+/** Values that pass for real ones in some field (IDs the simulators know, names, ports, selectors). */
+const PLAUSIBLE = [
+  CALYPTIA_SEED.pipelineId,
+  CALYPTIA_SEED.coreInstanceId,
+  ORCHESTRATION_SEED.allocationId,
+  ...Object.values(ORCHESTRATION_SEED.payloads),
+  "analytics",
+  "job_python",
+  "fuzz-job",
+  "tcp",
+  "24224",
+  "fluent.example.com",
+  "mode=casual",
+  "10",
+  "main",
+];
+
+function backendRequests(): number {
+  return (
+    stack.sims.calyptia.requests.length +
+    stack.sims.deploy.requests.length +
+    stack.sims.orchestration.requests.length
+  );
+}
+
+describe("fuzz: /ops through the receiver", () => {
+  it("always answers clearly, with no 500, no unhandled rejection and no stray backend path", async () => {
+    // Real IDs now and then, so that reads and changes get as far as the backends.
+    const ids = fc.constantFrom(
+      CALYPTIA_SEED.pipelineId,
+      CALYPTIA_SEED.coreInstanceId,
+      ORCHESTRATION_SEED.allocationId,
+      "analytics",
+      "job_python",
+    );
+    const line = fc.oneof(
+      commandLine(catalogue),
+      fc
+        .tuple(
+          fc.constantFrom(...catalogue.operations),
+          fc.array(fc.oneof(ids, hostileToken), { maxLength: 4 }),
+        )
+        .map(([op, rest]) => [op.resource, op.verb, ...rest].join(" ")),
+    );
+    await fc.assert(
+      fc.asyncProperty(line, async (text) => {
+        const command = stack.fx.command({ text, user_id: "U0FUZZ", channel_id: CHANNEL });
+        const res = await stack.send.command(command);
+        expect(res.status, text).toBe(200);
+        if (res.text) {
+          const body = res.json() as { text?: string };
+          expect(unclearParts(String(body.text ?? ""), text), text).toEqual([]);
+          return;
+        }
+        // Answered at the response URL, or a form opened for it: one of the two, within seconds.
+        const answered = await settled(
+          () =>
+            stack.slackApi.responses().some((r) => r.url === command.response_url) ||
+            stack.slackApi.callsTo("views.open").some((c) => c.args.trigger_id === command.trigger_id),
+        );
+        expect(answered, text).toBe(true);
+        const reply = stack.slackApi.responses().find((r) => r.url === command.response_url);
+        if (reply) expect(unclearParts(String(reply.body.text ?? ""), text), text).toEqual([]);
+      }),
+      { numRuns: runs(60, 0.02) },
+    );
+    expect(rejections).toEqual([]);
+    // The fuzzing got past the parser: the backends were called, on allowed paths only.
+    expect(backendRequests()).toBeGreaterThan(0);
+    expectNoStrayPaths();
+  }, 240_000);
+
+  it("every form, submitted with arbitrary values: inline errors on real fields, or an accepted run", async () => {
+    const withForms = catalogue.operations.filter((op) => Object.keys(op.args).length > 0);
+    const before = backendRequests();
+    const seen = { errors: 0, accepted: 0 };
+    for (const operation of withForms) {
+      const modal = operationModal(operation, {
+        privateMetadata: encodeModalMetadata({ operationId: operation.id, channelId: CHANNEL }),
+      });
+      const inputs = modal.blocks.filter((b): b is types.InputBlock => b.type === "input");
+      const blockIds = new Set(inputs.map((b) => b.block_id));
+      const choices = Object.values(operation.args).flatMap((def) => def.choices ?? []);
+      const plausible = fc.constantFrom(...PLAUSIBLE, ...choices);
+      const valueFor = fc.oneof(
+        { weight: 2, arbitrary: hostileToken },
+        { weight: 1, arbitrary: fc.constant("") },
+        { weight: 4, arbitrary: plausible },
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(valueFor, { minLength: inputs.length, maxLength: inputs.length }),
+          async (values) => {
+            const responseUrl = stack.fx.command({ text: "" }).response_url;
+            const state: Record<string, Record<string, unknown>> = {};
+            inputs.forEach((block, i) => {
+              const element = block.element as { type: string; action_id?: string };
+              const value = values[i] ?? "";
+              if (!block.block_id || !element.action_id) return;
+              state[block.block_id] = { [element.action_id]: stateFor(element.type, value) };
+            });
+            const view = stack.fx.view({
+              callbackId: CALLBACK.operationModal,
+              privateMetadata: encodeModalMetadata({
+                operationId: operation.id,
+                channelId: CHANNEL,
+                responseUrl,
+              }),
+              values: state as ViewValues,
+            });
+            const res = await stack.send.interaction(stack.fx.viewSubmission(view, { user: "U0FUZZ" }));
+            const label = `${operation.id} ${JSON.stringify(values).slice(0, 300)}`;
+            expect(res.status, label).toBe(200);
+            const body = (res.text ? res.json() : {}) as {
+              response_action?: string;
+              errors?: Record<string, string>;
+            };
+            if (body.response_action !== "errors") {
+              seen.accepted += 1;
+              return;
+            }
+            seen.errors += 1;
+            const errors = Object.entries(body.errors ?? {});
+            expect(errors.length, label).toBeGreaterThan(0);
+            for (const [blockId, message] of errors) {
+              expect(blockIds.has(blockId), `${label}: error on unknown block ${blockId}`).toBe(true);
+              expect(unclearParts(message, values.join(" ")), label).toEqual([]);
+            }
+          },
+        ),
+        { numRuns: runs(3, 0.001) },
+      );
+    }
+    // Accepted submissions run in the background: let them reach the backends before the paths are read.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(rejections).toEqual([]);
+    // Both ways were taken: forms refused inline and forms accepted that reached the backends.
+    expect(seen.errors).toBeGreaterThan(0);
+    expect(seen.accepted).toBeGreaterThan(0);
+    expect(backendRequests()).toBeGreaterThan(before);
+    expectNoStrayPaths();
+  }, 240_000);
+});
+
+/** The state Slack sends for an input element holding `value`. */
+function stateFor(type: string, value: string) {
+  switch (type) {
+    case "static_select":
+      return value === "" ? { type, selected_option: null } : stateValue.staticSelect(value);
+    case "external_select":
+      return value === ""
+        ? { type, selected_option: null }
+        : { type, selected_option: { text: { type: "plain_text", text: value.slice(0, 75) || "x" }, value } };
+    default:
+      return stateValue.text(value === "" ? null : value, type);
+  }
+}
