@@ -126,7 +126,7 @@ describe("fuzz: /ops through the receiver", () => {
         const reply = stack.slackApi.responses().find((r) => r.url === command.response_url);
         if (reply) expect(unclearParts(String(reply.body.text ?? ""), text), text).toEqual([]);
       }),
-      { numRuns: runs(60, 0.02) },
+      { numRuns: runs(60, 0.05) },
     );
     expect(rejections).toEqual([]);
     // The fuzzing got past the parser: the backends were called, on allowed paths only.
@@ -192,7 +192,7 @@ describe("fuzz: /ops through the receiver", () => {
             }
           },
         ),
-        { numRuns: runs(3, 0.001) },
+        { numRuns: runs(3, 0.002) },
       );
     }
     // Accepted submissions run in the background: let them reach the backends before the paths are read.
