@@ -2,9 +2,8 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { afterAll, beforeAll, expect } from "vitest";
 import { createCatalogue } from "../../src/ops/index.js";
 import type { RunningSimulators } from "../../src/sim/index.js";
-import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
 import type { StandInOptions } from "../../src/slack/standin/types.js";
-import { type AppStack, startAppStack } from "../helpers/app-stack.js";
+import { type AppStack, simulatorBackendsEnv, startAppStack } from "../helpers/app-stack.js";
 
 /**
  * The whole bot for fault tests: every backend configured, client timeouts cut to half a second so a
@@ -30,12 +29,7 @@ export async function startFaultStack(slack: Pick<StandInOptions, "rateLimits"> 
     ],
     ...slack,
     env: (sims, settings) => ({
-      CALYPTIA_API_URL: sims.calyptia.url,
-      CALYPTIA_API_TOKEN: settings.calyptiaToken,
-      ORCHESTRATION_API_URL: sims.orchestration.url,
-      ORCHESTRATION_API_TOKEN: settings.orchestrationToken,
-      ORCHESTRATION_PROJECT_ID: ORCHESTRATION_SEED.projectId,
-      ORCHESTRATION_ALLOCATION_ID: ORCHESTRATION_SEED.allocationId,
+      ...simulatorBackendsEnv(sims, settings),
       OPSBOT_HTTP_CONNECT_TIMEOUT_MS: String(TIMEOUT_MS),
       OPSBOT_HTTP_HEADERS_TIMEOUT_MS: String(TIMEOUT_MS),
       OPSBOT_HTTP_BODY_TIMEOUT_MS: String(TIMEOUT_MS),

@@ -8,7 +8,7 @@ import { CALYPTIA_SEED } from "../../src/sim/calyptia.js";
 import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
 import type { StoredMessage } from "../../src/slack/standin/types.js";
 import { openSqliteStore, type Store } from "../../src/store/index.js";
-import { type AppStack, startAppStack } from "../helpers/app-stack.js";
+import { type AppStack, simulatorBackendsEnv, startAppStack } from "../helpers/app-stack.js";
 
 // Long operations followed to the end: the real app over signed requests, the simulators moving states
 // on their clock, the Slack stand-in recording the parent message, its edits and its thread.
@@ -26,12 +26,7 @@ async function start(): Promise<AppStack> {
     users: [{ id: "U0ALICE", name: "alice", email: "alice@example.com" }],
     store,
     env: (sims, settings) => ({
-      CALYPTIA_API_URL: sims.calyptia.url,
-      CALYPTIA_API_TOKEN: settings.calyptiaToken,
-      ORCHESTRATION_API_URL: sims.orchestration.url,
-      ORCHESTRATION_API_TOKEN: settings.orchestrationToken,
-      ORCHESTRATION_PROJECT_ID: ORCHESTRATION_SEED.projectId,
-      ORCHESTRATION_ALLOCATION_ID: ORCHESTRATION_SEED.allocationId,
+      ...simulatorBackendsEnv(sims, settings),
     }),
   });
 }
@@ -51,7 +46,7 @@ afterAll(async () => {
 async function until<T>(
   probe: () => T | undefined | Promise<T | undefined>,
   what: string,
-  tries = 300,
+  tries = 750,
 ): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const found = await probe();

@@ -9,7 +9,7 @@ import { CALYPTIA_SEED } from "../../src/sim/calyptia.js";
 import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
 import type { ViewValues } from "../../src/slack/testing/fixtures.js";
 import { stateValue } from "../../src/slack/testing/index.js";
-import { type AppStack, startAppStack } from "../helpers/app-stack.js";
+import { type AppStack, simulatorBackendsEnv, startAppStack } from "../helpers/app-stack.js";
 import { commandLine, hostileToken, runs, strayPath, templatePatterns, unclearParts } from "./arbitraries.js";
 
 // Hostile text through the real receiver (signed requests), against the simulators: slash commands and
@@ -28,12 +28,7 @@ beforeAll(async () => {
     catalogue,
     users: [{ id: "U0FUZZ", name: "fuzz", email: "fuzz@example.com" }],
     env: (sims, settings) => ({
-      CALYPTIA_API_URL: sims.calyptia.url,
-      CALYPTIA_API_TOKEN: settings.calyptiaToken,
-      ORCHESTRATION_API_URL: sims.orchestration.url,
-      ORCHESTRATION_API_TOKEN: settings.orchestrationToken,
-      ORCHESTRATION_PROJECT_ID: ORCHESTRATION_SEED.projectId,
-      ORCHESTRATION_ALLOCATION_ID: ORCHESTRATION_SEED.allocationId,
+      ...simulatorBackendsEnv(sims, settings),
     }),
   });
 });

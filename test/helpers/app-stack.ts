@@ -11,6 +11,7 @@ import {
   type SimSettings,
   startSimulators,
 } from "../../src/sim/index.js";
+import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
 import { type SlackStandIn, startSlackStandIn } from "../../src/slack/standin/index.js";
 import type { StandInUser, StandInUserGroup } from "../../src/slack/standin/types.js";
 import { createSlackFixtures, createSlackSender } from "../../src/slack/testing/index.js";
@@ -35,6 +36,18 @@ export interface AppStack {
   /** Waits until `count` posts reached a response URL and returns them in order. */
   responsesFor(responseUrl: string, count: number): Promise<readonly Readonly<Record<string, unknown>>[]>;
   close(): Promise<void>;
+}
+
+/** The Calyptia and Orchestration settings pointing at the simulators (the Deploy API always is). */
+export function simulatorBackendsEnv(sims: RunningSimulators, settings: SimSettings): Record<string, string> {
+  return {
+    CALYPTIA_API_URL: sims.calyptia.url,
+    CALYPTIA_API_TOKEN: settings.calyptiaToken,
+    ORCHESTRATION_API_URL: sims.orchestration.url,
+    ORCHESTRATION_API_TOKEN: settings.orchestrationToken,
+    ORCHESTRATION_PROJECT_ID: ORCHESTRATION_SEED.projectId,
+    ORCHESTRATION_ALLOCATION_ID: ORCHESTRATION_SEED.allocationId,
+  };
 }
 
 /** Everyone may do everything, and nothing needs an approval: for tests of everything but the safety layer. */

@@ -40,6 +40,19 @@ function decodeCursor(cursor: string | undefined): number {
   return Number(match[1]);
 }
 
+/** One page of messages as Slack answers it, with the cursor of the next. */
+function page(all: readonly unknown[], cursor: string | undefined, limit: number) {
+  const start = decodeCursor(cursor);
+  const end = start + Math.min(limit, MAX_LIMIT);
+  const hasMore = end < all.length;
+  return {
+    ok: true,
+    messages: all.slice(start, end),
+    has_more: hasMore,
+    response_metadata: { next_cursor: hasMore ? encodeCursor(end) : "" },
+  };
+}
+
 export const conversationMethods: Readonly<Record<string, MethodHandler>> = {
   /** The channel, newest first: top-level messages and replies broadcast to it, paged by cursor. */
   "conversations.history": (args, ws) => {
@@ -52,15 +65,7 @@ export const conversationMethods: Readonly<Record<string, MethodHandler>> = {
       .filter((m) => oldest === undefined || Number(m.ts) > oldest)
       .reverse()
       .map((m) => messageJson(ws, m, withMetadata));
-    const start = decodeCursor(a.cursor);
-    const end = start + Math.min(a.limit ?? HISTORY_DEFAULT_LIMIT, MAX_LIMIT);
-    const hasMore = end < all.length;
-    return {
-      ok: true,
-      messages: all.slice(start, end),
-      has_more: hasMore,
-      response_metadata: { next_cursor: hasMore ? encodeCursor(end) : "" },
-    };
+    return page(all, a.cursor, a.limit ?? HISTORY_DEFAULT_LIMIT);
   },
   /** A thread, parent first then replies oldest first, as the follow-up engine reads it after a restart. */
   "conversations.replies": (args, ws) => {
@@ -87,14 +92,6 @@ export const conversationMethods: Readonly<Record<string, MethodHandler>> = {
       },
       ...replies.map((m) => messageJson(ws, m, withMetadata)),
     ];
-    const start = decodeCursor(a.cursor);
-    const end = start + Math.min(a.limit ?? MAX_LIMIT, MAX_LIMIT);
-    const hasMore = end < all.length;
-    return {
-      ok: true,
-      messages: all.slice(start, end),
-      has_more: hasMore,
-      response_metadata: { next_cursor: hasMore ? encodeCursor(end) : "" },
-    };
+    return page(all, a.cursor, a.limit ?? MAX_LIMIT);
   },
 };
