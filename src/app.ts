@@ -12,6 +12,7 @@ import { findPostedByMetadata, outboxSink } from "./followups/sink.js";
 import { register as registerActions } from "./handlers/actions/index.js";
 import { register as registerApprovals } from "./handlers/approvals/index.js";
 import { register as registerCommands } from "./handlers/commands/index.js";
+import { answerInterruptedCommands } from "./handlers/commands/intake.js";
 import type { HandlerDeps } from "./handlers/deps.js";
 import { register as registerFollowUps } from "./handlers/followups/index.js";
 import { register as registerHome } from "./handlers/home/index.js";
@@ -218,6 +219,9 @@ export function createBot(options: BotOptions): Bot {
       await approvals
         .recoverInterrupted(app.client)
         .catch((error: unknown) => logger.error({ err: error }, "recovering interrupted approvals failed"));
+      await answerInterruptedCommands(deps).catch((error: unknown) =>
+        logger.error({ err: error }, "answering interrupted commands failed"),
+      );
       if (sweepEveryMs > 0 && !sweeper) {
         const sweep = () =>
           void approvals

@@ -182,7 +182,28 @@ export interface Store {
   readonly locks: LockStore;
   readonly followUps: FollowUpStore;
   readonly subscriptions: SubscriptionStore;
+  readonly intake: IntakeStore;
   close(): Promise<void>;
+}
+
+/** A slash command acknowledged and still being handled: what a crash would otherwise lose silently. */
+export interface IntakeEntry {
+  readonly id: string;
+  readonly userId: string;
+  readonly channelId: string;
+  readonly text: string;
+  /** Slack's reply address (valid 30 minutes); deleted with the entry once the command is settled. */
+  readonly responseUrl: string;
+  readonly receivedAt: number;
+}
+
+export interface IntakeStore {
+  /** Written before the command is acknowledged (one small insert). */
+  open(entry: IntakeEntry): Promise<void>;
+  /** The command was answered, or its work is recorded elsewhere (an approval, a follow-up). */
+  settle(id: string): Promise<void>;
+  /** After a restart: what the previous process acknowledged and did not settle, oldest first. */
+  unsettled(): Promise<IntakeEntry[]>;
 }
 
 export type FollowUpStatus = "active" | "succeeded" | "failed" | "unknown" | "cancelled";

@@ -12,6 +12,7 @@ import { ephemeral } from "../execute.js";
 import { encodeModalMetadata } from "../modal-metadata.js";
 import { openModal } from "../open-modal.js";
 import { runAdminCommand } from "./admin.js";
+import { journaled } from "./intake.js";
 import { whoami } from "./whoami.js";
 
 export const OPS_COMMAND = "/ops";
@@ -50,23 +51,23 @@ export function register(app: App, deps: HandlerDeps): void {
       case "error":
         await ack(ephemeral(errorMessage(parsed.message, parsed.usage)));
         return;
-      case "whoami": {
-        await ack();
-        await respond({
-          response_type: "ephemeral",
-          text: await whoami(deps, command.user_id, command.channel_id),
+      case "whoami":
+        await journaled(deps, command, ack, async () => {
+          await respond({
+            response_type: "ephemeral",
+            text: await whoami(deps, command.user_id, command.channel_id),
+          });
         });
         return;
-      }
-      case "admin": {
-        await ack();
-        await runAdminCommand(deps, parsed.command, {
-          channelId: command.channel_id,
-          userId: command.user_id,
-          respond: (message) => respond(message),
-        });
+      case "admin":
+        await journaled(deps, command, ack, () =>
+          runAdminCommand(deps, parsed.command, {
+            channelId: command.channel_id,
+            userId: command.user_id,
+            respond: (message) => respond(message),
+          }),
+        );
         return;
-      }
       case "operation": {
         const { operation, raw } = parsed;
         const validation = validateArgs(operation, raw, deps.defaults);
@@ -104,19 +105,20 @@ export function register(app: App, deps: HandlerDeps): void {
           );
           return;
         }
-        await ack();
-        await submit(deps, {
-          operation,
-          args: validation.args,
-          raw,
-          force: parsed.force,
-          client,
-          target: {
-            channelId: command.channel_id,
-            userId: command.user_id,
-            respond: (message) => respond(message),
-          },
-        });
+        await journaled(deps, command, ack, () =>
+          submit(deps, {
+            operation,
+            args: validation.args,
+            raw,
+            force: parsed.force,
+            client,
+            target: {
+              channelId: command.channel_id,
+              userId: command.user_id,
+              respond: (message) => respond(message),
+            },
+          }),
+        );
       }
     }
   });

@@ -5,6 +5,7 @@ import type { Store } from "../types.js";
 import { sqliteApprovals } from "./approvals.js";
 import { sqliteAudit } from "./audit.js";
 import { sqliteFollowUps } from "./followups.js";
+import { sqliteIntake } from "./intake.js";
 import { sqliteLocks } from "./locks.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
 import { sqliteSubscriptions } from "./subscriptions.js";
@@ -44,6 +45,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     locks: sqliteLocks(db),
     followUps: sqliteFollowUps(db),
     subscriptions: sqliteSubscriptions(db),
+    intake: sqliteIntake(db),
     async close() {
       if (db.open) db.close();
     },

@@ -134,6 +134,20 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "commands received and not yet settled",
+    up: `
+      CREATE TABLE intake (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        command_text TEXT NOT NULL,
+        response_url TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export class SchemaTooNewError extends Error {
