@@ -5,11 +5,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { decodeApprovalValue } from "../../src/blocks/approval.js";
 import { ACTION, BLOCK } from "../../src/blocks/ids.js";
 import { loadSimSettings, type RunningSimulators, startSimulators } from "../../src/sim/index.js";
-import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
 import { type SlackStandIn, startSlackStandIn } from "../../src/slack/standin/index.js";
 import type { StandInEvent, StoredMessage } from "../../src/slack/standin/types.js";
 import { createSlackFixtures, createSlackSender } from "../../src/slack/testing/index.js";
 import { openSqliteStore, type Store } from "../../src/store/index.js";
+import { simulatorBackendsEnv } from "../helpers/app-stack.js";
 import { type BotProcess, freePort, killAllBots, startBotProcess, until } from "./bot-process.js";
 
 // kill -9 of the bot process, then a start on the same SQLite file. The bot runs as production runs it
@@ -67,12 +67,7 @@ beforeAll(async () => {
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slackApi.url,
     DEPLOY_API_URL: sims.deploy.url,
-    CALYPTIA_API_URL: sims.calyptia.url,
-    CALYPTIA_API_TOKEN: settings.calyptiaToken,
-    ORCHESTRATION_API_URL: sims.orchestration.url,
-    ORCHESTRATION_API_TOKEN: settings.orchestrationToken,
-    ORCHESTRATION_PROJECT_ID: ORCHESTRATION_SEED.projectId,
-    ORCHESTRATION_ALLOCATION_ID: ORCHESTRATION_SEED.allocationId,
+    ...simulatorBackendsEnv(sims, settings),
     LOG_LEVEL: "info",
   };
 });
