@@ -1,14 +1,8 @@
 import type { WebClient } from "@slack/web-api";
+import type { OutboxMessage } from "../outbox/types.js";
 
 /** A message opsbot posts: what the outbox takes. */
-export interface SlackMessage {
-  readonly channel: string;
-  readonly text: string;
-  readonly blocks?: readonly unknown[];
-  readonly thread_ts?: string;
-  readonly reply_broadcast?: boolean;
-  readonly metadata?: { readonly event_type: string; readonly event_payload: Record<string, unknown> };
-}
+export type SlackMessage = OutboxMessage;
 
 /**
  * Where follow-ups send their posts and edits. `critical` marks what must not be lost (terminal
