@@ -1,6 +1,6 @@
-import { createDeploySim } from "../src/sim/deploy.js";
-import { SimClock } from "../src/sim/http.js";
-import { startSlackStandIn } from "../src/slack/standin/index.js";
+import { createDeploySim } from "../devkit/sim/deploy.js";
+import { SimClock } from "../devkit/sim/http.js";
+import { startSlackStandIn } from "../devkit/slack-standin/index.js";
 
 /**
  * The follow-up benchmark's backends in their own process, so the bot's memory is measured alone: the

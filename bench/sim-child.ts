@@ -1,4 +1,4 @@
-import { CALYPTIA_SEED, createCalyptiaSim } from "../src/sim/calyptia.js";
+import { CALYPTIA_SEED, createCalyptiaSim } from "../devkit/sim/calyptia.js";
 
 /**
  * The Calyptia simulator in its own process, so that the benchmarked client and the server do not share

@@ -1,5 +1,5 @@
-import { loadSimSettings, startSimulators } from "../../src/sim/index.js";
-import { startSlackStandIn } from "../../src/slack/standin/index.js";
+import { loadSimSettings, startSimulators } from "../../devkit/sim/index.js";
+import { startSlackStandIn } from "../../devkit/slack-standin/index.js";
 import { type BackendsReady, type BackendsReply, type BackendsRequest, epochNow } from "./protocol.js";
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { createSlackFixtures, createSlackSender } from "../../devkit/testing/index.js";
 import { ACTION, encodeOperationValue } from "../../src/blocks/ids.js";
-import { createSlackFixtures, createSlackSender } from "../../src/slack/testing/index.js";
 import { percentile, runLoad, Samples } from "../load.js";
 import { judged, type Row, type Suite } from "../report.js";
 import { type BackendsChild, startBackends, startBot } from "../slack/children.js";

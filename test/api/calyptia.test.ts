@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CALYPTIA_SEED, createCalyptiaSim } from "../../devkit/sim/calyptia.js";
+import type { SimServer } from "../../devkit/sim/http.js";
 import { createCalyptiaClient } from "../../src/api/calyptia/client.js";
 import { Secret } from "../../src/lib/secret.js";
-import { CALYPTIA_SEED, createCalyptiaSim } from "../../src/sim/calyptia.js";
-import type { SimServer } from "../../src/sim/http.js";
 import { recordingSleep, testHttp } from "../helpers/api.js";
 import { apiRejection as rejection } from "../helpers/transport.js";
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEPLOY_SEED } from "../../devkit/sim/deploy.js";
 import {
   createDeployClient,
   DEPLOY_NOT_CONFIGURED,
@@ -6,7 +7,6 @@ import {
 } from "../../src/api/deploy/client.js";
 import { deployEndpoints } from "../../src/api/deploy/endpoints.js";
 import { identityFromJwt } from "../../src/api/identity.js";
-import { DEPLOY_SEED } from "../../src/sim/deploy.js";
 import { testHttp } from "../helpers/api.js";
 import { ALICE, alice, deployHarness, idOf, rejection } from "../helpers/deploy.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { DEPLOY_SEED } from "../../devkit/sim/deploy.js";
 import { deployEndpoints } from "../../src/api/deploy/endpoints.js";
-import { DEPLOY_SEED } from "../../src/sim/deploy.js";
 import { ALICE, alice, deployHarness, idOf, rejection, SETTLE } from "../helpers/deploy.js";
 
 /** Every Deploy client method against the simulator over real HTTP: what is sent, what comes back. */

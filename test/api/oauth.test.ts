@@ -1,16 +1,16 @@
 import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createOrchestrationClient } from "../../src/api/orchestration/client.js";
-import { OAuthTokenSource } from "../../src/api/orchestration/oauth.js";
-import type { OrchestrationSettings } from "../../src/config.js";
-import { Secret } from "../../src/lib/secret.js";
 import {
   createOrchestrationSim,
   type OrchestrationSim,
   type OrchestrationSimOptions,
   ORCHESTRATION_SEED as S,
   TOKEN_PATH,
-} from "../../src/sim/orchestration.js";
+} from "../../devkit/sim/orchestration.js";
+import { createOrchestrationClient } from "../../src/api/orchestration/client.js";
+import { OAuthTokenSource } from "../../src/api/orchestration/oauth.js";
+import type { OrchestrationSettings } from "../../src/config.js";
+import { Secret } from "../../src/lib/secret.js";
 import { recordingSleep, testHttp } from "../helpers/api.js";
 import { apiRejection as rejection } from "../helpers/transport.js";
 

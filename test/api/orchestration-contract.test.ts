@@ -1,13 +1,13 @@
 import { request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createOrchestrationClient, type OrchestrationClient } from "../../src/api/orchestration/client.js";
-import { Secret } from "../../src/lib/secret.js";
 import {
   createOrchestrationSim,
   type OrchestrationSim,
   ORCHESTRATION_SEED as S,
   TOKEN_PATH,
-} from "../../src/sim/orchestration.js";
+} from "../../devkit/sim/orchestration.js";
+import { createOrchestrationClient, type OrchestrationClient } from "../../src/api/orchestration/client.js";
+import { Secret } from "../../src/lib/secret.js";
 import { testHttp } from "../helpers/api.js";
 import { apiRejection as rejection } from "../helpers/transport.js";
 

@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  createOrchestrationSim,
+  type OrchestrationSim,
+  ORCHESTRATION_SEED as S,
+  TOKEN_PATH,
+} from "../../devkit/sim/orchestration.js";
+import {
   createOrchestrationClient,
   describeOrchestrationError,
   type OrchestrationClient,
@@ -7,12 +13,6 @@ import {
 import { PAYLOAD_STATES } from "../../src/api/orchestration/schemas.js";
 import type { OrchestrationSettings } from "../../src/config.js";
 import { Secret } from "../../src/lib/secret.js";
-import {
-  createOrchestrationSim,
-  type OrchestrationSim,
-  ORCHESTRATION_SEED as S,
-  TOKEN_PATH,
-} from "../../src/sim/orchestration.js";
 import { recordingSleep, testHttp } from "../helpers/api.js";
 import { apiRejection as rejection } from "../helpers/transport.js";
 

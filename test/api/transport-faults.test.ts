@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { FaultInput } from "../../devkit/sim/faults.js";
+import type { SimServer } from "../../devkit/sim/http.js";
 import type { ApiErrorKind } from "../../src/api/errors.js";
-import type { FaultInput } from "../../src/sim/faults.js";
-import type { SimServer } from "../../src/sim/http.js";
 import {
   apiRejection,
   createTestSim,
@@ -10,7 +10,7 @@ import {
   testTransport,
 } from "../helpers/transport.js";
 
-/** Every fault kind of src/sim/faults.ts against a safe (GET) and an unsafe (POST) endpoint. */
+/** Every fault kind of devkit/sim/faults.ts against a safe (GET) and an unsafe (POST) endpoint. */
 
 let sim: SimServer;
 let t: TestTransport;

@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { SimServer } from "../../devkit/sim/http.js";
 import { Transport } from "../../src/api/transport.js";
-import type { SimServer } from "../../src/sim/http.js";
 import {
   apiRejection,
   createTestSim,

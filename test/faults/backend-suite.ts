@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FaultInput } from "../../src/sim/faults.js";
+import type { FaultInput } from "../../devkit/sim/faults.js";
 import type { AppStack } from "../helpers/app-stack.js";
 import {
   BOB,

@@ -1,4 +1,4 @@
-import { CALYPTIA_SEED } from "../../src/sim/calyptia.js";
+import { CALYPTIA_SEED } from "../../devkit/sim/calyptia.js";
 import { describeBackendFaults } from "./backend-suite.js";
 
 const { pipelineId, coreInstanceId } = CALYPTIA_SEED;

@@ -1,8 +1,8 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { afterAll, beforeAll, expect } from "vitest";
+import type { RunningSimulators } from "../../devkit/sim/index.js";
+import type { StandInOptions } from "../../devkit/slack-standin/types.js";
 import { createCatalogue } from "../../src/ops/index.js";
-import type { RunningSimulators } from "../../src/sim/index.js";
-import type { StandInOptions } from "../../src/slack/standin/types.js";
 import { type AppStack, simulatorBackendsEnv, startAppStack } from "../helpers/app-stack.js";
 
 /**

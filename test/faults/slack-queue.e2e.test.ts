@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Fault, StoredMessage } from "../../src/slack/standin/types.js";
+import type { Fault, StoredMessage } from "../../devkit/slack-standin/types.js";
 import type { AppStack } from "../helpers/app-stack.js";
 import {
   ACK_DEADLINE_MS,

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CALYPTIA_SEED } from "../../devkit/sim/calyptia.js";
+import { ORCHESTRATION_SEED } from "../../devkit/sim/orchestration-world.js";
+import type { StoredMessage } from "../../devkit/slack-standin/types.js";
 import { BLOCK } from "../../src/blocks/ids.js";
 import { createCatalogue } from "../../src/ops/index.js";
-import { CALYPTIA_SEED } from "../../src/sim/calyptia.js";
-import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
-import type { StoredMessage } from "../../src/slack/standin/types.js";
 import { openSqliteStore, type Store } from "../../src/store/index.js";
 import { type AppStack, simulatorBackendsEnv, startAppStack } from "../helpers/app-stack.js";
 

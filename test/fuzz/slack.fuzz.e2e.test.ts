@@ -1,14 +1,14 @@
 import type { types } from "@slack/bolt";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CALYPTIA_SEED } from "../../devkit/sim/calyptia.js";
+import { ORCHESTRATION_SEED } from "../../devkit/sim/orchestration-world.js";
+import type { ViewValues } from "../../devkit/testing/fixtures.js";
+import { stateValue } from "../../devkit/testing/index.js";
 import { CALLBACK } from "../../src/blocks/ids.js";
 import { operationModal } from "../../src/blocks/modals.js";
 import { encodeModalMetadata } from "../../src/handlers/modal-metadata.js";
 import { createCatalogue } from "../../src/ops/index.js";
-import { CALYPTIA_SEED } from "../../src/sim/calyptia.js";
-import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
-import type { ViewValues } from "../../src/slack/testing/fixtures.js";
-import { stateValue } from "../../src/slack/testing/index.js";
 import { type AppStack, simulatorBackendsEnv, startAppStack } from "../helpers/app-stack.js";
 import { commandLine, hostileToken, runs, strayPath, templatePatterns, unclearParts } from "./arbitraries.js";
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stateValue } from "../../devkit/testing/index.js";
 import { identityFromEmail } from "../../src/api/identity.js";
 import {
   ACTION,
@@ -9,7 +10,6 @@ import {
   sourceActionId,
 } from "../../src/blocks/ids.js";
 import { createCatalogue } from "../../src/ops/index.js";
-import { stateValue } from "../../src/slack/testing/index.js";
 import { type AppStack, startAppStack } from "../helpers/app-stack.js";
 
 // Buttons under opsbot's messages, clicked through signed block_actions against the real receiver.

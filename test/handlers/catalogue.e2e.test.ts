@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ORCHESTRATION_SEED } from "../../devkit/sim/orchestration-world.js";
+import { stateValue } from "../../devkit/testing/index.js";
 import { ACTION, BLOCK, CALLBACK, sourceActionId } from "../../src/blocks/ids.js";
 import { createCatalogue } from "../../src/ops/index.js";
-import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
-import { stateValue } from "../../src/slack/testing/index.js";
 import { type AppStack, startAppStack } from "../helpers/app-stack.js";
 
 // The real catalogue behind the real receiver: what `npm start` runs, against the simulators.

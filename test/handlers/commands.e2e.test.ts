@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { DEPLOY_SEED } from "../../devkit/sim/deploy-data.js";
+import type { RunningSimulators } from "../../devkit/sim/index.js";
+import type { SlackStandIn } from "../../devkit/slack-standin/index.js";
+import { staleTimestamp, stateValue } from "../../devkit/testing/index.js";
 import { identityFromEmail } from "../../src/api/identity.js";
 import type { ApiClients } from "../../src/api/index.js";
 import { CALLBACK } from "../../src/blocks/ids.js";
 import { Catalogue } from "../../src/ops/catalogue.js";
 import { arg, defineOperation } from "../../src/ops/define.js";
 import { record } from "../../src/ops/output.js";
-import { DEPLOY_SEED } from "../../src/sim/deploy-data.js";
-import type { RunningSimulators } from "../../src/sim/index.js";
-import type { SlackStandIn } from "../../src/slack/standin/index.js";
-import { staleTimestamp, stateValue } from "../../src/slack/testing/index.js";
 import { type AppStack, startAppStack } from "../helpers/app-stack.js";
 
 // A small catalogue for the wiring; the full one has its own tests.

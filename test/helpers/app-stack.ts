@@ -1,20 +1,20 @@
 import pino, { type Logger } from "pino";
+import {
+  loadSimSettings,
+  type RunningSimulators,
+  type SimSettings,
+  startSimulators,
+} from "../../devkit/sim/index.js";
+import { ORCHESTRATION_SEED } from "../../devkit/sim/orchestration-world.js";
+import { type SlackStandIn, startSlackStandIn } from "../../devkit/slack-standin/index.js";
+import type { StandInUser, StandInUserGroup } from "../../devkit/slack-standin/types.js";
+import { createSlackFixtures, createSlackSender } from "../../devkit/testing/index.js";
 import { type ApiClients, createApiClients } from "../../src/api/index.js";
 import { type Bot, createBot } from "../../src/app.js";
 import { DEFAULT_POLICY, type Policy } from "../../src/auth/policy.js";
 import { loadConfig } from "../../src/config.js";
 import type { FollowUpSettings } from "../../src/followups/engine.js";
 import type { Catalogue } from "../../src/ops/catalogue.js";
-import {
-  loadSimSettings,
-  type RunningSimulators,
-  type SimSettings,
-  startSimulators,
-} from "../../src/sim/index.js";
-import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
-import { type SlackStandIn, startSlackStandIn } from "../../src/slack/standin/index.js";
-import type { StandInUser, StandInUserGroup } from "../../src/slack/standin/types.js";
-import { createSlackFixtures, createSlackSender } from "../../src/slack/testing/index.js";
 import { openSqliteStore, type Store } from "../../src/store/index.js";
 
 const SIGNING_SECRET = "app-stack-signing-secret";

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, expect } from "vitest";
+import { createDeploySim, type DeploySimOptions } from "../../devkit/sim/deploy.js";
+import type { SimServer } from "../../devkit/sim/http.js";
 import { createDeployClient } from "../../src/api/deploy/client.js";
 import { deployEndpoints } from "../../src/api/deploy/endpoints.js";
 import { ApiError } from "../../src/api/errors.js";
 import { identityFromEmail } from "../../src/api/identity.js";
-import { createDeploySim, type DeploySimOptions } from "../../src/sim/deploy.js";
-import type { SimServer } from "../../src/sim/http.js";
 import { recordingSleep, testHttp } from "./api.js";
 
 /** Simulated ms a deploy or run takes to settle in the Deploy tests. */

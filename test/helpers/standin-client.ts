@@ -1,6 +1,10 @@
 import { webApi } from "@slack/bolt";
 import { afterEach } from "vitest";
-import { type SlackStandIn, type StandInOptions, startSlackStandIn } from "../../src/slack/standin/index.js";
+import {
+  type SlackStandIn,
+  type StandInOptions,
+  startSlackStandIn,
+} from "../../devkit/slack-standin/index.js";
 
 /** A logger that drops everything: web-api's warnings are expected noise in these tests. */
 const quiet: webApi.Logger = {

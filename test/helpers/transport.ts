@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SimHttpError, SimServer } from "../../devkit/sim/http.js";
 import { defineEndpoint } from "../../src/api/endpoint.js";
 import { ApiError } from "../../src/api/errors.js";
 import {
@@ -8,7 +9,6 @@ import {
   type TransportOptions,
 } from "../../src/api/transport.js";
 import { Secret } from "../../src/lib/secret.js";
-import { SimHttpError, SimServer } from "../../src/sim/http.js";
 
 /** Test-only endpoints and a small simulator for exercising the transport over real sockets. */
 

@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { startSlackStandIn } from "../../devkit/slack-standin/index.js";
 import { createApiClients } from "../../src/api/index.js";
 import { createBot } from "../../src/app.js";
 import { ACTION, BLOCK } from "../../src/blocks/ids.js";
 import { loadConfig } from "../../src/config.js";
 import { RESTARTING_TEXT } from "../../src/lifecycle/draining.js";
 import { createCatalogue } from "../../src/ops/index.js";
-import { startSlackStandIn } from "../../src/slack/standin/index.js";
 import { openSqliteStore } from "../../src/store/index.js";
 import { type AppStack, startAppStack } from "../helpers/app-stack.js";
 

@@ -4,9 +4,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSimSettings, type RunningSimulators, startSimulators } from "../../src/sim/index.js";
-import { type SlackStandIn, startSlackStandIn } from "../../src/slack/standin/index.js";
-import { createSlackFixtures, createSlackSender } from "../../src/slack/testing/index.js";
+import { loadSimSettings, type RunningSimulators, startSimulators } from "../../devkit/sim/index.js";
+import { type SlackStandIn, startSlackStandIn } from "../../devkit/slack-standin/index.js";
+import { createSlackFixtures, createSlackSender } from "../../devkit/testing/index.js";
 
 // `npm start` as its own process, stopped with SIGTERM while it handles a slow command: the command is
 // answered, the process exits 0 on its own, and it says so in its log.

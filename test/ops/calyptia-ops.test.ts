@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CALYPTIA_SEED } from "../../src/sim/calyptia.js";
+import { CALYPTIA_SEED } from "../../devkit/sim/calyptia.js";
 import { as, expectLastRequest, fieldOf, type Stack, startStack } from "./stack.js";
 
 /** Port, check and log operations through the real stack against the Calyptia Cloud simulator. */

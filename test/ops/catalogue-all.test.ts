@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { CALYPTIA_SEED } from "../../devkit/sim/calyptia.js";
 import { tokenize } from "../../src/commands/tokenize.js";
 import { Catalogue } from "../../src/ops/catalogue.js";
 import { allOperations, createCatalogue } from "../../src/ops/index.js";
 import { parseCommand, usageOf } from "../../src/ops/parse.js";
 import { type ArgDefaults, validateArgs } from "../../src/ops/validate.js";
-import { CALYPTIA_SEED } from "../../src/sim/calyptia.js";
 import { DEFAULTS } from "./stack.js";
 
 /** The whole catalogue: it builds, every operation is described for help and modals, and bad input is named. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEPLOY_SEED } from "../../src/sim/deploy-data.js";
+import { DEPLOY_SEED } from "../../devkit/sim/deploy-data.js";
 import { as, expectLastRequest, fieldOf, IDENTITY_EMAIL, type Stack, startStack } from "./stack.js";
 
 /** Every task, pipeline and Kubernetes operation, through the real stack against the Deploy simulator. */

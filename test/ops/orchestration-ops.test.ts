@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
+import { ORCHESTRATION_SEED } from "../../devkit/sim/orchestration-world.js";
 import { as, expectLastRequest, fieldOf, type Stack, startStack } from "./stack.js";
 
 /** Payload, allocation and artefact operations through the real stack against the Orchestration simulator. */

@@ -1,13 +1,13 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { loadSimSettings, type RunningSimulators, startSimulators } from "../../devkit/sim/index.js";
 import { type ApiClients, createApiClients } from "../../src/api/index.js";
 import { IdentityResolver } from "../../src/auth/identity.js";
 import { loadConfig } from "../../src/config.js";
 import { arg, defineOperation } from "../../src/ops/define.js";
 import { record } from "../../src/ops/output.js";
 import { type Invocation, runInvocation } from "../../src/ops/run.js";
-import { loadSimSettings, type RunningSimulators, startSimulators } from "../../src/sim/index.js";
 
 let sims: RunningSimulators;
 let api: ApiClients;

@@ -1,5 +1,7 @@
 import pino from "pino";
 import { expect } from "vitest";
+import { loadSimSettings, type RunningSimulators, startSimulators } from "../../devkit/sim/index.js";
+import { ORCHESTRATION_SEED } from "../../devkit/sim/orchestration-world.js";
 import { type ApiClients, createApiClients } from "../../src/api/index.js";
 import { IdentityResolver } from "../../src/auth/identity.js";
 import { tokenize } from "../../src/commands/tokenize.js";
@@ -11,8 +13,6 @@ import type { Output } from "../../src/ops/output.js";
 import { parseCommand } from "../../src/ops/parse.js";
 import { runInvocation } from "../../src/ops/run.js";
 import { type ArgDefaults, type ArgIssue, validateArgs } from "../../src/ops/validate.js";
-import { loadSimSettings, type RunningSimulators, startSimulators } from "../../src/sim/index.js";
-import { ORCHESTRATION_SEED } from "../../src/sim/orchestration-world.js";
 
 /**
  * The real path of an `/ops` command, end to end: tokenizer → parser → validation → runner → API clients

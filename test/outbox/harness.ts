@@ -1,5 +1,5 @@
+import type { SlackStandIn, StandInOptions } from "../../devkit/slack-standin/index.js";
 import { SlackOutbox, type SlackOutboxOptions, webClientCall } from "../../src/outbox/index.js";
-import type { SlackStandIn, StandInOptions } from "../../src/slack/standin/index.js";
 import { clientFor, standInPerTest } from "../helpers/standin-client.js";
 
 /**
