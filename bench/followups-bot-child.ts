@@ -4,10 +4,10 @@ import { join } from "node:path";
 import pino from "pino";
 import { identityFromEmail } from "../src/api/identity.js";
 import { createApiClients } from "../src/api/index.js";
-import { createBot } from "../src/app.js";
-import { DEFAULT_POLICY } from "../src/auth/policy.js";
-import { loadConfig } from "../src/config.js";
-import { createCatalogue } from "../src/ops/index.js";
+import { createBot } from "../src/app/bot.js";
+import { loadConfig } from "../src/app/config.js";
+import { createCatalogue } from "../src/catalogue/index.js";
+import { DEFAULT_POLICY } from "../src/core/policy/policy.js";
 import { openSqliteStore } from "../src/store/index.js";
 
 /**

@@ -1,10 +1,10 @@
 import { createApiClients } from "./api/index.js";
-import { createBot } from "./app.js";
-import { PolicyFileError } from "./auth/policy-file.js";
-import { ConfigError, loadConfig, slackProblems } from "./config.js";
-import { createLogger } from "./logger.js";
-import { Metrics } from "./metrics/index.js";
-import { createCatalogue } from "./ops/index.js";
+import { createBot } from "./app/bot.js";
+import { ConfigError, loadConfig, slackProblems } from "./app/config.js";
+import { createLogger } from "./app/logger.js";
+import { Metrics } from "./app/metrics/index.js";
+import { createCatalogue } from "./catalogue/index.js";
+import { PolicyFileError } from "./core/policy/policy-file.js";
 import { SchemaTooNewError } from "./store/index.js";
 
 /** `npm start`: the bot against Slack, configured from the environment. */

@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CALYPTIA_SEED } from "../devkit/sim/calyptia.js";
 import type { SimSettings } from "../devkit/sim/index.js";
 import { ORCHESTRATION_SEED } from "../devkit/sim/orchestration-world.js";
-import { parsePolicy } from "../src/auth/policy-file.js";
+import { createLogger } from "../src/app/logger.js";
 import { decodeApprovalValue } from "../src/blocks/approval.js";
 import { ACTION, BLOCK } from "../src/blocks/ids.js";
-import { createLogger } from "../src/logger.js";
-import { createCatalogue } from "../src/ops/index.js";
-import { BUILTINS } from "../src/ops/parse.js";
+import { createCatalogue } from "../src/catalogue/index.js";
+import { BUILTINS } from "../src/catalogue/parse.js";
+import { parsePolicy } from "../src/core/policy/policy-file.js";
 import { type AppStack, startAppStack } from "./helpers/app-stack.js";
 
 // A whole scenario with every log line kept (the production logger, at trace), then every log line and

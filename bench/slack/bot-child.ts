@@ -1,9 +1,9 @@
 import { App, LogLevel } from "@slack/bolt";
 import pino from "pino";
 import { createApiClients } from "../../src/api/index.js";
-import { createBot } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
-import { createCatalogue } from "../../src/ops/index.js";
+import { createBot } from "../../src/app/bot.js";
+import { loadConfig } from "../../src/app/config.js";
+import { createCatalogue } from "../../src/catalogue/index.js";
 import type { BotReady } from "./protocol.js";
 
 /**

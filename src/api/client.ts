@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
-import { ConfigError, type HttpSettings } from "../config.js";
+import { ConfigError, type HttpSettings } from "../app/config.js";
 import type { AnyEndpoint, Backend, CallOptions, ClientOf } from "./endpoint.js";
 import { ApiError } from "./errors.js";
 import { type BackendAdapter, type CallInfo, Transport } from "./transport.js";

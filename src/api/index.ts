@@ -1,4 +1,4 @@
-import type { Config } from "../config.js";
+import type { Config } from "../app/config.js";
 import type { CalyptiaClient } from "./calyptia/client.js";
 import { createCalyptiaClient } from "./calyptia/client.js";
 import type { ClientDeps } from "./client.js";

@@ -1,7 +1,7 @@
 import type { types } from "@slack/bolt";
-import type { AnyOperation } from "../ops/define.js";
-import type { OutputAction } from "../ops/output.js";
-import type { RawArgs } from "../ops/validate.js";
+import type { AnyOperation } from "../catalogue/define.js";
+import type { OutputAction } from "../catalogue/output.js";
+import type { RawArgs } from "../catalogue/validate.js";
 import { ACTION, BLOCK, encodeOperationValue, numberedAction, type OperationValue } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
 import { capitalize, escapeMrkdwn, fitText, plain } from "./text.js";

@@ -1,8 +1,8 @@
 import type { types } from "@slack/bolt";
-import { ADMIN_USAGE } from "../ops/admin.js";
-import { type Catalogue, closest } from "../ops/catalogue.js";
-import { type AnyOperation, type ArgDef, flagName, isOptional } from "../ops/define.js";
-import { BUILTINS, usageOf } from "../ops/parse.js";
+import { ADMIN_USAGE } from "../catalogue/admin.js";
+import { type Catalogue, closest } from "../catalogue/catalogue.js";
+import { type AnyOperation, type ArgDef, flagName, isOptional } from "../catalogue/define.js";
+import { BUILTINS, usageOf } from "../catalogue/parse.js";
 import { SLACK_LIMITS, truncateText } from "./limits.js";
 import {
   context,

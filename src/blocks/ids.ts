@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { OptionSource } from "../ops/define.js";
-import type { RawArgs } from "../ops/validate.js";
+import type { OptionSource } from "../catalogue/define.js";
+import type { RawArgs } from "../catalogue/validate.js";
 import { SLACK_LIMITS } from "./limits.js";
 
 /**

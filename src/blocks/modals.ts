@@ -1,8 +1,8 @@
 import type { types } from "@slack/bolt";
 import { z } from "zod";
-import type { AnyOperation, ArgDef, Risk } from "../ops/define.js";
-import { isOptional } from "../ops/define.js";
-import type { ArgIssue, RawArgs } from "../ops/validate.js";
+import type { AnyOperation, ArgDef, Risk } from "../catalogue/define.js";
+import { isOptional } from "../catalogue/define.js";
+import type { ArgIssue, RawArgs } from "../catalogue/validate.js";
 import { ACTION, argBlockId, BLOCK, CALLBACK, sourceActionId } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
 import { capitalize, escapeMrkdwn, fitText, inlineCode, plain, section, upperFirst } from "./text.js";

@@ -1,5 +1,5 @@
 import type { types } from "@slack/bolt";
-import type { Field, ListItem, Output, Tone } from "../ops/output.js";
+import type { Field, ListItem, Output, Tone } from "../catalogue/output.js";
 import { ACTION, BLOCK } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
 import {

@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import { z } from "zod";
-import type { Catalogue } from "../ops/catalogue.js";
+import type { Catalogue } from "../catalogue/catalogue.js";
 import { ACTION, BLOCK, CALLBACK } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
 import { plain, section } from "./text.js";

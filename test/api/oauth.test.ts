@@ -9,7 +9,7 @@ import {
 } from "../../devkit/sim/orchestration.js";
 import { createOrchestrationClient } from "../../src/api/orchestration/client.js";
 import { OAuthTokenSource } from "../../src/api/orchestration/oauth.js";
-import type { OrchestrationSettings } from "../../src/config.js";
+import type { OrchestrationSettings } from "../../src/app/config.js";
 import { Secret } from "../../src/lib/secret.js";
 import { recordingSleep, testHttp } from "../helpers/api.js";
 import { apiRejection as rejection } from "../helpers/transport.js";

@@ -11,7 +11,7 @@ import {
   type OrchestrationClient,
 } from "../../src/api/orchestration/client.js";
 import { PAYLOAD_STATES } from "../../src/api/orchestration/schemas.js";
-import type { OrchestrationSettings } from "../../src/config.js";
+import type { OrchestrationSettings } from "../../src/app/config.js";
 import { Secret } from "../../src/lib/secret.js";
 import { recordingSleep, testHttp } from "../helpers/api.js";
 import { apiRejection as rejection } from "../helpers/transport.js";

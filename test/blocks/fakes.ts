@@ -3,9 +3,15 @@ import { expect } from "vitest";
 import { z } from "zod";
 import { checkMessage, checkModalView } from "../../src/blocks/limits.js";
 import type { RenderedMessage } from "../../src/blocks/text.js";
-import { Catalogue } from "../../src/ops/catalogue.js";
-import { type AnyOperation, type ArgDef, arg, defineOperation, type Risk } from "../../src/ops/define.js";
-import { record } from "../../src/ops/output.js";
+import { Catalogue } from "../../src/catalogue/catalogue.js";
+import {
+  type AnyOperation,
+  type ArgDef,
+  arg,
+  defineOperation,
+  type Risk,
+} from "../../src/catalogue/define.js";
+import { record } from "../../src/catalogue/output.js";
 
 /** Small operations covering every input kind; the real catalogue is written elsewhere. */
 

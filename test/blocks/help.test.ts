@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { helpMessage } from "../../src/blocks/help.js";
-import { Catalogue } from "../../src/ops/catalogue.js";
-import { type AnyOperation, arg, defineOperation } from "../../src/ops/define.js";
-import { record } from "../../src/ops/output.js";
+import { Catalogue } from "../../src/catalogue/catalogue.js";
+import { type AnyOperation, arg, defineOperation } from "../../src/catalogue/define.js";
+import { record } from "../../src/catalogue/output.js";
 import { allText, catalogue, expectMessageWithinLimits } from "./fakes.js";
 
 function manyOperations(resources: number, verbs: number, summary: string): AnyOperation[] {

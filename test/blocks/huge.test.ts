@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { errorMessage } from "../../src/blocks/errors.js";
 import { encodeOperationValue } from "../../src/blocks/ids.js";
 import { renderOutput } from "../../src/blocks/output.js";
-import type { Field, Output } from "../../src/ops/output.js";
+import type { Field, Output } from "../../src/catalogue/output.js";
 import { expectMessageWithinLimits } from "./fakes.js";
 
 /** Backend data of any size must still produce a message Slack accepts. */

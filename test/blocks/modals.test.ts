@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ACTION, BLOCK, CALLBACK } from "../../src/blocks/ids.js";
 import { modalErrors, operationModal, readModalValues } from "../../src/blocks/modals.js";
-import { arg } from "../../src/ops/define.js";
-import { validateArgs } from "../../src/ops/validate.js";
+import { arg } from "../../src/catalogue/define.js";
+import { validateArgs } from "../../src/catalogue/validate.js";
 import {
   expectModalWithinLimits,
   fakeOperation,

@@ -2,7 +2,7 @@ import type { types } from "@slack/bolt";
 import { describe, expect, it } from "vitest";
 import { ACTION, BLOCK } from "../../src/blocks/ids.js";
 import { DEFAULT_PAGE_SIZE, pageOf, renderOutput } from "../../src/blocks/output.js";
-import type { ListItem, Output } from "../../src/ops/output.js";
+import type { ListItem, Output } from "../../src/catalogue/output.js";
 import { allText, expectMessageWithinLimits } from "./fakes.js";
 
 const list = (n: number, extra: Partial<Extract<Output, { kind: "list" }>> = {}): Output => ({

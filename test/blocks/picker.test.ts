@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ACTION, BLOCK, CALLBACK } from "../../src/blocks/ids.js";
 import { pickedOperationId, pickerModal } from "../../src/blocks/modals.js";
-import { Catalogue } from "../../src/ops/catalogue.js";
+import { Catalogue } from "../../src/catalogue/catalogue.js";
 import { catalogue, expectModalWithinLimits, inputs, portList, taskList } from "./fakes.js";
 
 describe("pickerModal", () => {

@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { afterAll, beforeAll, expect } from "vitest";
 import type { RunningSimulators } from "../../devkit/sim/index.js";
 import type { StandInOptions } from "../../devkit/slack-standin/types.js";
-import { createCatalogue } from "../../src/ops/index.js";
+import { createCatalogue } from "../../src/catalogue/index.js";
 import { type AppStack, simulatorBackendsEnv, startAppStack } from "../helpers/app-stack.js";
 
 /**

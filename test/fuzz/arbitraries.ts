@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { calyptiaEndpoints } from "../../src/api/calyptia/endpoints.js";
 import { deployEndpoints } from "../../src/api/deploy/endpoints.js";
 import { orchestrationEndpoints } from "../../src/api/orchestration/endpoints.js";
-import type { Catalogue } from "../../src/ops/catalogue.js";
+import type { Catalogue } from "../../src/catalogue/catalogue.js";
 
 /**
  * Hostile text for the fuzz suites: what people paste into Slack and what Slack itself rewrites (user,

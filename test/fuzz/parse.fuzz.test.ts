@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { tokenize } from "../../src/commands/tokenize.js";
-import { createCatalogue } from "../../src/ops/index.js";
-import { parseCommand } from "../../src/ops/parse.js";
-import { validateArgs } from "../../src/ops/validate.js";
+import { tokenize } from "../../src/catalogue/command-line/tokenize.js";
+import { createCatalogue } from "../../src/catalogue/index.js";
+import { parseCommand } from "../../src/catalogue/parse.js";
+import { validateArgs } from "../../src/catalogue/validate.js";
 import { commandLine, runs, unclearParts } from "./arbitraries.js";
 
 // The command line as typed, in process: tokenizer, parser and argument validation never throw, and

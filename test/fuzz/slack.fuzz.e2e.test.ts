@@ -7,8 +7,8 @@ import type { ViewValues } from "../../devkit/testing/fixtures.js";
 import { stateValue } from "../../devkit/testing/index.js";
 import { CALLBACK } from "../../src/blocks/ids.js";
 import { operationModal } from "../../src/blocks/modals.js";
-import { encodeModalMetadata } from "../../src/handlers/modal-metadata.js";
-import { createCatalogue } from "../../src/ops/index.js";
+import { createCatalogue } from "../../src/catalogue/index.js";
+import { encodeModalMetadata } from "../../src/slack/listeners/modal-metadata.js";
 import { type AppStack, simulatorBackendsEnv, startAppStack } from "../helpers/app-stack.js";
 import { commandLine, hostileToken, runs, strayPath, templatePatterns, unclearParts } from "./arbitraries.js";
 

@@ -1,4 +1,4 @@
-import type { HttpSettings } from "../../src/config.js";
+import type { HttpSettings } from "../../src/app/config.js";
 
 /** Fast timeouts and no real waiting between retries, for tests against the simulators. */
 export const testHttp: HttpSettings = {

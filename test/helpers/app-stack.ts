@@ -10,11 +10,11 @@ import { type SlackStandIn, startSlackStandIn } from "../../devkit/slack-standin
 import type { StandInUser, StandInUserGroup } from "../../devkit/slack-standin/types.js";
 import { createSlackFixtures, createSlackSender } from "../../devkit/testing/index.js";
 import { type ApiClients, createApiClients } from "../../src/api/index.js";
-import { type Bot, createBot } from "../../src/app.js";
-import { DEFAULT_POLICY, type Policy } from "../../src/auth/policy.js";
-import { loadConfig } from "../../src/config.js";
-import type { FollowUpSettings } from "../../src/followups/engine.js";
-import type { Catalogue } from "../../src/ops/catalogue.js";
+import { type Bot, createBot } from "../../src/app/bot.js";
+import { loadConfig } from "../../src/app/config.js";
+import type { Catalogue } from "../../src/catalogue/catalogue.js";
+import type { FollowUpSettings } from "../../src/core/followups/engine.js";
+import { DEFAULT_POLICY, type Policy } from "../../src/core/policy/policy.js";
 import { openSqliteStore, type Store } from "../../src/store/index.js";
 
 const SIGNING_SECRET = "app-stack-signing-secret";

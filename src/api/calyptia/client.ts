@@ -1,4 +1,4 @@
-import type { CalyptiaSettings } from "../../config.js";
+import type { CalyptiaSettings } from "../../app/config.js";
 import { type BackendClient, type ClientDeps, createBackendClient } from "../client.js";
 import type { ClientOf } from "../endpoint.js";
 import { ApiError } from "../errors.js";

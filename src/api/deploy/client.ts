@@ -1,4 +1,4 @@
-import type { DeploySettings } from "../../config.js";
+import type { DeploySettings } from "../../app/config.js";
 import { type ClientDeps, createBackendClient, notConfiguredClient } from "../client.js";
 import type { ClientOf } from "../endpoint.js";
 import { ApiError } from "../errors.js";

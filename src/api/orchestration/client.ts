@@ -1,4 +1,4 @@
-import type { OrchestrationSettings } from "../../config.js";
+import type { OrchestrationSettings } from "../../app/config.js";
 import { type ClientDeps, createBackendClient, notConfiguredClient } from "../client.js";
 import type { ClientOf } from "../endpoint.js";
 import type { BackendAdapter, BackendErrorInfo, Transport } from "../transport.js";

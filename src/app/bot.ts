@@ -1,0 +1,271 @@
+import { App } from "@slack/bolt";
+import { WebClient } from "@slack/web-api";
+import type { Logger } from "pino";
+import type { ApiClients } from "../api/index.js";
+import type { Catalogue } from "../catalogue/catalogue.js";
+import { BUILTINS } from "../catalogue/parse.js";
+import { ApprovalDesk } from "../core/approvals.js";
+import { Auditor } from "../core/audit.js";
+import { FollowUpEngine, type FollowUpSettings, followUpSettingsOf } from "../core/followups/engine.js";
+import { Notifier } from "../core/notifications/notifier.js";
+import { AccessControl } from "../core/policy/access.js";
+import { GroupResolver } from "../core/policy/groups.js";
+import { IdentityResolver } from "../core/policy/identity.js";
+import { DEFAULT_POLICY, groupsReferenced, type Policy } from "../core/policy/policy.js";
+import { conditionKeysOf, loadPolicyFile } from "../core/policy/policy-file.js";
+import { register as registerApprovals } from "../slack/listeners/actions/approvals.js";
+import { register as registerFollowUps } from "../slack/listeners/actions/followups.js";
+import { register as registerActions } from "../slack/listeners/actions/index.js";
+import { register as registerCommands } from "../slack/listeners/commands/index.js";
+import { answerInterruptedCommands } from "../slack/listeners/commands/intake.js";
+import type { HandlerDeps } from "../slack/listeners/deps.js";
+import { register as registerHome } from "../slack/listeners/home/index.js";
+import { register as registerOptions } from "../slack/listeners/options/index.js";
+import { register as registerViews } from "../slack/listeners/views/index.js";
+import { boltLogLevelOf, createBoltLogger } from "../slack/logger.js";
+import { SlackOutbox, webClientCall } from "../slack/outbox/index.js";
+import { findPostedByMetadata, outboxSink } from "../slack/outbox/sink.js";
+import { openSqliteStore, type Store } from "../store/index.js";
+import type { Config } from "./config.js";
+import { drainingMiddleware } from "./lifecycle/draining.js";
+import { InFlight } from "./lifecycle/in-flight.js";
+import { operationalRoutes } from "./lifecycle/routes.js";
+import { Metrics } from "./metrics/index.js";
+
+export interface Bot {
+  readonly app: App;
+  readonly deps: HandlerDeps;
+  readonly metrics: Metrics;
+  /** Starts the receiver; resolves to the HTTP port in HTTP mode. */
+  start(port?: number, host?: string): Promise<number | undefined>;
+  /**
+   * The graceful stop (SIGTERM): not ready any more, new commands and clicks answered "restarting",
+   * in-flight requests finished, follow-ups paused (they resume on the next start), the Slack queue
+   * flushed, the receiver and the store closed. Waits at most `graceMs` (OPSBOT_SHUTDOWN_GRACE_MS) for
+   * the requests and the queue together.
+   */
+  stop(options?: { readonly graceMs?: number }): Promise<void>;
+}
+
+export interface BotOptions {
+  readonly config: Config;
+  readonly api: ApiClients;
+  readonly catalogue: Catalogue;
+  readonly logger: Logger;
+  /** Known bot IDs spare a call to auth.test at start-up (tests and the demo pass them). */
+  readonly botId?: string;
+  readonly botUserId?: string;
+  /** How followed operations are polled; tests shorten it. */
+  readonly followUpSettings?: Partial<FollowUpSettings>;
+  /** The permissions (main.ts reads OPSBOT_CONFIG); without one, reads only. */
+  readonly policy?: Policy;
+  /** The store; without one, the SQLite file at OPSBOT_DB is opened (and closed by stop()). */
+  readonly store?: Store;
+  /** The clock for approvals, locks and the audit log. */
+  readonly now?: () => number;
+  /** The clock the Slack queue paces itself by (the benchmark runs Slack's limits in simulated time). */
+  readonly slackClock?: { readonly now: () => number; readonly sleep: (ms: number) => Promise<void> };
+  /** Overrides of Slack's rates the queue keeps to (tests without rate limits raise them). */
+  readonly slackRates?: { readonly postsPerChannelPerSecond?: number; readonly updatesPerMinute?: number };
+  /** How often expired approval requests are swept; 0 turns the sweep off (tests call it). */
+  readonly sweepEveryMs?: number;
+  /** The metrics registry; main.ts makes it first so that the API clients can report to it. */
+  readonly metrics?: Metrics;
+}
+
+/** Builds the Bolt app: Socket Mode when an app token is set, otherwise the HTTP receiver. */
+export function createBot(options: BotOptions): Bot {
+  const { config, logger } = options;
+  const slack = config.slack;
+  const botToken = slack.botToken?.reveal();
+  if (!botToken) throw new Error("SLACK_BOT_TOKEN is required");
+  const socketMode = slack.appToken !== undefined;
+  let ready = false;
+  let draining = false;
+  // Process metrics only when main.ts asks for them: tests build many bots in one process.
+  const metrics = options.metrics ?? new Metrics({ processMetrics: false });
+  const inFlight = new InFlight();
+  const customRoutes = operationalRoutes({
+    isReady: () => ready,
+    metrics,
+    metricsToken: config.metricsToken,
+  });
+  const app = new App({
+    token: botToken,
+    logger: createBoltLogger(logger.child({ module: "bolt" })),
+    logLevel: boltLogLevelOf(logger),
+    ...(options.botId ? { botId: options.botId } : {}),
+    ...(options.botUserId ? { botUserId: options.botUserId } : {}),
+    customRoutes,
+    clientOptions: {
+      ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+      // Quick retries: a views.open must land within its trigger's 3 s, so the last try comes ~0.6 s in.
+      retryConfig: { retries: 2, factor: 1, minTimeout: 300, maxTimeout: 300, randomize: false },
+      timeout: 10_000,
+    },
+    ...(socketMode
+      ? // The port serves only the operator's routes (health, metrics) in Socket Mode.
+        { socketMode: true, appToken: slack.appToken?.reveal() ?? "", port: slack.port }
+      : { signingSecret: slack.signingSecret?.reveal() ?? "" }),
+  });
+  // A broken permissions file stops the start-up here, with every problem listed (PolicyFileError).
+  const policy =
+    options.policy ??
+    (config.policyFile
+      ? loadPolicyFile(config.policyFile, {
+          knownOperations: [...options.catalogue.operations.map((o) => o.id), ...BUILTINS],
+          // So that a misspelled `when` key stops start-up instead of silently never matching.
+          conditionKeys: conditionKeysOf(options.catalogue.operations),
+        })
+      : DEFAULT_POLICY);
+  const store = options.store ?? openSqliteStore({ path: config.databasePath });
+  app.use(
+    drainingMiddleware({
+      isDraining: () => draining,
+      inFlight,
+      onClient: (client) => metrics.watchSlackClient(client),
+    }),
+  );
+  const now = options.now ?? Date.now;
+  const groups = new GroupResolver({
+    groups: groupsReferenced(policy),
+    listUsers: async (usergroup) => (await app.client.usergroups.users.list({ usergroup })).users ?? [],
+    onError: (group, error) => logger.warn({ err: error, group }, "a user group could not be looked up"),
+  });
+  const approvals = new ApprovalDesk();
+  // Its own client: 429s come back to the queue (which waits them out per channel) instead of being
+  // slept on inside the client, and the queue does the retrying.
+  const queueClient = new WebClient(botToken, {
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+    logger: createBoltLogger(logger.child({ module: "slack-queue" })),
+    logLevel: boltLogLevelOf(logger),
+  });
+  const outbox = new SlackOutbox({
+    call: webClientCall(queueClient),
+    logger: logger.child({ module: "outbox" }),
+    findPosted: findPostedByMetadata(app.client),
+    ...(options.slackClock ? { now: options.slackClock.now, sleep: options.slackClock.sleep } : {}),
+    ...(options.slackRates?.postsPerChannelPerSecond
+      ? { postPerChannelPerSecond: options.slackRates.postsPerChannelPerSecond }
+      : {}),
+    ...(options.slackRates?.updatesPerMinute
+      ? { updatesPerMinute: options.slackRates.updatesPerMinute }
+      : {}),
+  });
+  const sink = outboxSink(outbox, queueClient);
+  metrics.watchSlackClient(app.client);
+  metrics.watchSlackClient(queueClient);
+  const followUps = new FollowUpEngine(sink, app.client, {
+    ...followUpSettingsOf(policy),
+    ...options.followUpSettings,
+  });
+  const identities = new IdentityResolver({
+    // The environment's overrides win over the file's: they are the quicker fix in an emergency.
+    overrides: { ...policy.identityOverrides, ...config.identity.overrides },
+    ttlMs: config.identity.cacheTtlMs,
+    lookup: {
+      email: async (userId) => {
+        const info = await app.client.users.info({ user: userId });
+        return info.user?.profile?.email;
+      },
+    },
+  });
+  const deps: HandlerDeps = {
+    api: options.api,
+    catalogue: options.catalogue,
+    booleanFlags: options.catalogue.booleanFlags(),
+    identities,
+    logger,
+    followUps,
+    notifier: new Notifier(sink, policy, store.subscriptions, logger.child({ module: "notifications" })),
+    access: new AccessControl(policy, groups),
+    store,
+    audit: new Auditor(store.audit, logger.child({ module: "audit" }), now, metrics.observeAudit),
+    approvals,
+    now,
+    defaults: {
+      "orchestration.projectId": config.orchestration.projectId,
+      "orchestration.allocationId": config.orchestration.allocationId,
+    },
+  };
+  registerCommands(app, deps);
+  registerViews(app, deps);
+  registerOptions(app, deps);
+  registerActions(app, deps);
+  registerApprovals(app, deps);
+  registerFollowUps(app, deps);
+  registerHome(app, deps);
+  approvals.attach(deps);
+  followUps.attach(deps);
+  metrics.watch({
+    followUpsInFlight: () => followUps.following,
+    approvalsPending: () => store.approvals.countPending(),
+    slackQueueDepth: () => outbox.depth,
+  });
+  let sweeper: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> | undefined;
+  const sweepEveryMs = options.sweepEveryMs ?? 15_000;
+  app.error(async (error) => {
+    logger.error({ err: error }, "unhandled error in a Slack listener");
+  });
+  return {
+    app,
+    deps,
+    metrics,
+    async start(port = slack.port, host) {
+      await approvals
+        .recoverInterrupted(app.client)
+        .catch((error: unknown) => logger.error({ err: error }, "recovering interrupted approvals failed"));
+      await answerInterruptedCommands(deps).catch((error: unknown) =>
+        logger.error({ err: error }, "answering interrupted commands failed"),
+      );
+      if (sweepEveryMs > 0 && !sweeper) {
+        const sweep = () =>
+          void approvals
+            .sweep(app.client)
+            .catch((error: unknown) => logger.error({ err: error }, "sweeping approvals failed"));
+        sweeper = setInterval(sweep, sweepEveryMs);
+        sweeper.unref();
+        sweep();
+      }
+      await followUps.start();
+      if (socketMode) {
+        await app.start();
+        ready = true;
+        return undefined;
+      }
+      const server = (await app.start(host ? { port, host } : port)) as { address(): unknown };
+      ready = true;
+      const address = server.address();
+      return typeof address === "object" && address && "port" in address ? Number(address.port) : undefined;
+    },
+    stop(stopOptions = {}) {
+      // Signals and test clean-ups may both ask; the second waits for the first.
+      stopping ??= shutdown(stopOptions.graceMs ?? config.shutdownGraceMs);
+      return stopping;
+    },
+  };
+
+  async function shutdown(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    const left = () => Math.max(0, deadline - Date.now());
+    ready = false;
+    draining = true;
+    if (sweeper) clearInterval(sweeper);
+    sweeper = undefined;
+    if (!(await inFlight.idle(left())))
+      logger.warn({ inFlight: inFlight.count }, "stopping with Slack requests still being handled");
+    await followUps.stop();
+    // What is queued for Slack goes out, unless Slack keeps refusing it past the grace period.
+    const flushed = await Promise.race([
+      outbox.stop().then(() => true),
+      new Promise<false>((resolve) => setTimeout(resolve, left(), false).unref()),
+    ]);
+    if (!flushed) logger.warn({ queued: outbox.depth }, "stopping with Slack messages still queued");
+    await app.stop();
+    if (!options.store) await store.close();
+  }
+}

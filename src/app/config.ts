@@ -1,0 +1,306 @@
+import { z } from "zod";
+import { Secret } from "../lib/secret.js";
+
+/**
+ * All settings, read once from the environment (the only module that reads `process.env`). A missing or
+ * malformed setting stops start-up with one message that lists every problem and the variable to set.
+ */
+
+const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+const positiveInt = (max: number) => z.coerce.number({ error: "must be a number" }).int().min(1).max(max);
+const secret = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .transform((v) => new Secret(v));
+const pathOverrides = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a JSON object of operation id to path template" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), z.string().startsWith("/", "each path must start with /")));
+
+/** Environment variable name -> schema. Optional variables may be absent; secrets are wrapped. */
+const envSchema = z.object({
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  /** The permissions file (YAML); without it everyone may read and nobody may change anything. */
+  OPSBOT_CONFIG: z.string().trim().min(1).optional(),
+  /** The embedded store's SQLite file. */
+  OPSBOT_DB: z.string().trim().min(1).default("./data/opsbot.db"),
+
+  OPSBOT_HTTP_CONNECT_TIMEOUT_MS: positiveInt(120_000).default(5_000),
+  OPSBOT_HTTP_HEADERS_TIMEOUT_MS: positiveInt(600_000).default(15_000),
+  OPSBOT_HTTP_BODY_TIMEOUT_MS: positiveInt(600_000).default(30_000),
+  OPSBOT_HTTP_CONNECTIONS: positiveInt(1_024).default(64),
+
+  /** When set, `GET /metrics` asks for `Authorization: Bearer <token>`. */
+  OPSBOT_METRICS_TOKEN: secret.optional(),
+  /** How long SIGTERM waits for in-flight work and the Slack queue before closing anyway. */
+  OPSBOT_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
+
+  CALYPTIA_API_URL: url.default("https://cloud-api.calyptia.com"),
+  CALYPTIA_API_TOKEN: secret.optional(),
+  CALYPTIA_AUTH_SCHEME: z.enum(["project-token", "bearer"]).default("project-token"),
+  CALYPTIA_API_PATHS: pathOverrides.optional(),
+
+  DEPLOY_API_URL: url.optional(),
+  DEPLOY_API_PATHS: pathOverrides.optional(),
+
+  ORCHESTRATION_API_URL: url.optional(),
+  ORCHESTRATION_API_TOKEN: secret.optional(),
+  ORCHESTRATION_CLIENT_ID: z.string().trim().min(1).optional(),
+  ORCHESTRATION_CLIENT_SECRET: secret.optional(),
+  ORCHESTRATION_REFRESH_TOKEN: secret.optional(),
+  ORCHESTRATION_TOKEN_URL: url.default("https://platform-auth.improbable.io/auth/v1/token"),
+  ORCHESTRATION_PROJECT_ID: z.string().trim().min(1).optional(),
+  ORCHESTRATION_ALLOCATION_ID: z.string().trim().min(1).optional(),
+  ORCHESTRATION_API_PATHS: pathOverrides.optional(),
+
+  SLACK_BOT_TOKEN: secret
+    .pipe(
+      z.custom<Secret>(
+        (v) => v instanceof Secret && v.reveal().startsWith("xoxb-"),
+        "must be a bot token (xoxb-...)",
+      ),
+    )
+    .optional(),
+  SLACK_SIGNING_SECRET: secret.optional(),
+  SLACK_APP_TOKEN: secret
+    .pipe(
+      z.custom<Secret>(
+        (v) => v instanceof Secret && v.reveal().startsWith("xapp-"),
+        "must be an app-level token (xapp-...)",
+      ),
+    )
+    .optional(),
+  SLACK_API_URL: url.optional(),
+  PORT: z.coerce.number({ error: "must be a number" }).int().min(0).max(65_535).default(3000),
+  OPSBOT_IDENTITY_OVERRIDES: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message: 'must be a JSON object like {"U0123ABC": "alice@example.com"}',
+        });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.record(
+        z.string().regex(/^[UW][A-Z0-9]{2,}$/, "keys must be Slack user IDs"),
+        z.email("values must be email addresses"),
+      ),
+    )
+    .optional(),
+  OPSBOT_IDENTITY_CACHE_SECONDS: positiveInt(86_400).default(600),
+});
+
+type Env = z.output<typeof envSchema>;
+
+export interface HttpSettings {
+  readonly connectTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly connections: number;
+}
+
+export interface CalyptiaSettings {
+  readonly baseUrl: string;
+  readonly token: Secret | undefined;
+  readonly authScheme: "project-token" | "bearer";
+  readonly paths: Readonly<Record<string, string>>;
+}
+
+export interface DeploySettings {
+  readonly baseUrl: string | undefined;
+  readonly paths: Readonly<Record<string, string>>;
+}
+
+export type OrchestrationAuth =
+  | { readonly kind: "static"; readonly token: Secret }
+  | {
+      readonly kind: "refresh-token";
+      readonly clientId: string;
+      readonly clientSecret: Secret;
+      readonly refreshToken: Secret;
+      readonly tokenUrl: string;
+    }
+  | { readonly kind: "none" };
+
+export interface OrchestrationSettings {
+  readonly baseUrl: string | undefined;
+  readonly auth: OrchestrationAuth;
+  readonly projectId: string | undefined;
+  readonly allocationId: string | undefined;
+  readonly paths: Readonly<Record<string, string>>;
+}
+
+export interface SlackSettings {
+  readonly botToken: Secret | undefined;
+  readonly signingSecret: Secret | undefined;
+  /** Set: Socket Mode. Unset: the HTTP receiver on `port`. */
+  readonly appToken: Secret | undefined;
+  /** Web API base URL override (tests and the demo point it at the local stand-in). */
+  readonly apiUrl: string | undefined;
+  readonly port: number;
+}
+
+export interface IdentitySettings {
+  readonly overrides: Readonly<Record<string, string>>;
+  readonly cacheTtlMs: number;
+}
+
+export interface Config {
+  readonly logLevel: Env["LOG_LEVEL"];
+  /** OPSBOT_CONFIG: the permissions file, read at start-up (auth/policy-file.ts). */
+  readonly policyFile: string | undefined;
+  /** OPSBOT_DB: where the store keeps approvals, the audit log and change freezes. */
+  readonly databasePath: string;
+  readonly slack: SlackSettings;
+  readonly identity: IdentitySettings;
+  readonly http: HttpSettings;
+  readonly calyptia: CalyptiaSettings;
+  readonly deploy: DeploySettings;
+  readonly orchestration: OrchestrationSettings;
+  /** OPSBOT_METRICS_TOKEN: the bearer token `/metrics` asks for; unset, it answers anyone. */
+  readonly metricsToken: Secret | undefined;
+  /** OPSBOT_SHUTDOWN_GRACE_MS. */
+  readonly shutdownGraceMs: number;
+}
+
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly message: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `opsbot cannot start: ${problems.length} configuration problem${problems.length === 1 ? "" : "s"}\n${problems
+        .map((p) => `  - ${p.variable}: ${p.message}`)
+        .join("\n")}`,
+    );
+  }
+}
+
+/** Parses the environment. Empty strings count as unset, as shells and .env files often leave them. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape)
+      .map((key) => [key, env[key]])
+      .filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = envSchema.safeParse(present);
+  // Every problem in one error: the cross-variable checks run on what is set even when a value is malformed.
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? "environment"),
+        message: issue.message,
+      }));
+  problems.push(...orchestrationAuthProblems(present));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  const orchestrationAuth = resolveOrchestrationAuth(e);
+  return {
+    logLevel: e.LOG_LEVEL,
+    policyFile: e.OPSBOT_CONFIG,
+    databasePath: e.OPSBOT_DB,
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      port: e.PORT,
+    },
+    identity: {
+      overrides: e.OPSBOT_IDENTITY_OVERRIDES ?? {},
+      cacheTtlMs: e.OPSBOT_IDENTITY_CACHE_SECONDS * 1000,
+    },
+    http: {
+      connectTimeoutMs: e.OPSBOT_HTTP_CONNECT_TIMEOUT_MS,
+      headersTimeoutMs: e.OPSBOT_HTTP_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: e.OPSBOT_HTTP_BODY_TIMEOUT_MS,
+      connections: e.OPSBOT_HTTP_CONNECTIONS,
+    },
+    calyptia: {
+      baseUrl: e.CALYPTIA_API_URL,
+      token: e.CALYPTIA_API_TOKEN,
+      authScheme: e.CALYPTIA_AUTH_SCHEME,
+      paths: e.CALYPTIA_API_PATHS ?? {},
+    },
+    deploy: { baseUrl: e.DEPLOY_API_URL, paths: e.DEPLOY_API_PATHS ?? {} },
+    orchestration: {
+      baseUrl: e.ORCHESTRATION_API_URL,
+      auth: orchestrationAuth,
+      projectId: e.ORCHESTRATION_PROJECT_ID,
+      allocationId: e.ORCHESTRATION_ALLOCATION_ID,
+      paths: e.ORCHESTRATION_API_PATHS ?? {},
+    },
+    metricsToken: e.OPSBOT_METRICS_TOKEN,
+    shutdownGraceMs: e.OPSBOT_SHUTDOWN_GRACE_MS,
+  };
+}
+
+const SERVICE_ACCOUNT_VARIABLES = [
+  "ORCHESTRATION_CLIENT_ID",
+  "ORCHESTRATION_CLIENT_SECRET",
+  "ORCHESTRATION_REFRESH_TOKEN",
+] as const;
+
+/** Orchestration credentials: a static token or the whole service account, never both, never a part. */
+function orchestrationAuthProblems(present: Readonly<Record<string, unknown>>): ConfigProblem[] {
+  const missing = SERVICE_ACCOUNT_VARIABLES.filter((name) => present[name] === undefined);
+  const given = SERVICE_ACCOUNT_VARIABLES.length - missing.length;
+  if (present.ORCHESTRATION_API_TOKEN !== undefined && given > 0)
+    return [
+      {
+        variable: "ORCHESTRATION_API_TOKEN",
+        message:
+          "set either a static token or the service account (CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN), not both",
+      },
+    ];
+  if (given > 0 && missing.length > 0)
+    return missing.map((variable) => ({
+      variable,
+      message: "is required when the other service-account variables are set",
+    }));
+  return [];
+}
+
+function resolveOrchestrationAuth(e: Env): OrchestrationAuth {
+  if (e.ORCHESTRATION_API_TOKEN) return { kind: "static", token: e.ORCHESTRATION_API_TOKEN };
+  if (e.ORCHESTRATION_CLIENT_ID && e.ORCHESTRATION_CLIENT_SECRET && e.ORCHESTRATION_REFRESH_TOKEN) {
+    return {
+      kind: "refresh-token",
+      clientId: e.ORCHESTRATION_CLIENT_ID,
+      clientSecret: e.ORCHESTRATION_CLIENT_SECRET,
+      refreshToken: e.ORCHESTRATION_REFRESH_TOKEN,
+      tokenUrl: e.ORCHESTRATION_TOKEN_URL,
+    };
+  }
+  return { kind: "none" };
+}
+
+/** What running the bot against Slack needs beyond `loadConfig`: the tokens for the chosen mode. */
+export function slackProblems(slack: SlackSettings): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!slack.botToken)
+    problems.push({ variable: "SLACK_BOT_TOKEN", message: "is required (the bot token, xoxb-...)" });
+  if (!slack.appToken && !slack.signingSecret)
+    problems.push({
+      variable: "SLACK_APP_TOKEN",
+      message: "set it for Socket Mode (xapp-...), or set SLACK_SIGNING_SECRET to take requests over HTTP",
+    });
+  return problems;
+}

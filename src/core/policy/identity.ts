@@ -1,0 +1,87 @@
+import { type Identity, identityFromEmail } from "../../api/identity.js";
+
+/**
+ * Slack user -> the `Identity` the Deploy API's protected routes receive. A configured override wins;
+ * otherwise the user's Slack profile email (users.info, cached). Never anything the user typed.
+ */
+
+/** The one Slack call this needs, kept narrow so tests can fake it. */
+export interface SlackProfileLookup {
+  /** The profile email of a Slack user, undefined when the profile has none; throws when Slack fails. */
+  email(userId: string): Promise<string | undefined>;
+}
+
+export type IdentityResolution =
+  | { readonly ok: true; readonly identity: Identity; readonly source: "override" | "slack-profile" }
+  | { readonly ok: false; readonly reason: string };
+
+export interface IdentityResolverOptions {
+  readonly lookup: SlackProfileLookup;
+  /** Slack user ID -> identity email, from configuration. */
+  readonly overrides?: Readonly<Record<string, string>>;
+  readonly ttlMs?: number;
+  readonly now?: () => number;
+}
+
+interface CacheEntry {
+  readonly expires: number;
+  readonly value: Promise<IdentityResolution>;
+}
+
+const DEFAULT_TTL_MS = 10 * 60_000;
+const NO_EMAIL =
+  "opsbot cannot tell who you are to the Deploy API: your Slack profile has no email address opsbot may read, " +
+  "and no identity override is configured for you. Ask an opsbot admin to add one.";
+
+export class IdentityResolver {
+  readonly #lookup: SlackProfileLookup;
+  readonly #overrides: ReadonlyMap<string, Identity>;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, CacheEntry>();
+
+  constructor(options: IdentityResolverOptions) {
+    this.#lookup = options.lookup;
+    this.#ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    this.#now = options.now ?? Date.now;
+    // Overrides are validated once here, so a bad one fails at start-up, not on someone's deploy.
+    this.#overrides = new Map(
+      Object.entries(options.overrides ?? {}).map(([user, email]) => [user, identityFromEmail(email)]),
+    );
+  }
+
+  resolve(userId: string): Promise<IdentityResolution> {
+    const override = this.#overrides.get(userId);
+    if (override) return Promise.resolve({ ok: true, identity: override, source: "override" });
+    const cached = this.#cache.get(userId);
+    if (cached && cached.expires > this.#now()) return cached.value;
+    const value = this.#fromProfile(userId);
+    this.#cache.set(userId, { expires: this.#now() + this.#ttlMs, value });
+    // A failed lookup is not remembered: the next command asks Slack again.
+    value.then(
+      (r) => {
+        if (!r.ok) this.#cache.delete(userId);
+      },
+      () => this.#cache.delete(userId),
+    );
+    return value;
+  }
+
+  async #fromProfile(userId: string): Promise<IdentityResolution> {
+    let email: string | undefined;
+    try {
+      email = await this.#lookup.email(userId);
+    } catch {
+      return {
+        ok: false,
+        reason: "opsbot could not read your Slack profile just now; try again in a moment.",
+      };
+    }
+    if (!email) return { ok: false, reason: NO_EMAIL };
+    try {
+      return { ok: true, identity: identityFromEmail(email), source: "slack-profile" };
+    } catch {
+      return { ok: false, reason: NO_EMAIL };
+    }
+  }
+}

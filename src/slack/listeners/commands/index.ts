@@ -1,0 +1,125 @@
+import type { App } from "@slack/bolt";
+import { errorMessage, refusal } from "../../../blocks/errors.js";
+import { helpMessage } from "../../../blocks/help.js";
+import { operationModal, pickerModal } from "../../../blocks/modals.js";
+import { tokenize } from "../../../catalogue/command-line/tokenize.js";
+import { parseCommand, usageOf } from "../../../catalogue/parse.js";
+import { validateArgs } from "../../../catalogue/validate.js";
+import { submit } from "../../../core/invoke.js";
+import { quickCheck } from "../../../core/policy/quick-check.js";
+import { ephemeral } from "../../../core/reply.js";
+import type { HandlerDeps } from "../deps.js";
+import { encodeModalMetadata } from "../modal-metadata.js";
+import { openModal } from "../open-modal.js";
+import { runAdminCommand } from "./admin.js";
+import { journaled } from "./intake.js";
+import { whoami } from "./whoami.js";
+
+export const OPS_COMMAND = "/ops";
+
+/**
+ * `/ops ...`: acknowledged at once (with the reply itself when it needs no I/O: parse errors, help),
+ * then the operation runs and its result is sent through the response URL.
+ */
+export function register(app: App, deps: HandlerDeps): void {
+  app.command(OPS_COMMAND, async ({ command, ack, respond, client }) => {
+    const tokens = tokenize(command.text, { booleanFlags: deps.booleanFlags });
+    if (!tokens.ok) {
+      await ack(ephemeral(errorMessage(tokens.error.message)));
+      return;
+    }
+    const parsed = parseCommand(deps.catalogue, tokens.tokens, deps.now());
+    switch (parsed.kind) {
+      case "empty":
+        // `/ops` alone: the picker of operations that have a form. Opened first: the trigger expires in 3 s.
+        await ack();
+        await openModal({
+          client,
+          triggerId: command.trigger_id,
+          view: pickerModal(
+            deps.catalogue,
+            encodeModalMetadata({ channelId: command.channel_id, responseUrl: command.response_url }),
+          ),
+          respond,
+          logger: deps.logger,
+          instead: "Try `/ops` again, or `/ops help` for the operations you can type.",
+        });
+        return;
+      case "help":
+        await ack(ephemeral(helpMessage(deps.catalogue, parsed.topic)));
+        return;
+      case "error":
+        await ack(ephemeral(errorMessage(parsed.message, parsed.usage)));
+        return;
+      case "whoami":
+        await journaled(deps, command, ack, async () => {
+          await respond({
+            response_type: "ephemeral",
+            text: await whoami(deps, command.user_id, command.channel_id),
+          });
+        });
+        return;
+      case "admin":
+        await journaled(deps, command, ack, () =>
+          runAdminCommand(deps, parsed.command, {
+            channelId: command.channel_id,
+            userId: command.user_id,
+            respond: (message) => respond(message),
+          }),
+        );
+        return;
+      case "operation": {
+        const { operation, raw } = parsed;
+        const validation = validateArgs(operation, raw, deps.defaults);
+        const onlyMissing = !validation.ok && validation.issues.every((i) => i.message === "is required");
+        if (!validation.ok && onlyMissing && operation.risk !== "read" && !parsed.force) {
+          // A change with arguments missing: its modal, prefilled with what was typed. The trigger_id
+          // expires after 3 seconds, so only a bounded permission check comes before views.open.
+          await ack();
+          const permission = await quickCheck(deps, command.user_id, command.channel_id, operation.id);
+          if (permission && !permission.allowed) {
+            await respond(ephemeral(refusal(permission.message)));
+            return;
+          }
+          await openModal({
+            client,
+            triggerId: command.trigger_id,
+            view: operationModal(operation, {
+              prefill: raw,
+              privateMetadata: encodeModalMetadata({
+                operationId: operation.id,
+                channelId: command.channel_id,
+                responseUrl: command.response_url,
+              }),
+            }),
+            respond,
+            logger: deps.logger,
+            instead: `Try again, or type it with every argument: ${usageOf(operation)}`,
+          });
+          return;
+        }
+        if (!validation.ok) {
+          const problems = validation.issues.map((i) => `\`${i.arg}\` ${i.message}`).join("; ");
+          await ack(
+            ephemeral(errorMessage(`Cannot run \`${operation.id}\`: ${problems}.`, usageOf(operation))),
+          );
+          return;
+        }
+        await journaled(deps, command, ack, () =>
+          submit(deps, {
+            operation,
+            args: validation.args,
+            raw,
+            force: parsed.force,
+            client,
+            target: {
+              channelId: command.channel_id,
+              userId: command.user_id,
+              respond: (message) => respond(message),
+            },
+          }),
+        );
+      }
+    }
+  });
+}

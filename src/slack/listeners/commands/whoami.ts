@@ -1,0 +1,18 @@
+import { describeIdentity } from "../../../api/identity.js";
+import { DEFAULT_POLICY_NOTE } from "../../../core/policy/policy.js";
+import type { HandlerDeps } from "../deps.js";
+
+/** `/ops whoami`: the identity opsbot uses for you, your roles here, and what the policy is. */
+export async function whoami(deps: HandlerDeps, userId: string, channelId: string): Promise<string> {
+  const resolved = await deps.identities.resolve(userId);
+  const identity = resolved.ok
+    ? `opsbot calls the Deploy API as *${describeIdentity(resolved.identity)}* (from ${resolved.source === "override" ? "an identity override" : "your Slack profile"}).`
+    : resolved.reason;
+  const roles = await deps.access.roles(userId, channelId);
+  const held = roles.length > 0 ? roles.map((r) => `\`${r}\``).join(", ") : "none";
+  const policy =
+    deps.access.policy.source === "default"
+      ? DEFAULT_POLICY_NOTE
+      : "Roles come from opsbot's permissions file; some may apply only in certain channels.";
+  return `${identity}\nYour roles in <#${channelId}>: ${held}.\n${policy}`;
+}

@@ -1,0 +1,152 @@
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/app/config.js";
+import { Secret } from "../../src/lib/secret.js";
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("starts from an empty environment with the documented defaults", () => {
+    const config = loadConfig({});
+    expect(config.logLevel).toBe("info");
+    expect(config.http).toEqual({
+      connectTimeoutMs: 5_000,
+      headersTimeoutMs: 15_000,
+      bodyTimeoutMs: 30_000,
+      connections: 64,
+    });
+    expect(config.calyptia).toEqual({
+      baseUrl: "https://cloud-api.calyptia.com",
+      token: undefined,
+      authScheme: "project-token",
+      paths: {},
+    });
+    expect(config.deploy).toEqual({ baseUrl: undefined, paths: {} });
+    expect(config.orchestration.auth).toEqual({ kind: "none" });
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(loadConfig({ CALYPTIA_API_URL: "", OPSBOT_HTTP_CONNECTIONS: "" }).http.connections).toBe(64);
+  });
+
+  it("reads and coerces the settings it is given", () => {
+    const config = loadConfig({
+      LOG_LEVEL: "debug",
+      OPSBOT_HTTP_CONNECTIONS: "8",
+      CALYPTIA_API_URL: "http://127.0.0.1:9000",
+      CALYPTIA_AUTH_SCHEME: "bearer",
+      CALYPTIA_API_PATHS: '{"listPipelinePorts": "/v2/{pipelineID}/ports"}',
+      DEPLOY_API_URL: "https://deploy.example/apps/deploy-api",
+      ORCHESTRATION_CLIENT_ID: "client",
+      ORCHESTRATION_CLIENT_SECRET: "client-secret-value",
+      ORCHESTRATION_REFRESH_TOKEN: "refresh-token-value",
+    });
+    expect(config.logLevel).toBe("debug");
+    expect(config.http.connections).toBe(8);
+    expect(config.calyptia.authScheme).toBe("bearer");
+    expect(config.calyptia.paths).toEqual({ listPipelinePorts: "/v2/{pipelineID}/ports" });
+    expect(config.deploy.baseUrl).toBe("https://deploy.example/apps/deploy-api");
+    expect(config.orchestration.auth).toMatchObject({
+      kind: "refresh-token",
+      clientId: "client",
+      tokenUrl: "https://platform-auth.improbable.io/auth/v1/token",
+    });
+  });
+
+  it("lists every problem, malformed and missing companions alike, in one error", () => {
+    const error = configError({
+      OPSBOT_HTTP_CONNECTIONS: "lots",
+      CALYPTIA_API_URL: "ftp://files.example",
+      ORCHESTRATION_CLIENT_ID: "client",
+    });
+    expect(error.problems.map((p) => p.variable)).toEqual([
+      "OPSBOT_HTTP_CONNECTIONS",
+      "CALYPTIA_API_URL",
+      "ORCHESTRATION_CLIENT_SECRET",
+      "ORCHESTRATION_REFRESH_TOKEN",
+    ]);
+    expect(error.message).toMatch(/^opsbot cannot start: 4 configuration problems\n/);
+    expect(error.message).toContain("  - OPSBOT_HTTP_CONNECTIONS: must be a number");
+    expect(error.message).toContain("  - CALYPTIA_API_URL: must be an http(s) URL");
+    expect(error.message).toContain(
+      "  - ORCHESTRATION_REFRESH_TOKEN: is required when the other service-account variables are set",
+    );
+  });
+
+  it("refuses a static token together with a service account", () => {
+    const error = configError({ ORCHESTRATION_API_TOKEN: "static-token", ORCHESTRATION_CLIENT_ID: "c" });
+    expect(error.problems).toEqual([
+      {
+        variable: "ORCHESTRATION_API_TOKEN",
+        message: expect.stringContaining("not both"),
+      },
+    ]);
+    expect(error.message).toMatch(/^opsbot cannot start: 1 configuration problem\n/);
+  });
+
+  it.each([
+    ["bounds", { OPSBOT_HTTP_HEADERS_TIMEOUT_MS: "0" }, "OPSBOT_HTTP_HEADERS_TIMEOUT_MS"],
+    ["enums", { LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    ["blank secrets", { CALYPTIA_API_TOKEN: "   " }, "CALYPTIA_API_TOKEN"],
+  ])("checks %s", (_label, env, variable) => {
+    expect(configError(env).problems.map((p) => p.variable)).toEqual([variable]);
+  });
+
+  it.each([
+    ["not JSON", "{listPipelinePorts:", "must be a JSON object of operation id to path template"],
+    ["a path without /", '{"listPipelinePorts": "v1/x"}', "each path must start with /"],
+    ["not an object", '["/v1"]', "expected record"],
+  ])("reports bad *_API_PATHS: %s", (_label, value, message) => {
+    for (const variable of ["CALYPTIA_API_PATHS", "DEPLOY_API_PATHS", "ORCHESTRATION_API_PATHS"]) {
+      const [problem, ...rest] = configError({ [variable]: value }).problems;
+      expect(rest).toEqual([]);
+      expect(problem?.variable).toBe(variable);
+      expect(problem?.message).toContain(message);
+    }
+  });
+});
+
+describe("secrets in the configuration", () => {
+  const values = {
+    CALYPTIA_API_TOKEN: "calyptia-token-SECRET1",
+    ORCHESTRATION_CLIENT_ID: "client",
+    ORCHESTRATION_CLIENT_SECRET: "client-secret-SECRET2",
+    ORCHESTRATION_REFRESH_TOKEN: "refresh-token-SECRET3",
+  };
+
+  it("wraps every secret and never shows its value", () => {
+    const config = loadConfig(values);
+    const auth = config.orchestration.auth;
+    if (auth.kind !== "refresh-token") throw new Error("expected the service account");
+    const secrets = [config.calyptia.token, auth.clientSecret, auth.refreshToken];
+    expect(secrets.map((s) => s instanceof Secret)).toEqual([true, true, true]);
+    expect(secrets.map((s) => s?.reveal())).toEqual([
+      "calyptia-token-SECRET1",
+      "client-secret-SECRET2",
+      "refresh-token-SECRET3",
+    ]);
+    const shown = [
+      JSON.stringify(config),
+      String(config.calyptia.token),
+      `${auth.clientSecret}`,
+      inspect(config, { depth: 10 }),
+      inspect(auth.refreshToken),
+    ];
+    for (const text of shown) expect(text).not.toMatch(/SECRET\d/);
+    expect(JSON.stringify(config.calyptia)).toContain('"token":"[redacted]"');
+    expect(inspect(auth.refreshToken)).toBe("Secret([redacted])");
+  });
+
+  it("does not echo a secret's value in a configuration error", () => {
+    const error = configError({ ...values, ORCHESTRATION_API_TOKEN: "static-SECRET4" });
+    expect(error.message).not.toMatch(/SECRET\d/);
+  });
+});

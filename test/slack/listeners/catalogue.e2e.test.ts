@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ORCHESTRATION_SEED } from "../../../devkit/sim/orchestration-world.js";
+import { stateValue } from "../../../devkit/testing/index.js";
+import { ACTION, BLOCK, CALLBACK, sourceActionId } from "../../../src/blocks/ids.js";
+import { createCatalogue } from "../../../src/catalogue/index.js";
+import { type AppStack, startAppStack } from "../../helpers/app-stack.js";
+
+// The real catalogue behind the real receiver: what `npm start` runs, against the simulators.
+let stack: AppStack;
+beforeAll(async () => {
+  stack = await startAppStack({
+    catalogue: createCatalogue(),
+    users: [{ id: "U0ALICE", name: "alice", email: "alice@example.com" }],
+    env: (sims, settings) => ({
+      ORCHESTRATION_API_URL: sims.orchestration.url,
+      ORCHESTRATION_API_TOKEN: settings.orchestrationToken,
+      ORCHESTRATION_PROJECT_ID: ORCHESTRATION_SEED.projectId,
+      ORCHESTRATION_ALLOCATION_ID: ORCHESTRATION_SEED.allocationId,
+    }),
+  });
+});
+afterAll(() => stack.close());
+
+describe("the full catalogue over the HTTP receiver", () => {
+  it("lists every resource in help", async () => {
+    const res = await stack.send.command(stack.fx.command({ text: "help" }));
+    const text = JSON.stringify(res.json());
+    for (const resource of ["task", "pipeline", "port", "check", "log", "payload", "allocation", "artefact"])
+      expect(text).toContain(resource);
+  });
+
+  it("fills project and allocation from configuration and accepts a bare boolean flag", async () => {
+    const command = stack.fx.command({
+      text: `payload delete ${ORCHESTRATION_SEED.payloads.rankedHarbor} --force-delete`,
+    });
+    await stack.send.command(command);
+    const body = await stack.responseFor(command.response_url);
+    expect(body.response_type).toBe("in_channel");
+    const sent = stack.sims.orchestration.requests.at(-1);
+    expect(sent?.method).toBe("DELETE");
+    expect(sent?.url).toBe(
+      `/v0/projects/${ORCHESTRATION_SEED.projectId}/allocations/${ORCHESTRATION_SEED.allocationId}/payloads/${ORCHESTRATION_SEED.payloads.rankedHarbor}?force_delete=true`,
+    );
+  });
+
+  it("answers a read privately with the backend's data", async () => {
+    const command = stack.fx.command({ text: "payload list" });
+    await stack.send.command(command);
+    const body = await stack.responseFor(command.response_url);
+    expect(body.response_type).toBe("ephemeral");
+    expect(JSON.stringify(body.blocks)).toContain(ORCHESTRATION_SEED.payloads.casualHarbor);
+  });
+
+  it("feeds external selects from the Deploy API, filtered by what was typed", async () => {
+    const res = await stack.send.interaction(stack.fx.blockSuggestion(sourceActionId("namespaces"), "ana"));
+    expect(res.json()).toEqual({
+      options: [{ text: { type: "plain_text", text: "analytics" }, value: "analytics" }],
+    });
+    const templates = await stack.send.interaction(
+      stack.fx.blockSuggestion(sourceActionId("task-templates"), ""),
+    );
+    const values = (templates.json() as { options: { value: string }[] }).options.map((o) => o.value);
+    expect(values).toContain("job_python.json");
+  });
+
+  it("answers an empty option list when the backend fails", async () => {
+    stack.sims.deploy.setFaults([{ kind: "error", status: 500, path: "/v1/list/namespaces" }]);
+    try {
+      const res = await stack.send.interaction(stack.fx.blockSuggestion(sourceActionId("namespaces"), ""));
+      expect(res.json()).toEqual({ options: [] });
+    } finally {
+      stack.sims.deploy.setFaults([]);
+    }
+  });
+
+  it("opens the operation picker for /ops alone, then replaces it with the chosen operation's modal", async () => {
+    const before = stack.slackApi.callsTo("views.open").length;
+    await stack.send.command(stack.fx.command({ text: "" }));
+    for (let i = 0; i < 100 && stack.slackApi.callsTo("views.open").length === before; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const picker = stack.slackApi.callsTo("views.open").at(-1)?.args.view as {
+      callback_id: string;
+      private_metadata: string;
+    };
+    expect(picker.callback_id).toBe(CALLBACK.pickerModal);
+    const submit = (values: Parameters<typeof stack.fx.view>[0]["values"]) =>
+      stack.send.interaction(
+        stack.fx.viewSubmission(
+          stack.fx.view({
+            callbackId: CALLBACK.pickerModal,
+            privateMetadata: picker.private_metadata,
+            ...(values ? { values } : {}),
+          }),
+        ),
+      );
+    expect((await submit({})).json()).toMatchObject({ response_action: "errors" });
+    const chosen = await submit({
+      [BLOCK.pickOperation]: { [ACTION.pickOperation]: stateValue.staticSelect("payload:reserve") },
+    });
+    const body = chosen.json() as {
+      response_action: string;
+      view: { callback_id: string; private_metadata: string };
+    };
+    expect(body.response_action).toBe("update");
+    expect(body.view.callback_id).toBe(CALLBACK.operationModal);
+    expect(JSON.parse(body.view.private_metadata)).toMatchObject({ operationId: "payload:reserve" });
+  });
+});

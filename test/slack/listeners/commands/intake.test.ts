@@ -1,0 +1,56 @@
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { answerInterruptedCommands } from "../../../../src/slack/listeners/commands/intake.js";
+import { openSqliteStore } from "../../../../src/store/index.js";
+
+const T0 = Date.parse("2026-11-23T10:00:00Z");
+const entry = (id: string, receivedAt: number, text = "task list") => ({
+  id,
+  userId: "U0ALICE",
+  channelId: "C0OPS0001",
+  text,
+  responseUrl: `https://hooks.slack.test/commands/${id}`,
+  receivedAt,
+});
+
+describe("commands interrupted by a restart", () => {
+  it("the store keeps what was noted until it is settled, oldest first", async () => {
+    const store = openSqliteStore({ path: ":memory:" });
+    await store.intake.open(entry("b", T0 + 1));
+    await store.intake.open(entry("a", T0));
+    await store.intake.open(entry("c", T0 + 2));
+    await store.intake.settle("b");
+    expect((await store.intake.unsettled()).map((e) => e.id)).toEqual(["a", "c"]);
+    await store.close();
+  });
+
+  it("tells each person whose response URL still works, once, and forgets every note", async () => {
+    const store = openSqliteStore({ path: ":memory:" });
+    await store.intake.open(entry("fresh", T0 - 60_000, "task deploy `x` *now*"));
+    await store.intake.open(entry("stale", T0 - 31 * 60_000));
+    const posted: { url: string; body: Record<string, unknown> }[] = [];
+    const deps = { store, logger: pino({ level: "silent" }), now: () => T0 };
+    const post = async (url: string, body: Record<string, unknown>) => void posted.push({ url, body });
+
+    expect(await answerInterruptedCommands(deps, post)).toBe(2);
+    expect(posted.map((p) => p.url)).toEqual(["https://hooks.slack.test/commands/fresh"]);
+    expect(posted[0]?.body).toMatchObject({ response_type: "ephemeral", replace_original: false });
+    expect(String(posted[0]?.body.text)).toContain("opsbot restarted while it was handling");
+    expect(String(posted[0]?.body.text)).toContain("check its state before running it again");
+    expect(await store.intake.unsettled()).toEqual([]);
+    expect(await answerInterruptedCommands(deps, post)).toBe(0);
+    expect(posted).toHaveLength(1);
+    await store.close();
+  });
+
+  it("forgets the note even when the response URL refuses the notice", async () => {
+    const store = openSqliteStore({ path: ":memory:" });
+    await store.intake.open(entry("gone", T0));
+    const deps = { store, logger: pino({ level: "silent" }), now: () => T0 };
+    await answerInterruptedCommands(deps, async () => {
+      throw new Error("expired_url");
+    });
+    expect(await store.intake.unsettled()).toEqual([]);
+    await store.close();
+  });
+});
