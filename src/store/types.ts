@@ -220,6 +220,10 @@ export interface FollowUp {
   readonly poll: { readonly operationId: string; readonly args: Readonly<Record<string, string>> };
   /** Arguments the settled result's buttons start from. */
   readonly prefill: Readonly<Record<string, string>>;
+  /** States that count as settled besides the polled operation's own (a service stays "running"). */
+  readonly settleOn?: readonly string[];
+  /** The button on the parent message while it runs (kill the pipeline). */
+  readonly cancel?: FollowUpCancel;
   readonly requesterId: string;
   readonly identity?: string;
   readonly channelId: string;
@@ -240,6 +244,12 @@ export interface FollowUp {
   /** Failed polls in a row. */
   readonly failures: number;
   readonly lastError?: string;
+}
+
+export interface FollowUpCancel {
+  readonly operationId: string;
+  readonly args: Readonly<Record<string, string>>;
+  readonly label: string;
 }
 
 export type NewFollowUp = Omit<

@@ -1,6 +1,8 @@
+import { rmSync } from "node:fs";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS, openSqliteStore, SchemaTooNewError } from "../../src/store/index.js";
+import { migrate } from "../../src/store/sqlite/migrations.js";
 import { newRequest, useTempStore } from "./helpers.js";
 
 const versions = (path: string) => {
@@ -43,6 +45,30 @@ describe("opening the store", () => {
     expect(() => openSqliteStore({ path: tmp.path })).toThrow(
       new RegExp(`version 999.*\\(${MIGRATIONS.length}\\)`),
     );
+  });
+
+  it("moves a follow-up's settle states and cancel button out of its prefill (version 5)", async () => {
+    await tmp.open().close();
+    rmSync(tmp.path);
+    const db = new Database(tmp.path);
+    migrate(db, MIGRATIONS.slice(0, 4));
+    const cancel = { operationId: "pipeline:kill", args: { id: "p1" }, label: "Kill" };
+    db.prepare(
+      `INSERT INTO followups (id, correlation_id, operation_id, title, poll, prefill, requester_id, channel_id,
+        backend, status, started_at, next_poll_at, timeout_at, updated_at)
+       VALUES ('fu_1', 'c', 'pipeline:run', 't', '{"operationId":"pipeline:state","args":{}}', ?, 'U1', 'C1',
+        'deploy', 'active', 1, 1, 1, 1)`,
+    ).run(
+      JSON.stringify({ repository: "r", "~settleOn": "running,ready", "~cancel": JSON.stringify(cancel) }),
+    );
+    db.close();
+    const store = tmp.open();
+    expect(versions(tmp.path)).toHaveLength(MIGRATIONS.length);
+    expect(await store.followUps.get("fu_1")).toMatchObject({
+      prefill: { repository: "r" },
+      settleOn: ["running", "ready"],
+      cancel,
+    });
   });
 
   it("applies only the migrations a database lacks, each once", async () => {

@@ -176,11 +176,9 @@ export class FollowUpEngine {
       operationId: launch.operation.id,
       title: launch.follow.subject ?? launch.operation.id,
       poll: { operationId: launch.follow.operationId, args: { ...launch.follow.args } },
-      prefill: {
-        ...launch.follow.prefill,
-        ...(launch.follow.settleOn ? { "~settleOn": launch.follow.settleOn.join(",") } : {}),
-        ...(launch.follow.cancel ? { "~cancel": JSON.stringify(launch.follow.cancel) } : {}),
-      },
+      prefill: { ...launch.follow.prefill },
+      ...(launch.follow.settleOn ? { settleOn: [...launch.follow.settleOn] } : {}),
+      ...(launch.follow.cancel ? { cancel: launch.follow.cancel } : {}),
       requesterId: launch.userId,
       ...(launch.identity ? { identity: launch.identity } : {}),
       channelId: launch.channelId,
@@ -353,8 +351,7 @@ export class FollowUpEngine {
 
   #finalOf(f: FollowUp, progress: Progress): FollowUpStatus | undefined {
     if (progress.outcome) return progress.outcome;
-    const settleOn = f.prefill["~settleOn"]?.split(",") ?? [];
-    return settleOn.includes(progress.state) ? "succeeded" : undefined;
+    return f.settleOn?.includes(progress.state) ? "succeeded" : undefined;
   }
 
   async #postTransition(f: FollowUp, t: Transition): Promise<void> {
@@ -429,7 +426,7 @@ export class FollowUpEngine {
       const withPrefill: Output = output.actions
         ? {
             ...output,
-            actions: output.actions.map((a) => ({ ...a, args: { ...visiblePrefill(f.prefill), ...a.args } })),
+            actions: output.actions.map((a) => ({ ...a, args: { ...f.prefill, ...a.args } })),
           }
         : output;
       await replyWithOutput(
@@ -510,9 +507,7 @@ export class FollowUpEngine {
   }
 
   #card(f: FollowUp, note?: string) {
-    const cancelSpec = f.prefill["~cancel"]
-      ? (JSON.parse(f.prefill["~cancel"]) as FollowSpec["cancel"])
-      : undefined;
+    const cancelSpec = f.cancel;
     const cancelOperation = cancelSpec ? this.#d.catalogue.byId(cancelSpec.operationId) : undefined;
     const cancel =
       cancelSpec && cancelOperation
@@ -543,9 +538,4 @@ export class FollowUpEngine {
     const spread = this.#settings.jitter;
     return Math.max(0, Math.round(ms * (1 - spread + 2 * spread * this.#random())));
   }
-}
-
-/** The prefill without the engine's own entries (`~settleOn`, `~cancel`). */
-function visiblePrefill(prefill: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(prefill).filter(([key]) => !key.startsWith("~")));
 }

@@ -12,6 +12,8 @@ const Row = z.object({
   title: z.string(),
   poll: jsonColumn(z.object({ operationId: z.string(), args: StringMap })),
   prefill: jsonColumn(StringMap),
+  settle_on: jsonColumn(z.array(z.string())).nullable(),
+  cancel: jsonColumn(z.object({ operationId: z.string(), args: StringMap, label: z.string() })).nullable(),
   requester_id: z.string(),
   identity: z.string().nullable(),
   channel_id: z.string(),
@@ -47,6 +49,8 @@ function read(row: unknown): FollowUp {
     title: r.title,
     poll: { operationId: r.poll.operationId, args: r.poll.args },
     prefill: r.prefill,
+    ...(r.settle_on === null ? {} : { settleOn: r.settle_on }),
+    ...(r.cancel === null ? {} : { cancel: r.cancel }),
     requesterId: r.requester_id,
     ...(r.identity === null ? {} : { identity: r.identity }),
     channelId: r.channel_id,
@@ -80,10 +84,10 @@ function readTransition(row: unknown): Transition {
 export function sqliteFollowUps(db: Database.Database): FollowUpStore {
   const s = {
     insert: db.prepare(`
-      INSERT INTO followups (id, correlation_id, operation_id, title, poll, prefill, requester_id, identity, channel_id,
-        backend, status, started_at, next_poll_at, timeout_at, updated_at)
-      VALUES (@id, @correlation_id, @operation_id, @title, @poll, @prefill, @requester_id, @identity, @channel_id,
-        @backend, 'active', @started_at, @next_poll_at, @timeout_at, @started_at)`),
+      INSERT INTO followups (id, correlation_id, operation_id, title, poll, prefill, settle_on, cancel, requester_id,
+        identity, channel_id, backend, status, started_at, next_poll_at, timeout_at, updated_at)
+      VALUES (@id, @correlation_id, @operation_id, @title, @poll, @prefill, @settle_on, @cancel, @requester_id,
+        @identity, @channel_id, @backend, 'active', @started_at, @next_poll_at, @timeout_at, @started_at)`),
     get: db.prepare("SELECT * FROM followups WHERE id = ?"),
     setParent: db.prepare("UPDATE followups SET parent_ts = ? WHERE id = ?"),
     due: db.prepare(
@@ -156,6 +160,8 @@ export function sqliteFollowUps(db: Database.Database): FollowUpStore {
         title: f.title,
         poll: JSON.stringify(f.poll),
         prefill: JSON.stringify(f.prefill),
+        settle_on: f.settleOn ? JSON.stringify(f.settleOn) : null,
+        cancel: f.cancel ? JSON.stringify(f.cancel) : null,
         requester_id: f.requesterId,
         identity: f.identity ?? null,
         channel_id: f.channelId,

@@ -148,6 +148,20 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: "follow-ups: settle states and the cancel button in columns of their own",
+    // They were kept in `prefill` under `~` keys; moved out so that prefill holds only button arguments.
+    up: `
+      ALTER TABLE followups ADD COLUMN settle_on TEXT;
+      ALTER TABLE followups ADD COLUMN cancel TEXT;
+      UPDATE followups SET
+        settle_on = CASE WHEN json_extract(prefill, '$."~settleOn"') IS NULL THEN NULL
+          ELSE '["' || replace(json_extract(prefill, '$."~settleOn"'), ',', '","') || '"]' END,
+        cancel = json_extract(prefill, '$."~cancel"'),
+        prefill = json_remove(prefill, '$."~settleOn"', '$."~cancel"');
+    `,
+  },
 ];
 
 export class SchemaTooNewError extends Error {
