@@ -92,8 +92,8 @@ const sampler = setInterval(() => {
 }, 200);
 try {
   await bot.start(0, "127.0.0.1");
-  const engine = bot.deps.followUps;
-  const operation = bot.deps.catalogue.byId("task:deploy");
+  const engine = bot.core.followUps;
+  const operation = bot.core.catalogue.byId("task:deploy");
   if (!operation) throw new Error("no task:deploy");
   const identity = identityFromEmail("bench@example.com");
   const baseRss = process.memoryUsage().rss;

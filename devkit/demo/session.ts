@@ -120,7 +120,7 @@ export class Session {
     await settle(this.#activity, {
       ...(this.#options.quietMs === undefined ? {} : { quietMs: this.#options.quietMs }),
       ...(this.#options.maxSettleMs === undefined ? {} : { maxMs: this.#options.maxSettleMs }),
-      busy: () => this.#stack.bot.deps.followUps.following > 0,
+      busy: () => this.#stack.bot.core.followUps.following > 0,
     });
   }
 

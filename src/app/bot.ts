@@ -4,27 +4,15 @@ import type { Logger } from "pino";
 import type { ApiClients } from "../api/index.js";
 import type { Catalogue } from "../catalogue/catalogue.js";
 import { BUILTINS } from "../catalogue/parse.js";
-import { ApprovalDesk } from "../core/approvals.js";
-import { Auditor } from "../core/audit.js";
-import { FollowUpEngine, type FollowUpSettings, followUpSettingsOf } from "../core/followups/engine.js";
-import { Notifier } from "../core/notifications/notifier.js";
-import { AccessControl } from "../core/policy/access.js";
-import { GroupResolver } from "../core/policy/groups.js";
-import { IdentityResolver } from "../core/policy/identity.js";
-import { DEFAULT_POLICY, groupsReferenced, type Policy } from "../core/policy/policy.js";
+import type { FollowUpSettings } from "../core/followups/engine.js";
+import { type Core, createCore } from "../core/index.js";
+import { DEFAULT_POLICY, type Policy } from "../core/policy/policy.js";
 import { conditionKeysOf, loadPolicyFile } from "../core/policy/policy-file.js";
-import { register as registerApprovals } from "../slack/listeners/actions/approvals.js";
-import { register as registerFollowUps } from "../slack/listeners/actions/followups.js";
-import { register as registerActions } from "../slack/listeners/actions/index.js";
-import { register as registerCommands } from "../slack/listeners/commands/index.js";
-import { answerInterruptedCommands } from "../slack/listeners/commands/intake.js";
-import type { HandlerDeps } from "../slack/listeners/deps.js";
-import { register as registerHome } from "../slack/listeners/home/index.js";
-import { register as registerOptions } from "../slack/listeners/options/index.js";
-import { register as registerViews } from "../slack/listeners/views/index.js";
+import { registerListeners } from "../slack/listeners/index.js";
+import type { Replies } from "../slack/listeners/reply.js";
 import { boltLogLevelOf, createBoltLogger } from "../slack/logger.js";
 import { SlackOutbox, webClientCall } from "../slack/outbox/index.js";
-import { findPostedByMetadata, outboxSink } from "../slack/outbox/sink.js";
+import { findPostedByMetadata, outboxPoster } from "../slack/outbox/poster.js";
 import { openSqliteStore, type Store } from "../store/index.js";
 import type { Config } from "./config.js";
 import { drainingMiddleware } from "./lifecycle/draining.js";
@@ -34,7 +22,8 @@ import { Metrics } from "./metrics/index.js";
 
 export interface Bot {
   readonly app: App;
-  readonly deps: HandlerDeps;
+  /** opsbot's use cases, as the listeners call them (tests and the demo look inside). */
+  readonly core: Core;
   readonly metrics: Metrics;
   /** Starts the receiver; resolves to the HTTP port in HTTP mode. */
   start(port?: number, host?: string): Promise<number | undefined>;
@@ -127,12 +116,6 @@ export function createBot(options: BotOptions): Bot {
     }),
   );
   const now = options.now ?? Date.now;
-  const groups = new GroupResolver({
-    groups: groupsReferenced(policy),
-    listUsers: async (usergroup) => (await app.client.usergroups.users.list({ usergroup })).users ?? [],
-    onError: (group, error) => logger.warn({ err: error, group }, "a user group could not be looked up"),
-  });
-  const approvals = new ApprovalDesk();
   // Its own client: 429s come back to the queue (which waits them out per channel) instead of being
   // slept on inside the client, and the queue does the retrying.
   const queueClient = new WebClient(botToken, {
@@ -155,83 +138,79 @@ export function createBot(options: BotOptions): Bot {
       ? { updatesPerMinute: options.slackRates.updatesPerMinute }
       : {}),
   });
-  const sink = outboxSink(outbox, queueClient);
   metrics.watchSlackClient(app.client);
   metrics.watchSlackClient(queueClient);
-  const followUps = new FollowUpEngine(sink, app.client, {
-    ...followUpSettingsOf(policy),
-    ...options.followUpSettings,
-  });
-  const identities = new IdentityResolver({
-    // The environment's overrides win over the file's: they are the quicker fix in an emergency.
-    overrides: { ...policy.identityOverrides, ...config.identity.overrides },
-    ttlMs: config.identity.cacheTtlMs,
-    lookup: {
-      email: async (userId) => {
-        const info = await app.client.users.info({ user: userId });
-        return info.user?.profile?.email;
+  const replies: Replies = {
+    respond: (url, message) => postToResponseUrl(url, message),
+    ephemeral: async (message) => {
+      await queueClient.chat.postEphemeral(message as Parameters<WebClient["chat"]["postEphemeral"]>[0]);
+    },
+  };
+  const poster = outboxPoster(
+    {
+      post: (message, sendOptions) => outbox.post(message, sendOptions),
+      update: (target, message, sendOptions) => outbox.update(target, message, sendOptions),
+      upload: async (file) => {
+        const upload = { filename: file.filename, title: file.title, content: file.content };
+        await app.client.filesUploadV2(
+          file.thread_ts
+            ? { ...upload, channel_id: file.channel, thread_ts: file.thread_ts }
+            : { ...upload, channel_id: file.channel },
+        );
       },
     },
-  });
-  const deps: HandlerDeps = {
+    app.client,
+  );
+  const core = createCore({
     api: options.api,
     catalogue: options.catalogue,
-    booleanFlags: options.catalogue.booleanFlags(),
-    identities,
-    logger,
-    followUps,
-    notifier: new Notifier(sink, policy, store.subscriptions, logger.child({ module: "notifications" })),
-    access: new AccessControl(policy, groups),
     store,
-    audit: new Auditor(store.audit, logger.child({ module: "audit" }), now, metrics.observeAudit),
-    approvals,
+    policy,
+    poster,
+    respondTo: (url, body) => postToResponseUrl(url, body),
+    directory: {
+      usergroupMembers: async (usergroup) =>
+        (await app.client.usergroups.users.list({ usergroup })).users ?? [],
+      profileEmail: async (userId) => (await app.client.users.info({ user: userId })).user?.profile?.email,
+    },
+    logger,
     now,
     defaults: {
       "orchestration.projectId": config.orchestration.projectId,
       "orchestration.allocationId": config.orchestration.allocationId,
     },
-  };
-  registerCommands(app, deps);
-  registerViews(app, deps);
-  registerOptions(app, deps);
-  registerActions(app, deps);
-  registerApprovals(app, deps);
-  registerFollowUps(app, deps);
-  registerHome(app, deps);
-  approvals.attach(deps);
-  followUps.attach(deps);
+    identity: { overrides: config.identity.overrides, cacheTtlMs: config.identity.cacheTtlMs },
+    ...(options.followUpSettings ? { followUpSettings: options.followUpSettings } : {}),
+    ...(options.sweepEveryMs === undefined ? {} : { sweepEveryMs: options.sweepEveryMs }),
+    observeAudit: metrics.observeAudit,
+  });
+  registerListeners(app, {
+    core,
+    catalogue: options.catalogue,
+    booleanFlags: options.catalogue.booleanFlags(),
+    defaults: {
+      "orchestration.projectId": config.orchestration.projectId,
+      "orchestration.allocationId": config.orchestration.allocationId,
+    },
+    replies,
+    logger,
+    now,
+  });
   metrics.watch({
-    followUpsInFlight: () => followUps.following,
+    followUpsInFlight: () => core.followUps.following,
     approvalsPending: () => store.approvals.countPending(),
     slackQueueDepth: () => outbox.depth,
   });
-  let sweeper: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
-  const sweepEveryMs = options.sweepEveryMs ?? 15_000;
   app.error(async (error) => {
     logger.error({ err: error }, "unhandled error in a Slack listener");
   });
   return {
     app,
-    deps,
+    core,
     metrics,
     async start(port = slack.port, host) {
-      await approvals
-        .recoverInterrupted(app.client)
-        .catch((error: unknown) => logger.error({ err: error }, "recovering interrupted approvals failed"));
-      await answerInterruptedCommands(deps).catch((error: unknown) =>
-        logger.error({ err: error }, "answering interrupted commands failed"),
-      );
-      if (sweepEveryMs > 0 && !sweeper) {
-        const sweep = () =>
-          void approvals
-            .sweep(app.client)
-            .catch((error: unknown) => logger.error({ err: error }, "sweeping approvals failed"));
-        sweeper = setInterval(sweep, sweepEveryMs);
-        sweeper.unref();
-        sweep();
-      }
-      await followUps.start();
+      await core.start();
       if (socketMode) {
         await app.start();
         ready = true;
@@ -254,11 +233,9 @@ export function createBot(options: BotOptions): Bot {
     const left = () => Math.max(0, deadline - Date.now());
     ready = false;
     draining = true;
-    if (sweeper) clearInterval(sweeper);
-    sweeper = undefined;
     if (!(await inFlight.idle(left())))
       logger.warn({ inFlight: inFlight.count }, "stopping with Slack requests still being handled");
-    await followUps.stop();
+    await core.stop();
     // What is queued for Slack goes out, unless Slack keeps refusing it past the grace period.
     const flushed = await Promise.race([
       outbox.stop().then(() => true),
@@ -268,4 +245,15 @@ export function createBot(options: BotOptions): Bot {
     await app.stop();
     if (!options.store) await store.close();
   }
+}
+
+/** A command's response URL: 30 minutes, 5 uses. Bounded in time so a stuck post cannot hold a listener. */
+async function postToResponseUrl(url: string, body: object): Promise<void> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!res.ok) throw new Error(`the response URL answered HTTP ${res.status}`);
 }

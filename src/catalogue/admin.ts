@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { kubeNameProblem } from "../api/deploy/validators.js";
 import { allocationId } from "../api/orchestration/schemas.js";
-import { NOTIFICATION_EVENTS, type NotificationEvent } from "../core/policy/policy.js";
+import { NOTIFICATION_EVENTS, type NotificationEvent } from "./events.js";
 import type { Tokens } from "./parse.js";
 
 /**

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { WebClient } from "@slack/web-api";
 import { describeIdentity, type Identity } from "../api/identity.js";
 import {
   type ApprovalButtonValue,
@@ -10,14 +9,28 @@ import {
 import { errorMessage, refusal } from "../blocks/errors.js";
 import type { AnyOperation, Target } from "../catalogue/define.js";
 import { commandLineOf } from "../catalogue/parse.js";
-import { type RawArgs, validateArgs } from "../catalogue/validate.js";
-import type { HandlerDeps } from "../slack/listeners/deps.js";
-import type { ApprovalRequest, Lock } from "../store/types.js";
-import { activeLock, describeLock } from "./invoke.js";
+import { type ArgDefaults, type RawArgs, validateArgs } from "../catalogue/validate.js";
+import type { ApprovalRequest, Lock, Store } from "../store/types.js";
+import { type CarryOutDeps, carryOut } from "./carry-out.js";
+import { activeLock, describeLock } from "./locks.js";
+import type { Notifier } from "./notifications/notifier.js";
+import type { AccessControl } from "./policy/access.js";
 import { fingerprintOf } from "./policy/fingerprint.js";
 import { type ApprovalRule, approversText } from "./policy/policy.js";
-import { ephemeral, type ReplyTarget, replyWithOutput } from "./reply.js";
-import { runInvocation } from "./run.js";
+import type { Clock, ReplyTarget, SlackPoster } from "./ports.js";
+import { ephemeral } from "./reply.js";
+
+/** Slack metadata on a request message: a post whose answer was lost is found, not posted twice. */
+const APPROVAL_METADATA_TYPE = "opsbot_approval";
+
+export interface ApprovalDeskDeps extends CarryOutDeps {
+  readonly store: Pick<Store, "approvals" | "locks">;
+  readonly access: Pick<AccessControl, "check" | "ruleNamed" | "mayApprove">;
+  readonly defaults: ArgDefaults;
+  readonly notifier: Pick<Notifier, "notify">;
+  readonly poster: Pick<SlackPoster, "post" | "update" | "upload">;
+  readonly now: Clock;
+}
 
 /** What the gate hands over when an operation needs approval. */
 export interface ApprovalAsk {
@@ -30,7 +43,6 @@ export interface ApprovalAsk {
   readonly force: boolean;
   readonly lock?: Lock;
   readonly reply: ReplyTarget;
-  readonly client: WebClient;
 }
 
 /** A click on Approve or Deny. */
@@ -38,7 +50,6 @@ export interface ApprovalClick {
   readonly value: ApprovalButtonValue;
   readonly userId: string;
   readonly channelId: string;
-  readonly client: WebClient;
   /** Tells the clicker privately. */
   readonly tell: (text: string) => Promise<unknown>;
 }
@@ -51,22 +62,16 @@ export interface ApprovalClick {
  * process that stopped before running it is run by the next sweep (at start-up), still exactly once.
  */
 export class ApprovalDesk {
-  #deps: HandlerDeps | undefined;
+  readonly #deps: ApprovalDeskDeps;
   /** Requests this process approved and is running: the sweep leaves them to their click. */
   readonly #inHand = new Set<string>();
 
-  /** The desk and the handlers' dependencies refer to each other; they meet once both exist. */
-  attach(deps: HandlerDeps): void {
+  constructor(deps: ApprovalDeskDeps) {
     this.#deps = deps;
   }
 
-  get #d(): HandlerDeps {
-    if (!this.#deps) throw new Error("ApprovalDesk used before attach()");
-    return this.#deps;
-  }
-
   async request(ask: ApprovalAsk): Promise<void> {
-    const deps = this.#d;
+    const deps = this.#deps;
     const { operation, reply, rule } = ask;
     let identity: Identity | undefined;
     if (operation.needsIdentity) {
@@ -104,10 +109,11 @@ export class ApprovalDesk {
     const message = approvalMessage(this.#card(created, operation, rule, ask.lock), created.fingerprint);
     let ts: string | undefined;
     try {
-      const posted = await ask.client.chat.postMessage({
+      const posted = await deps.poster.post({
         channel: reply.channelId,
         text: message.text,
         blocks: message.blocks,
+        metadata: { event_type: APPROVAL_METADATA_TYPE, event_payload: { request: created.id } },
       });
       ts = posted.ts;
     } catch (error) {
@@ -140,7 +146,7 @@ export class ApprovalDesk {
     });
     const note = `🔐 <@${reply.userId}> asks to run \`${operation.id}\` in <#${reply.channelId}>: ${rule.required} approval${rule.required === 1 ? "" : "s"} needed from ${approversText(rule)}.`;
     if (rule.notify && rule.notify !== reply.channelId)
-      await ask.client.chat.postMessage({ channel: rule.notify, text: note }).catch((error: unknown) => {
+      await deps.poster.post({ channel: rule.notify, text: note }).catch((error: unknown) => {
         deps.logger.warn(
           { err: error, channel: rule.notify },
           "an approval notification could not be posted",
@@ -153,7 +159,7 @@ export class ApprovalDesk {
   }
 
   async approve(click: ApprovalClick): Promise<void> {
-    const deps = this.#d;
+    const deps = this.#deps;
     const checked = await this.#checkClick(click, "approve");
     if (!checked) return;
     const { request, rule } = checked;
@@ -169,7 +175,7 @@ export class ApprovalDesk {
         await click.tell(`This request is already ${result.request.status}.`);
         return;
       case "expired":
-        await this.#show(click.client, result.request, rule);
+        await this.#show(result.request, rule);
         await click.tell("This request has expired; nothing was run.");
         await this.#audit(result.request, "approval.expired", click.userId, "expired");
         return;
@@ -181,14 +187,14 @@ export class ApprovalDesk {
           result.complete ? "complete" : "recorded",
         );
         if (!result.complete) {
-          await this.#show(click.client, result.request, rule);
+          await this.#show(result.request, rule);
           return;
         }
         // The request is shown as running by #execute; no need to show "approved" first.
         this.#inHand.add(result.request.id);
         try {
           await this.#decided(result.request, `approved by ${mentions(result.request)}`);
-          await this.#execute(click.client, result.request, rule);
+          await this.#execute(result.request, rule);
         } finally {
           this.#inHand.delete(result.request.id);
         }
@@ -196,7 +202,7 @@ export class ApprovalDesk {
   }
 
   async deny(click: ApprovalClick): Promise<void> {
-    const deps = this.#d;
+    const deps = this.#deps;
     const checked = await this.#checkClick(click, "deny");
     if (!checked) return;
     const result = await deps.store.approvals.deny(checked.request.id, click.userId, deps.now());
@@ -204,7 +210,7 @@ export class ApprovalDesk {
       return void (await click.tell("This approval request no longer exists."));
     if (result.kind === "not-pending")
       return void (await click.tell(`This request is already ${result.request.status}.`));
-    await this.#show(click.client, result.request, checked.rule);
+    await this.#show(result.request, checked.rule);
     await this.#audit(
       result.request,
       result.kind === "denied" ? "approval.denied" : "approval.expired",
@@ -219,15 +225,15 @@ export class ApprovalDesk {
    * that ran them (one opsbot runs per store). Whether the call took effect is unknown, so they are ended
    * as failed with that said plainly, never run again. Returns how many.
    */
-  async recoverInterrupted(client: WebClient): Promise<number> {
-    const deps = this.#d;
+  async recoverInterrupted(): Promise<number> {
+    const deps = this.#deps;
     const interrupted = await deps.store.approvals.listInStatus("executing", 500);
     for (const request of interrupted) {
       const summary =
         "opsbot stopped while running it: whether it took effect is unknown. Check its state before running it again.";
       const finished = await deps.store.approvals.finish(request.id, { ok: false, summary }, deps.now());
       deps.logger.warn({ request: request.id }, "an approved request was cut off by a restart");
-      await this.#show(client, finished, deps.access.ruleNamed(request.rule.name));
+      await this.#show(finished, deps.access.ruleNamed(request.rule.name));
       await this.#audit(finished, "execution", request.requesterId, "unknown", summary);
     }
     return interrupted.length;
@@ -238,8 +244,8 @@ export class ApprovalDesk {
    * never started, because the process that approved it stopped first (a crash between the last click
    * and the run). The claim keeps that to one run, whoever else tries.
    */
-  async sweep(client: WebClient): Promise<number> {
-    const deps = this.#d;
+  async sweep(): Promise<number> {
+    const deps = this.#deps;
     for (const request of await deps.store.approvals.listInStatus("approved", 50)) {
       if (this.#inHand.has(request.id)) continue;
       deps.logger.warn({ request: request.id }, "running a request approved before a restart");
@@ -247,14 +253,13 @@ export class ApprovalDesk {
         request.expiresAt <= deps.now()
           ? "opsbot stopped before running it, and the approval has expired since; nothing was run"
           : undefined;
-      await this.#execute(client, request, deps.access.ruleNamed(request.rule.name), late).catch(
-        (error: unknown) =>
-          deps.logger.error({ err: error, request: request.id }, "an approved request failed"),
+      await this.#execute(request, deps.access.ruleNamed(request.rule.name), late).catch((error: unknown) =>
+        deps.logger.error({ err: error, request: request.id }, "an approved request failed"),
       );
     }
     const expired = await deps.store.approvals.expireDue(deps.now());
     for (const request of expired) {
-      await this.#show(client, request, deps.access.ruleNamed(request.rule.name));
+      await this.#show(request, deps.access.ruleNamed(request.rule.name));
       await this.#audit(request, "approval.expired", request.requesterId, "expired");
       await deps.notifier.notify(
         "approval.expired",
@@ -266,7 +271,7 @@ export class ApprovalDesk {
   }
 
   async #decided(request: ApprovalRequest, how: string): Promise<void> {
-    await this.#d.notifier.notify(
+    await this.#deps.notifier.notify(
       "approval.decided",
       `🔐 The request of <@${request.requesterId}> to run \`${request.operationId}\` in <#${request.channelId}> was ${how}.`,
       [request.channelId],
@@ -278,7 +283,7 @@ export class ApprovalDesk {
     click: ApprovalClick,
     action: "approve" | "deny",
   ): Promise<{ request: ApprovalRequest; rule: ApprovalRule } | undefined> {
-    const deps = this.#d;
+    const deps = this.#deps;
     const request = await deps.store.approvals.get(click.value.requestId);
     const refuse = async (message: string) => {
       await deps.audit.record({
@@ -314,19 +319,14 @@ export class ApprovalDesk {
    * Runs an approved request once: claimed atomically, then checked again against what was approved.
    * `refusal` ends it without a run (an approval left over from before a restart, now too old).
    */
-  async #execute(
-    client: WebClient,
-    approved: ApprovalRequest,
-    rule: ApprovalRule | undefined,
-    refusal?: string,
-  ): Promise<void> {
-    const deps = this.#d;
+  async #execute(approved: ApprovalRequest, rule: ApprovalRule | undefined, refusal?: string): Promise<void> {
+    const deps = this.#deps;
     const claimed = await deps.store.approvals.claimForExecution(approved.id, deps.now());
     if (!claimed) return;
-    await this.#show(client, claimed, rule);
+    await this.#show(claimed, rule);
     const fail = async (summary: string) => {
       const finished = await deps.store.approvals.finish(claimed.id, { ok: false, summary }, deps.now());
-      await this.#show(client, finished, rule);
+      await this.#show(finished, rule);
       await this.#audit(finished, "execution", claimed.requesterId, "refused", summary);
     };
     if (refusal) return fail(refusal);
@@ -351,89 +351,66 @@ export class ApprovalDesk {
     const permission = await deps.access.check(claimed.requesterId, claimed.channelId, operation.id);
     if (!permission.allowed) return fail(`the requester may no longer run it: ${permission.message}`);
     if (!claimed.force && operation.risk !== "read") {
-      const lock = await activeLock(deps, target);
+      const lock = await activeLock(deps.store.locks, target, deps.now());
       if (lock) return fail(`${describeLock(lock)} Nothing was run.`);
     }
-    const outcome = await runInvocation(deps, {
-      id: claimed.correlationId,
+    // Run as the requester; the request shows its result before the result is posted in its thread.
+    const thread = claimed.message;
+    await carryOut(deps, {
+      correlationId: claimed.correlationId,
       operation,
       args: validation.args,
-      actor: { userId: claimed.requesterId, channelId: claimed.channelId },
-    });
-    const logFollowError = (error: unknown) => {
-      deps.logger.error({ err: error }, "following an approved operation failed");
-      return undefined;
-    };
-    // Recorded at once, announced once the request shows its result: a crash in between is resumed.
-    const follow = outcome.ok ? operation.follow?.(outcome.result, validation.args) : undefined;
-    const followed = follow
-      ? await deps.followUps
-          .record({
-            operation,
-            follow,
-            correlationId: claimed.correlationId,
-            userId: claimed.requesterId,
-            channelId: claimed.channelId,
-            ...(claimed.requesterIdentity ? { identity: claimed.requesterIdentity } : {}),
-          })
-          .catch(logFollowError)
-      : undefined;
-    const summary = outcome.ok ? outcome.output.title : outcome.message;
-    const finished = await deps.store.approvals.finish(
-      claimed.id,
-      { ok: outcome.ok, summary, durationMs: outcome.durationMs },
-      deps.now(),
-    );
-    await this.#show(client, finished, rule);
-    await deps.audit.record({
-      kind: "execution",
-      correlationId: claimed.correlationId,
-      operationId: claimed.operationId,
-      args: claimed.rawArgs,
-      userId: claimed.requesterId,
+      raw: claimed.rawArgs,
+      requesterId: claimed.requesterId,
       channelId: claimed.channelId,
-      outcome: outcome.ok ? "succeeded" : outcome.reason,
-      durationMs: outcome.durationMs,
-      detail: `approved by ${finished.approvals.map((a) => a.userId).join(", ")}${outcome.ok ? "" : `: ${outcome.message}`}`,
+      replyOnFailure: false,
       ...(claimed.requesterIdentity ? { identity: claimed.requesterIdentity } : {}),
-    });
-    if (followed) await deps.followUps.announce(followed).catch(logFollowError);
-    if (!outcome.ok || !claimed.message) return;
-    // The result goes in the request's thread, where the approvers are looking.
-    const { channelId, ts } = claimed.message;
-    await replyWithOutput(
-      deps,
-      client,
-      operation,
-      outcome.output,
-      {
-        channelId,
+      reply: {
+        channelId: thread?.channelId ?? claimed.channelId,
         userId: claimed.requesterId,
-        respond: (message) =>
-          client.chat.postMessage({
-            ...message,
-            channel: channelId,
-            thread_ts: ts,
-            text: String(message.text ?? ""),
-          }),
+        ...(thread ? { threadTs: thread.ts } : {}),
+        respond: async (message) => {
+          if (!thread) return;
+          await deps.poster
+            .post({
+              channel: thread.channelId,
+              thread_ts: thread.ts,
+              text: message.text,
+              ...(message.blocks ? { blocks: message.blocks } : {}),
+            })
+            .catch((error: unknown) =>
+              deps.logger.warn({ err: error }, "the approved result could not be posted"),
+            );
+        },
       },
-      { raw: claimed.rawArgs, correlationId: claimed.correlationId },
-    ).catch((error: unknown) => deps.logger.warn({ err: error }, "the approved result could not be posted"));
+      settle: async (outcome) => {
+        const summary = outcome.ok ? outcome.output.title : outcome.message;
+        const finished = await deps.store.approvals.finish(
+          claimed.id,
+          { ok: outcome.ok, summary, durationMs: outcome.durationMs },
+          deps.now(),
+        );
+        await this.#show(finished, rule);
+      },
+      auditDetail: `approved by ${claimed.approvals.map((a) => a.userId).join(", ")}`,
+    });
   }
 
-  async #show(client: WebClient, request: ApprovalRequest, rule: ApprovalRule | undefined): Promise<void> {
-    const deps = this.#d;
+  async #show(request: ApprovalRequest, rule: ApprovalRule | undefined): Promise<void> {
+    const deps = this.#deps;
     if (!request.message) return;
     const operation = deps.catalogue.byId(request.operationId);
-    const lock = request.force && request.target ? await activeLock(deps, request.target) : undefined;
+    const lock =
+      request.force && request.target
+        ? await activeLock(deps.store.locks, request.target, deps.now())
+        : undefined;
     const message = approvalMessage(this.#card(request, operation, rule, lock), request.fingerprint);
-    await client.chat
-      .update({
-        channel: request.message.channelId,
-        ts: request.message.ts,
-        text: message.text,
-        blocks: message.blocks,
-      })
+    await deps.poster
+      .update(
+        { channel: request.message.channelId, ts: request.message.ts },
+        { text: message.text, blocks: message.blocks },
+        { critical: request.status !== "pending" },
+      )
       .catch((error: unknown) =>
         deps.logger.warn({ err: error, request: request.id }, "the approval message could not be updated"),
       );
@@ -473,7 +450,7 @@ export class ApprovalDesk {
     outcome: string,
     detail?: string,
   ): Promise<void> {
-    await this.#d.audit.record({
+    await this.#deps.audit.record({
       kind,
       correlationId: request.correlationId,
       operationId: request.operationId,

@@ -1,33 +1,42 @@
 import { randomUUID } from "node:crypto";
-import type { WebClient } from "@slack/web-api";
-import { describeIdentity } from "../api/identity.js";
 import { refusal } from "../blocks/errors.js";
-import { escapeMrkdwn } from "../blocks/text.js";
-import type { AnyOperation, Target } from "../catalogue/define.js";
+import type { AnyOperation } from "../catalogue/define.js";
 import type { RawArgs } from "../catalogue/validate.js";
-import type { HandlerDeps } from "../slack/listeners/deps.js";
-import type { Lock } from "../store/types.js";
-import { ephemeral, executeAndReply, type ReplyTarget } from "./reply.js";
+import type { Store } from "../store/types.js";
+import type { ApprovalDesk } from "./approvals.js";
+import type { Auditor } from "./audit.js";
+import { type CarryOutDeps, carryOut } from "./carry-out.js";
+import { activeLock, describeLock, describeTarget } from "./locks.js";
+import type { AccessControl } from "./policy/access.js";
+import type { Clock, ReplyTarget } from "./ports.js";
+import { ephemeral } from "./reply.js";
 
-/**
- * The one way a validated operation gets run, whether it was typed, submitted in a modal or clicked:
- * permission, change freeze, approval rule, then execution, each step in the audit log under one
- * correlation ID.
- */
+/** A validated operation someone asked for, whether it was typed, submitted in a form or clicked. */
 export interface Submission {
   readonly operation: AnyOperation;
   readonly args: Record<string, unknown>;
   readonly raw: RawArgs;
   /** `--force`: override a change freeze (admins, always through an approval). */
   readonly force: boolean;
-  readonly target: ReplyTarget;
-  readonly client: WebClient;
+  readonly reply: ReplyTarget;
   /** 0-based page of a list result. */
   readonly page?: number;
 }
 
-export async function submit(deps: HandlerDeps, submission: Submission): Promise<void> {
-  const { operation, args, target: reply } = submission;
+export interface InvokeDeps extends CarryOutDeps {
+  readonly access: Pick<AccessControl, "check" | "ruleFor" | "overrideRule">;
+  readonly audit: Pick<Auditor, "record">;
+  readonly store: Pick<Store, "locks">;
+  readonly approvals: Pick<ApprovalDesk, "request">;
+  readonly now: Clock;
+}
+
+/**
+ * The one path of an invocation: permission, change freeze, approval rule, then carrying it out (run,
+ * follow-up, audit, reply), each step in the audit log under one correlation ID.
+ */
+export async function invoke(deps: InvokeDeps, submission: Submission): Promise<void> {
+  const { operation, args, reply } = submission;
   const correlationId = randomUUID();
   const base = {
     correlationId,
@@ -45,7 +54,7 @@ export async function submit(deps: HandlerDeps, submission: Submission): Promise
   if (!permission.allowed) return refuse(permission.message, "forbidden");
 
   const target = operation.target?.(args) ?? {};
-  const lock = operation.risk === "read" ? undefined : await activeLock(deps, target);
+  const lock = operation.risk === "read" ? undefined : await activeLock(deps.store.locks, target, deps.now());
   if (submission.force && !lock)
     return refuse(
       `\`--force\` only overrides a change freeze, and ${describeTarget(target) ?? "this target"} is not locked. Run it without \`--force\`.`,
@@ -82,48 +91,20 @@ export async function submit(deps: HandlerDeps, submission: Submission): Promise
       force: submission.force,
       ...(lock ? { lock } : {}),
       reply,
-      client: submission.client,
     });
     return;
   }
 
   await deps.audit.record({ ...base, kind: "command", outcome: "allowed", detail: permission.role });
-  const outcome = await executeAndReply(deps, submission.client, operation, args, reply, {
-    raw: submission.raw,
+  await carryOut(deps, {
     correlationId,
+    operation,
+    args,
+    raw: submission.raw,
+    requesterId: reply.userId,
+    channelId: reply.channelId,
+    reply,
+    replyOnFailure: true,
     ...(submission.page === undefined ? {} : { page: submission.page }),
   });
-  await deps.audit.record({
-    ...base,
-    kind: "execution",
-    outcome: outcome.ok ? "succeeded" : outcome.reason,
-    durationMs: outcome.durationMs,
-    ...(outcome.ok ? {} : { detail: outcome.message }),
-    ...(outcome.ok && outcome.identity ? { identity: describeIdentity(outcome.identity) } : {}),
-  });
-}
-
-/** The freeze on a namespace or allocation the operation changes, if there is one. */
-export async function activeLock(deps: HandlerDeps, target: Target): Promise<Lock | undefined> {
-  const now = deps.now();
-  if (target.namespace) {
-    const lock = await deps.store.locks.active({ kind: "namespace", name: target.namespace }, now);
-    if (lock) return lock;
-  }
-  if (target.allocation) return deps.store.locks.active({ kind: "allocation", name: target.allocation }, now);
-  return undefined;
-}
-
-export function describeLock(lock: Lock | undefined): string {
-  if (!lock) return "";
-  const until = lock.until
-    ? ` until <!date^${Math.floor(lock.until / 1000)}^{date_short_pretty} {time}|${new Date(lock.until).toISOString()}>`
-    : "";
-  return `${lock.target.kind} \`${lock.target.name}\` is locked${until} by <@${lock.lockedBy}>: ${escapeMrkdwn(lock.reason)}.`;
-}
-
-function describeTarget(target: Target): string | undefined {
-  if (target.namespace) return `namespace \`${target.namespace}\``;
-  if (target.allocation) return `allocation \`${target.allocation}\``;
-  return undefined;
 }

@@ -74,12 +74,8 @@ const deletes = (name: string) =>
 describe("a request approved but never run (the approver's process died)", () => {
   it("is run once by the sweep, and the message says it is done", async () => {
     const id = await approvedButNeverRun("unrun-1", "C0UNRUN01");
-    const { app } = stack.bot;
-    await Promise.all([
-      stack.bot.deps.approvals.sweep(app.client),
-      stack.bot.deps.approvals.sweep(app.client),
-    ]);
-    await stack.bot.deps.approvals.sweep(app.client);
+    await Promise.all([stack.bot.core.approvals.sweep(), stack.bot.core.approvals.sweep()]);
+    await stack.bot.core.approvals.sweep();
     expect(deletes("unrun-1")).toHaveLength(1);
     expect(await store.approvals.get(id)).toMatchObject({
       status: "succeeded",
@@ -91,7 +87,7 @@ describe("a request approved but never run (the approver's process died)", () =>
   it("is ended without a run when its approval window closed before the restart", async () => {
     const id = await approvedButNeverRun("unrun-2", "C0UNRUN02");
     clock += 31 * 60_000;
-    await stack.bot.deps.approvals.sweep(stack.bot.app.client);
+    await stack.bot.core.approvals.sweep();
     expect(deletes("unrun-2")).toHaveLength(0);
     expect(await store.approvals.get(id)).toMatchObject({
       status: "failed",

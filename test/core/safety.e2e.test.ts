@@ -306,7 +306,7 @@ describe("approvals", () => {
     if (!value || !decoded) throw new Error("no approval buttons");
     clock += 31 * 60_000;
     try {
-      expect(await stack.bot.deps.approvals.sweep(stack.bot.app.client)).toBeGreaterThanOrEqual(1);
+      expect(await stack.bot.core.approvals.sweep()).toBeGreaterThanOrEqual(1);
       const edits = stack.slackApi
         .callsTo("chat.update")
         .filter((c) => text(c.args).includes(decoded.requestId));

@@ -1,17 +1,31 @@
 import { randomBytes } from "node:crypto";
-import type { WebClient } from "@slack/web-api";
+import type { Logger } from "pino";
 import { operationButton } from "../../blocks/buttons.js";
 import { type FollowUpPhase, followUpParent, transitionReply } from "../../blocks/followup.js";
+import type { Catalogue } from "../../catalogue/catalogue.js";
 import type { AnyOperation, FollowSpec, Progress } from "../../catalogue/define.js";
 import type { Output } from "../../catalogue/output.js";
-import { validateArgs } from "../../catalogue/validate.js";
-import type { HandlerDeps } from "../../slack/listeners/deps.js";
-import type { SlackSink } from "../../slack/outbox/sink.js";
-import type { FollowUp, FollowUpStatus, Transition } from "../../store/types.js";
+import { type ArgDefaults, validateArgs } from "../../catalogue/validate.js";
+import type { FollowUp, FollowUpStatus, Store, Transition } from "../../store/types.js";
+import type { Notifier } from "../notifications/notifier.js";
 import type { Policy } from "../policy/policy.js";
+import type { Clock, SlackPoster } from "../ports.js";
 import { replyWithOutput } from "../reply.js";
-import { runInvocation } from "../run.js";
+import { type RunnerDeps, runInvocation } from "../run.js";
 import { PollBudget } from "./budget.js";
+
+export interface FollowUpDeps extends RunnerDeps {
+  readonly catalogue: Catalogue;
+  readonly defaults: ArgDefaults;
+  readonly store: Pick<Store, "followUps">;
+  readonly notifier: Pick<Notifier, "notify">;
+  readonly poster: SlackPoster;
+  readonly logger: Logger;
+  readonly now: Clock;
+  readonly settings?: Partial<FollowUpSettings>;
+  /** For the jitter; tests fix it. */
+  readonly random?: () => number;
+}
 
 /**
  * Long operations followed to the end: each is a row in the store, polled on a schedule within a
@@ -82,36 +96,23 @@ export interface Launch {
 }
 
 export class FollowUpEngine {
-  #deps: HandlerDeps | undefined;
+  readonly #deps: FollowUpDeps;
   readonly #settings: FollowUpSettings;
-  readonly #sink: SlackSink;
+  readonly #poster: SlackPoster;
   readonly #random: () => number;
   readonly #polling = new Set<string>();
   /** Follow-ups this process knows to be unfinished (begun or resumed here). */
   readonly #active = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
-  #budget: PollBudget | undefined;
+  readonly #budget: PollBudget;
 
-  constructor(
-    sink: SlackSink,
-    private readonly client: WebClient,
-    settings: Partial<FollowUpSettings> = {},
-    random: () => number = Math.random,
-  ) {
-    this.#sink = sink;
-    this.#settings = { ...DEFAULT_FOLLOWUP_SETTINGS, ...settings };
-    this.#random = random;
-  }
-
-  attach(deps: HandlerDeps): void {
+  constructor(deps: FollowUpDeps) {
     this.#deps = deps;
+    this.#poster = deps.poster;
+    this.#settings = { ...DEFAULT_FOLLOWUP_SETTINGS, ...deps.settings };
+    this.#random = deps.random ?? Math.random;
     this.#budget = new PollBudget((backend) => this.#settings.requestsPerSecond[backend] ?? 5, deps.now);
-  }
-
-  get #d(): HandlerDeps {
-    if (!this.#deps) throw new Error("FollowUpEngine used before attach()");
-    return this.#deps;
   }
 
   /** Polls running right now. */
@@ -131,7 +132,7 @@ export class FollowUpEngine {
     this.#timer = setInterval(() => {
       if (!this.#ticking)
         this.#ticking = this.tick()
-          .catch((error: unknown) => this.#d.logger.error({ err: error }, "a follow-up tick failed"))
+          .catch((error: unknown) => this.#deps.logger.error({ err: error }, "a follow-up tick failed"))
           .finally(() => {
             this.#ticking = undefined;
           });
@@ -160,7 +161,7 @@ export class FollowUpEngine {
    * posts parents that were never posted).
    */
   async record(launch: Launch): Promise<FollowUp | undefined> {
-    const deps = this.#d;
+    const deps = this.#deps;
     const polled = deps.catalogue.byId(launch.follow.operationId);
     if (!polled?.progress) {
       deps.logger.error(
@@ -193,7 +194,7 @@ export class FollowUpEngine {
 
   /** The second half of begin(): the parent message and the "started" notification. */
   async announce(created: FollowUp): Promise<FollowUp | undefined> {
-    const deps = this.#d;
+    const deps = this.#deps;
     await this.#postParent(created);
     await deps.notifier.notify(
       "operation.started",
@@ -205,31 +206,31 @@ export class FollowUpEngine {
 
   /** Follow-ups due now, within each backend's budget; polls run concurrently. */
   async tick(): Promise<void> {
-    const deps = this.#d;
+    const deps = this.#deps;
     const due = await deps.store.followUps.due(deps.now(), 500);
     const byBackend = new Map<string, FollowUp[]>();
     for (const f of due)
       if (!this.#polling.has(f.id)) byBackend.set(f.backend, [...(byBackend.get(f.backend) ?? []), f]);
     const chosen: FollowUp[] = [];
     for (const [backend, list] of byBackend)
-      chosen.push(...list.slice(0, this.#budget?.take(backend, list.length) ?? 0));
+      chosen.push(...list.slice(0, this.#budget.take(backend, list.length)));
     // Not awaited: a poll may wait on the Slack queue's pacing, which must not hold up the others.
     for (const f of chosen) void this.#pollGuarded(f);
   }
 
   /** Refresh: poll one follow-up now (within the budget, so a click storm cannot flood a backend). */
   async refresh(id: string): Promise<"polled" | "finished" | "busy" | "not-found"> {
-    const f = await this.#d.store.followUps.get(id);
+    const f = await this.#deps.store.followUps.get(id);
     if (!f) return "not-found";
     if (f.status !== "active") return "finished";
-    if (this.#polling.has(id) || (this.#budget?.take(f.backend, 1) ?? 0) === 0) return "busy";
+    if (this.#polling.has(id) || this.#budget.take(f.backend, 1) === 0) return "busy";
     await this.#pollGuarded(f);
     return "polled";
   }
 
   /** After a restart: parents that were never posted, and transitions not known to be in Slack. */
   async resume(): Promise<void> {
-    const deps = this.#d;
+    const deps = this.#deps;
     for (const f of await deps.store.followUps.active()) {
       this.#active.add(f.id);
       try {
@@ -247,14 +248,14 @@ export class FollowUpEngine {
     try {
       await this.#poll(f);
     } catch (error) {
-      this.#d.logger.error({ err: error, followUp: f.id }, "a follow-up poll failed");
+      this.#deps.logger.error({ err: error, followUp: f.id }, "a follow-up poll failed");
     } finally {
       this.#polling.delete(f.id);
     }
   }
 
   async #poll(f: FollowUp): Promise<void> {
-    const deps = this.#d;
+    const deps = this.#deps;
     const now = deps.now();
     if (now >= f.timeoutAt) {
       const minutes = Math.round(this.#settings.timeoutMs / 60_000);
@@ -303,7 +304,7 @@ export class FollowUpEngine {
         now,
       );
       if (updated.failures === 1 && f.parentTs)
-        await this.#sink
+        await this.#poster
           .post({
             channel: f.channelId,
             thread_ts: f.parentTs,
@@ -358,7 +359,7 @@ export class FollowUpEngine {
     if (!f.parentTs) return;
     const phase: FollowUpPhase = t.terminal ? (f.status as FollowUpPhase) : "active";
     const reply = transitionReply(t.state, phase, t.at, f.startedAt);
-    const posted = await this.#sink.post(
+    const posted = await this.#poster.post(
       {
         channel: f.channelId,
         thread_ts: f.parentTs,
@@ -370,29 +371,31 @@ export class FollowUpEngine {
       },
       { critical: t.terminal },
     );
-    await this.#d.store.followUps.markPosted(f.id, t.seq, posted.ts);
+    await this.#deps.store.followUps.markPosted(f.id, t.seq, posted.ts);
   }
 
   /** Transitions recorded but not marked posted: posted now unless the thread already has them. */
   async #repairTransitions(f: FollowUp): Promise<void> {
-    const missing = await this.#d.store.followUps.unposted(f.id);
+    const missing = await this.#deps.store.followUps.unposted(f.id);
     if (missing.length === 0 || !f.parentTs) return;
     const inThread = new Map<number, string>();
     // If the thread cannot be read, posting again risks a duplicate; not posting would lose the state.
-    const replies = await this.#sink.repliesWithMetadata(f.channelId, f.parentTs).catch((error: unknown) => {
-      this.#d.logger.warn(
-        { err: error, followUp: f.id },
-        "the thread could not be read; posting unconfirmed states",
-      );
-      return [];
-    });
+    const replies = await this.#poster
+      .repliesWithMetadata(f.channelId, f.parentTs)
+      .catch((error: unknown) => {
+        this.#deps.logger.warn(
+          { err: error, followUp: f.id },
+          "the thread could not be read; posting unconfirmed states",
+        );
+        return [];
+      });
     for (const m of replies) {
       const payload = m.metadata?.event_type === METADATA_TYPE ? m.metadata.event_payload : undefined;
       if (payload?.followup === f.id && typeof payload.seq === "number") inThread.set(payload.seq, m.ts);
     }
     for (const t of missing) {
       const ts = inThread.get(t.seq);
-      if (ts) await this.#d.store.followUps.markPosted(f.id, t.seq, ts);
+      if (ts) await this.#deps.store.followUps.markPosted(f.id, t.seq, ts);
       else await this.#postTransition(f, t);
     }
   }
@@ -404,11 +407,11 @@ export class FollowUpEngine {
     output?: Output,
     operation?: AnyOperation,
   ): Promise<void> {
-    const deps = this.#d;
+    const deps = this.#deps;
     this.#active.delete(f.id);
     await this.#updateParent(f, note, true);
     if (status === "unknown" && f.parentTs)
-      await this.#sink.post(
+      await this.#poster.post(
         {
           channel: f.channelId,
           thread_ts: f.parentTs,
@@ -430,21 +433,25 @@ export class FollowUpEngine {
           }
         : output;
       await replyWithOutput(
-        deps,
-        this.client,
+        { catalogue: deps.catalogue, poster: this.#poster },
         operation,
         withPrefill,
         {
           channelId: f.channelId,
           userId: f.requesterId,
           threadTs: parentTs,
-          respond: ({ response_type: _type, replace_original: _replace, ...message }) =>
-            this.#sink.post(
-              { ...(message as { text: string }), channel: f.channelId, thread_ts: parentTs },
+          respond: (message) =>
+            this.#poster.post(
+              {
+                channel: f.channelId,
+                thread_ts: parentTs,
+                text: message.text,
+                ...(message.blocks ? { blocks: message.blocks } : {}),
+              },
               { critical: true },
             ),
         },
-        { raw: f.poll.args, correlationId: f.correlationId },
+        { raw: f.poll.args },
       ).catch((error: unknown) =>
         deps.logger.warn({ err: error, followUp: f.id }, "the final result could not be posted"),
       );
@@ -459,7 +466,7 @@ export class FollowUpEngine {
 
   async #postParent(f: FollowUp): Promise<void> {
     const message = followUpParent(this.#card(f));
-    const posted = await this.#sink.post(
+    const posted = await this.#poster.post(
       {
         channel: f.channelId,
         text: message.text,
@@ -468,7 +475,7 @@ export class FollowUpEngine {
       },
       { critical: true },
     );
-    await this.#d.store.followUps.setParent(f.id, posted.ts);
+    await this.#deps.store.followUps.setParent(f.id, posted.ts);
   }
 
   /**
@@ -476,10 +483,10 @@ export class FollowUpEngine {
    * it is looked for in the channel by its metadata and only posted when it is not there.
    */
   async #recoverParent(f: FollowUp): Promise<void> {
-    const recent = await this.#sink
+    const recent = await this.#poster
       .historyWithMetadata(f.channelId, PARENT_SEARCH_DEPTH)
       .catch((error: unknown) => {
-        this.#d.logger.warn(
+        this.#deps.logger.warn(
           { err: error, followUp: f.id },
           "the channel could not be read; posting the parent",
         );
@@ -488,27 +495,27 @@ export class FollowUpEngine {
     const found = recent.find(
       (m) => m.metadata?.event_type === PARENT_METADATA_TYPE && m.metadata.event_payload?.followup === f.id,
     );
-    if (found) await this.#d.store.followUps.setParent(f.id, found.ts);
+    if (found) await this.#deps.store.followUps.setParent(f.id, found.ts);
     else await this.#postParent(f);
   }
 
   async #updateParent(f: FollowUp, note?: string, critical = false): Promise<void> {
     if (!f.parentTs) return;
     const message = followUpParent(this.#card(f, note));
-    await this.#sink
+    await this.#poster
       .update(
         { channel: f.channelId, ts: f.parentTs },
         { text: message.text, blocks: message.blocks },
         { critical },
       )
       .catch((error: unknown) =>
-        this.#d.logger.warn({ err: error, followUp: f.id }, "the parent message could not be updated"),
+        this.#deps.logger.warn({ err: error, followUp: f.id }, "the parent message could not be updated"),
       );
   }
 
   #card(f: FollowUp, note?: string) {
     const cancelSpec = f.cancel;
-    const cancelOperation = cancelSpec ? this.#d.catalogue.byId(cancelSpec.operationId) : undefined;
+    const cancelOperation = cancelSpec ? this.#deps.catalogue.byId(cancelSpec.operationId) : undefined;
     const cancel =
       cancelSpec && cancelOperation
         ? operationButton(cancelOperation, cancelSpec.args, { action: "run", label: cancelSpec.label })

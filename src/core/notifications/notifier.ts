@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
-import type { SlackSink } from "../../slack/outbox/sink.js";
 import type { SubscriptionStore } from "../../store/types.js";
 import { type NotificationEvent, notificationChannels, type Policy } from "../policy/policy.js";
+import type { SlackPoster } from "../ports.js";
 
 /**
  * Routes events to channels: those the permissions file names, and those subscribed from Slack
@@ -9,7 +9,7 @@ import { type NotificationEvent, notificationChannels, type Policy } from "../po
  */
 export class Notifier {
   constructor(
-    private readonly sink: SlackSink,
+    private readonly poster: Pick<SlackPoster, "post">,
     private readonly policy: Policy,
     private readonly subscriptions: SubscriptionStore,
     private readonly logger: Logger,
@@ -24,7 +24,7 @@ export class Notifier {
   async notify(event: NotificationEvent, text: string, except: readonly string[] = []): Promise<void> {
     for (const channel of await this.channelsFor(event)) {
       if (except.includes(channel)) continue;
-      await this.sink
+      await this.poster
         .post({ channel, text })
         .catch((error: unknown) =>
           this.logger.warn({ err: error, channel, event }, "a notification could not be posted"),

@@ -1,3 +1,4 @@
+import type { NotificationEvent } from "../../catalogue/events.js";
 import { globMatches, matchesAny } from "./patterns.js";
 
 /**
@@ -5,15 +6,7 @@ import { globMatches, matchesAny } from "./patterns.js";
  * into this shape, and the pure decisions made on it. Nothing here talks to Slack or the store.
  */
 
-export const NOTIFICATION_EVENTS = [
-  "operation.started",
-  "operation.succeeded",
-  "operation.failed",
-  "approval.requested",
-  "approval.decided",
-  "approval.expired",
-] as const;
-export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+export { NOTIFICATION_EVENTS, type NotificationEvent } from "../../catalogue/events.js";
 
 export interface Grant {
   readonly role: string;

@@ -1,5 +1,4 @@
-import type { HandlerDeps } from "../../slack/listeners/deps.js";
-import type { AccessCheck } from "./access.js";
+import type { AccessCheck, AccessControl } from "./access.js";
 
 /**
  * A permission check that must not hold up a modal: a trigger_id expires 3 s after the click, and a
@@ -7,7 +6,7 @@ import type { AccessCheck } from "./access.js";
  * the submission is checked in full anyway.
  */
 export async function quickCheck(
-  deps: HandlerDeps,
+  access: Pick<AccessControl, "check">,
   userId: string,
   channelId: string,
   operationId: string,
@@ -18,7 +17,7 @@ export async function quickCheck(
     timer = setTimeout(() => resolve(undefined), budgetMs);
   });
   try {
-    return await Promise.race([deps.access.check(userId, channelId, operationId), late]);
+    return await Promise.race([access.check(userId, channelId, operationId), late]);
   } catch {
     return undefined;
   } finally {

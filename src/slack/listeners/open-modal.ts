@@ -1,6 +1,7 @@
 import type { ViewsOpenArguments, WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import { errorMessage } from "../../blocks/errors.js";
+import type { ReplyTarget } from "../../core/ports.js";
 import { ephemeral } from "../../core/reply.js";
 
 /**
@@ -12,7 +13,7 @@ export async function openModal(options: {
   readonly client: WebClient;
   readonly triggerId: string;
   readonly view: ViewsOpenArguments["view"];
-  readonly respond: (message: Record<string, unknown>) => Promise<unknown>;
+  readonly respond: ReplyTarget["respond"];
   readonly logger: Logger;
   /** What to do instead, e.g. the command with all its arguments. */
   readonly instead: string;

@@ -149,7 +149,7 @@ describe("graceful stop", () => {
       await bot.start(0, "127.0.0.1");
       await bot.stop();
       await bot.stop();
-      await expect(bot.deps.store.approvals.countPending()).rejects.toThrow(/not open/);
+      await expect(bot.core.store.approvals.countPending()).rejects.toThrow(/not open/);
       await api.close();
       // The file was closed cleanly: it opens again with everything in it.
       const again = openSqliteStore({ path: join(dir, "opsbot.db") });

@@ -6,35 +6,40 @@ import { operationModal } from "../../../blocks/modals.js";
 import type { AnyOperation } from "../../../catalogue/define.js";
 import { usageOf } from "../../../catalogue/parse.js";
 import { type RawArgs, validateArgs } from "../../../catalogue/validate.js";
-import { submit } from "../../../core/invoke.js";
-import { quickCheck } from "../../../core/policy/quick-check.js";
-import { ephemeral, type ReplyTarget } from "../../../core/reply.js";
-import type { HandlerDeps } from "../deps.js";
+import type { ReplyTarget } from "../../../core/ports.js";
+import { ephemeral } from "../../../core/reply.js";
+import type { ListenerDeps } from "../deps.js";
 import { encodeModalMetadata } from "../modal-metadata.js";
 import { openModal } from "../open-modal.js";
-import { loadedConfiguration } from "./loaded.js";
+import { replyTarget } from "../reply.js";
 
 /**
  * Buttons under opsbot's messages. Each carries an operation and its arguments as typed (ids.ts); the
  * value comes back from Slack, so it is decoded, looked up and validated again, and the operation runs
  * as the person who clicked, never as the one who posted the message.
  */
-export function register(app: App, deps: HandlerDeps): void {
+export function register(app: App, deps: ListenerDeps): void {
   const listen = (action: string, handle: (click: Click) => Promise<void>) =>
     app.action<BlockAction<ButtonAction>>(
       actionPattern(action),
-      async ({ ack, body, action: button, respond, client }) => {
+      async ({ ack, body, action: button, client }) => {
         await ack();
-        const click = readClick(deps, body, button.value, client, (message) => respond(message));
+        const channelId = body.channel?.id ?? body.container?.channel_id;
+        const reply = replyTarget(deps.replies, {
+          channelId: typeof channelId === "string" ? channelId : "",
+          userId: body.user.id,
+          responseUrl: body.response_url,
+        });
+        const click = readClick(deps, body, button.value, client, reply);
         if ("problem" in click) {
-          await respond(ephemeral(errorMessage(click.problem))).catch(() => undefined);
+          await reply.respond(ephemeral(errorMessage(click.problem))).catch(() => undefined);
           return;
         }
         await handle(click).catch(async (error: unknown) => {
           deps.logger.error({ err: error, action }, "button handler failed");
-          await respond(ephemeral(errorMessage("opsbot could not finish that click."))).catch(
-            () => undefined,
-          );
+          await reply
+            .respond(ephemeral(errorMessage("opsbot could not finish that click.")))
+            .catch(() => undefined);
         });
       },
     );
@@ -48,15 +53,15 @@ export function register(app: App, deps: HandlerDeps): void {
       }
       const args = await validated(click);
       if (!args) return;
-      const replace = (message: Record<string, unknown>) =>
-        click.target.respond({ ...message, replace_original: true });
-      await submit(deps, {
+      await deps.core.invoke({
         operation: click.operation,
         args,
         raw: click.value.args,
         force: false,
-        client: click.client,
-        target: { ...click.target, respond: replace },
+        reply: {
+          ...click.target,
+          respond: (message) => click.target.respond({ ...message, replace_original: true }),
+        },
         page: click.value.page ?? 0,
       });
     });
@@ -64,13 +69,12 @@ export function register(app: App, deps: HandlerDeps): void {
   listen(ACTION.runOperation, async (click) => {
     const args = await validated(click);
     if (!args) return;
-    await submit(deps, {
+    await deps.core.invoke({
       operation: click.operation,
       args,
       raw: click.value.args,
       force: false,
-      client: click.client,
-      target: click.target,
+      reply: click.target,
     });
   });
 
@@ -80,8 +84,7 @@ export function register(app: App, deps: HandlerDeps): void {
     const triggerId = click.triggerId;
     if (!triggerId) throw new Error("block_actions without a trigger_id");
     // Checked before the form opens (and again on submission), so nobody fills in a form for nothing.
-    const permission = await quickCheck(
-      deps,
+    const permission = await deps.core.quickCheck(
       click.target.userId,
       click.target.channelId,
       click.operation.id,
@@ -112,7 +115,7 @@ export function register(app: App, deps: HandlerDeps): void {
     const opened = await open(operationModal(click.operation, { loading: true, privateMetadata }));
     if (!opened) return;
     const viewId = opened.id;
-    const fetched = await loadedConfiguration(deps, loaded, click.target);
+    const fetched = await deps.core.loadedConfiguration(loaded, click.target);
     const prefill: RawArgs = fetched.ok
       ? { ...click.value.args, configuration: fetched.configuration }
       : click.value.args;
@@ -130,7 +133,7 @@ export function register(app: App, deps: HandlerDeps): void {
 }
 
 interface Click {
-  readonly deps: HandlerDeps;
+  readonly deps: ListenerDeps;
   readonly operation: AnyOperation;
   readonly value: OperationValue;
   readonly target: ReplyTarget;
@@ -140,11 +143,11 @@ interface Click {
 }
 
 function readClick(
-  deps: HandlerDeps,
+  deps: ListenerDeps,
   body: BlockAction,
   rawValue: string | undefined,
   client: WebClient,
-  respond: ReplyTarget["respond"],
+  target: ReplyTarget,
 ): Click | { problem: string } {
   const value = decodeOperationValue(rawValue);
   const operation = value ? deps.catalogue.byId(value.operationId) : undefined;
@@ -156,7 +159,7 @@ function readClick(
     operation,
     value,
     client,
-    target: { channelId, userId: body.user.id, respond },
+    target,
     ...(body.trigger_id ? { triggerId: body.trigger_id } : {}),
     ...(body.response_url ? { responseUrl: body.response_url } : {}),
   };

@@ -5,15 +5,11 @@ import { operationModal, pickerModal } from "../../../blocks/modals.js";
 import { tokenize } from "../../../catalogue/command-line/tokenize.js";
 import { parseCommand, usageOf } from "../../../catalogue/parse.js";
 import { validateArgs } from "../../../catalogue/validate.js";
-import { submit } from "../../../core/invoke.js";
-import { quickCheck } from "../../../core/policy/quick-check.js";
 import { ephemeral } from "../../../core/reply.js";
-import type { HandlerDeps } from "../deps.js";
+import type { ListenerDeps } from "../deps.js";
 import { encodeModalMetadata } from "../modal-metadata.js";
 import { openModal } from "../open-modal.js";
-import { runAdminCommand } from "./admin.js";
-import { journaled } from "./intake.js";
-import { whoami } from "./whoami.js";
+import { replyTarget } from "../reply.js";
 
 export const OPS_COMMAND = "/ops";
 
@@ -21,8 +17,13 @@ export const OPS_COMMAND = "/ops";
  * `/ops ...`: acknowledged at once (with the reply itself when it needs no I/O: parse errors, help),
  * then the operation runs and its result is sent through the response URL.
  */
-export function register(app: App, deps: HandlerDeps): void {
-  app.command(OPS_COMMAND, async ({ command, ack, respond, client }) => {
+export function register(app: App, deps: ListenerDeps): void {
+  app.command(OPS_COMMAND, async ({ command, ack, client }) => {
+    const reply = replyTarget(deps.replies, {
+      channelId: command.channel_id,
+      userId: command.user_id,
+      responseUrl: command.response_url,
+    });
     const tokens = tokenize(command.text, { booleanFlags: deps.booleanFlags });
     if (!tokens.ok) {
       await ack(ephemeral(errorMessage(tokens.error.message)));
@@ -40,7 +41,7 @@ export function register(app: App, deps: HandlerDeps): void {
             deps.catalogue,
             encodeModalMetadata({ channelId: command.channel_id, responseUrl: command.response_url }),
           ),
-          respond,
+          respond: reply.respond,
           logger: deps.logger,
           instead: "Try `/ops` again, or `/ops help` for the operations you can type.",
         });
@@ -52,21 +53,15 @@ export function register(app: App, deps: HandlerDeps): void {
         await ack(ephemeral(errorMessage(parsed.message, parsed.usage)));
         return;
       case "whoami":
-        await journaled(deps, command, ack, async () => {
-          await respond({
+        await deps.core.journaled(command, ack, async () => {
+          await reply.respond({
             response_type: "ephemeral",
-            text: await whoami(deps, command.user_id, command.channel_id),
+            text: await deps.core.whoami(command.user_id, command.channel_id),
           });
         });
         return;
       case "admin":
-        await journaled(deps, command, ack, () =>
-          runAdminCommand(deps, parsed.command, {
-            channelId: command.channel_id,
-            userId: command.user_id,
-            respond: (message) => respond(message),
-          }),
-        );
+        await deps.core.journaled(command, ack, () => deps.core.admin(parsed.command, reply));
         return;
       case "operation": {
         const { operation, raw } = parsed;
@@ -76,9 +71,9 @@ export function register(app: App, deps: HandlerDeps): void {
           // A change with arguments missing: its modal, prefilled with what was typed. The trigger_id
           // expires after 3 seconds, so only a bounded permission check comes before views.open.
           await ack();
-          const permission = await quickCheck(deps, command.user_id, command.channel_id, operation.id);
+          const permission = await deps.core.quickCheck(command.user_id, command.channel_id, operation.id);
           if (permission && !permission.allowed) {
-            await respond(ephemeral(refusal(permission.message)));
+            await reply.respond(ephemeral(refusal(permission.message)));
             return;
           }
           await openModal({
@@ -92,7 +87,7 @@ export function register(app: App, deps: HandlerDeps): void {
                 responseUrl: command.response_url,
               }),
             }),
-            respond,
+            respond: reply.respond,
             logger: deps.logger,
             instead: `Try again, or type it with every argument: ${usageOf(operation)}`,
           });
@@ -105,19 +100,8 @@ export function register(app: App, deps: HandlerDeps): void {
           );
           return;
         }
-        await journaled(deps, command, ack, () =>
-          submit(deps, {
-            operation,
-            args: validation.args,
-            raw,
-            force: parsed.force,
-            client,
-            target: {
-              channelId: command.channel_id,
-              userId: command.user_id,
-              respond: (message) => respond(message),
-            },
-          }),
+        await deps.core.journaled(command, ack, () =>
+          deps.core.invoke({ operation, args: validation.args, raw, force: parsed.force, reply }),
         );
       }
     }

@@ -3,16 +3,16 @@ import { errorMessage } from "../../../blocks/errors.js";
 import { BLOCK, CALLBACK } from "../../../blocks/ids.js";
 import { modalErrors, operationModal, pickedOperationId, readModalValues } from "../../../blocks/modals.js";
 import { validateArgs } from "../../../catalogue/validate.js";
-import { submit } from "../../../core/invoke.js";
 import { ephemeral } from "../../../core/reply.js";
-import type { HandlerDeps } from "../deps.js";
+import type { ListenerDeps } from "../deps.js";
 import { decodeModalMetadata, encodeModalMetadata } from "../modal-metadata.js";
+import { replyTarget } from "../reply.js";
 
 /**
  * An operation modal was submitted: the same validation as the command line, with problems shown
  * inline on the offending fields; on success the modal closes and the operation runs.
  */
-export function register(app: App, deps: HandlerDeps): void {
+export function register(app: App, deps: ListenerDeps): void {
   // The picker (`/ops` alone): the chosen operation's own modal replaces it.
   app.view(CALLBACK.pickerModal, async ({ ack, view }) => {
     const metadata = decodeModalMetadata(view.private_metadata);
@@ -33,7 +33,7 @@ export function register(app: App, deps: HandlerDeps): void {
     });
   });
 
-  app.view(CALLBACK.operationModal, async ({ ack, view, body, client, respond }) => {
+  app.view(CALLBACK.operationModal, async ({ ack, view, body }) => {
     const metadata = decodeModalMetadata(view.private_metadata);
     const operation = metadata?.operationId ? deps.catalogue.byId(metadata.operationId) : undefined;
     if (!metadata || !operation) {
@@ -50,42 +50,28 @@ export function register(app: App, deps: HandlerDeps): void {
       return;
     }
     await ack();
-    const responseUrl = metadata.responseUrl;
-    const reply = responseUrl
-      ? (message: Record<string, unknown>) => postToResponseUrl(responseUrl, message)
-      : (message: Record<string, unknown>) =>
-          client.chat.postEphemeral({
+    // The command's response URL (30 minutes, 5 uses) is enough to answer one form; without one the
+    // answer is an ephemeral message in the channel.
+    const reply = replyTarget(deps.replies, {
+      channelId: metadata.channelId,
+      userId: body.user.id,
+      responseUrl: metadata.responseUrl,
+    });
+    await deps.core
+      .invoke({ operation, args: validation.args, raw, force: false, reply })
+      .catch(async (error: unknown) => {
+        deps.logger.error({ err: error }, "replying to a modal submission failed");
+        await deps.replies
+          .ephemeral({
             channel: metadata.channelId,
             user: body.user.id,
-            text: String(message.text ?? ""),
-            ...message,
-          });
-    await submit(deps, {
-      operation,
-      args: validation.args,
-      raw,
-      force: false,
-      client,
-      target: { channelId: metadata.channelId, userId: body.user.id, respond: reply },
-    }).catch(async (error: unknown) => {
-      deps.logger.error({ err: error }, "replying to a modal submission failed");
-      await respond?.(ephemeral(errorMessage("opsbot could not post the result here."))).catch(
-        () => undefined,
-      );
-    });
+            ...ephemeral(errorMessage("opsbot could not post the result here.")),
+          })
+          .catch(() => undefined);
+      });
   });
 }
 
 function firstBlockId(blocks: readonly { block_id?: string }[]): string {
   return blocks.find((b) => b.block_id)?.block_id ?? "ops_errors";
-}
-
-/** The command's response URL stays valid for 30 minutes and 5 uses: enough to answer one modal. */
-async function postToResponseUrl(url: string, message: Record<string, unknown>): Promise<void> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(message),
-  });
-  if (!res.ok) throw new Error(`response_url answered ${res.status}`);
 }

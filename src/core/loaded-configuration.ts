@@ -1,11 +1,18 @@
 import { randomUUID } from "node:crypto";
-import type { LoadingState } from "../../../api/deploy/endpoints.js";
-import type { OperationValue } from "../../../blocks/ids.js";
-import { SLACK_LIMITS } from "../../../blocks/limits.js";
-import { validateArgs } from "../../../catalogue/validate.js";
-import type { ReplyTarget } from "../../../core/reply.js";
-import { runInvocation } from "../../../core/run.js";
-import type { HandlerDeps } from "../deps.js";
+import type { LoadingState } from "../api/deploy/endpoints.js";
+import type { OperationValue } from "../blocks/ids.js";
+import { SLACK_LIMITS } from "../blocks/limits.js";
+import type { Catalogue } from "../catalogue/catalogue.js";
+import { type ArgDefaults, validateArgs } from "../catalogue/validate.js";
+import type { AccessControl } from "./policy/access.js";
+import type { ReplyTarget } from "./ports.js";
+import { type RunnerDeps, runInvocation } from "./run.js";
+
+export interface LoadedConfigurationDeps extends RunnerDeps {
+  readonly catalogue: Catalogue;
+  readonly defaults: ArgDefaults;
+  readonly access: Pick<AccessControl, "check">;
+}
 
 export type LoadedConfiguration =
   | { readonly ok: true; readonly configuration: string }
@@ -17,7 +24,7 @@ export type LoadedConfiguration =
  * characters and manifests are longer.
  */
 export async function loadedConfiguration(
-  deps: HandlerDeps,
+  deps: LoadedConfigurationDeps,
   loaded: NonNullable<OperationValue["loaded"]>,
   actor: Pick<ReplyTarget, "userId" | "channelId">,
 ): Promise<LoadedConfiguration> {
@@ -25,6 +32,9 @@ export async function loadedConfiguration(
   if (!operation) return { ok: false, problem: "cannot be fetched: this opsbot has no load operations" };
   const validation = validateArgs(operation, { workId: loaded.workId }, deps.defaults);
   if (!validation.ok) return { ok: false, problem: "cannot be fetched: the button's work ID is not valid" };
+  // Read as the person who clicked, so only with their permission to read it.
+  const permission = await deps.access.check(actor.userId, actor.channelId, operation.id);
+  if (!permission.allowed) return { ok: false, problem: `cannot be fetched: ${permission.message}` };
   const outcome = await runInvocation(deps, {
     id: randomUUID(),
     operation,

@@ -1,9 +1,15 @@
-import { describeIdentity } from "../../../api/identity.js";
-import { DEFAULT_POLICY_NOTE } from "../../../core/policy/policy.js";
-import type { HandlerDeps } from "../deps.js";
+import { describeIdentity } from "../api/identity.js";
+import type { AccessControl } from "./policy/access.js";
+import type { IdentityResolver } from "./policy/identity.js";
+import { DEFAULT_POLICY_NOTE } from "./policy/policy.js";
+
+export interface WhoamiDeps {
+  readonly identities: Pick<IdentityResolver, "resolve">;
+  readonly access: Pick<AccessControl, "roles" | "policy">;
+}
 
 /** `/ops whoami`: the identity opsbot uses for you, your roles here, and what the policy is. */
-export async function whoami(deps: HandlerDeps, userId: string, channelId: string): Promise<string> {
+export async function whoami(deps: WhoamiDeps, userId: string, channelId: string): Promise<string> {
   const resolved = await deps.identities.resolve(userId);
   const identity = resolved.ok
     ? `opsbot calls the Deploy API as *${describeIdentity(resolved.identity)}* (from ${resolved.source === "override" ? "an identity override" : "your Slack profile"}).`

@@ -1,7 +1,25 @@
 import { randomUUID } from "node:crypto";
-import type { SlashCommand } from "@slack/bolt";
-import { escapeMrkdwn } from "../../../blocks/text.js";
-import type { HandlerDeps } from "../deps.js";
+import type { Logger } from "pino";
+import { escapeMrkdwn } from "../blocks/text.js";
+import type { Store } from "../store/types.js";
+import type { Clock } from "./ports.js";
+
+export interface IntakeDeps {
+  readonly store: Pick<Store, "intake">;
+  readonly logger: Logger;
+  readonly now: Clock;
+}
+
+/** What a slash command brings that the journal keeps. */
+export interface ReceivedCommand {
+  readonly user_id: string;
+  readonly channel_id: string;
+  readonly text: string;
+  readonly response_url: string;
+}
+
+/** Posts to a response URL (the Slack adapter's, through its outbox). */
+export type ResponseUrlPost = (url: string, body: Record<string, unknown>) => Promise<void>;
 
 /** Slack accepts posts to a command's response URL for 30 minutes. */
 const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
@@ -12,8 +30,8 @@ const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
  * answerInterruptedCommands) instead of leaving an acknowledged command unanswered for ever.
  */
 export async function journaled(
-  deps: HandlerDeps,
-  command: Pick<SlashCommand, "user_id" | "channel_id" | "text" | "response_url">,
+  deps: IntakeDeps,
+  command: ReceivedCommand,
   ack: () => Promise<void>,
   work: () => Promise<void>,
 ): Promise<void> {
@@ -50,10 +68,7 @@ export async function journaled(
  * At start-up: commands the previous process acknowledged and never settled (it died meanwhile). Each
  * person is told through the command's response URL while Slack still takes it; then the note goes.
  */
-export async function answerInterruptedCommands(
-  deps: Pick<HandlerDeps, "store" | "logger" | "now">,
-  post: (url: string, body: Record<string, unknown>) => Promise<void> = postToResponseUrl,
-): Promise<number> {
+export async function answerInterruptedCommands(deps: IntakeDeps, post: ResponseUrlPost): Promise<number> {
   const unsettled = await deps.store.intake.unsettled();
   for (const entry of unsettled) {
     if (deps.now() - entry.receivedAt < RESPONSE_URL_LIFETIME_MS)
@@ -69,14 +84,4 @@ export async function answerInterruptedCommands(
   if (unsettled.length > 0)
     deps.logger.warn({ count: unsettled.length }, "commands interrupted by a restart");
   return unsettled.length;
-}
-
-async function postToResponseUrl(url: string, body: Record<string, unknown>): Promise<void> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(5_000),
-  });
-  if (!res.ok) throw new Error(`the response URL answered HTTP ${res.status}`);
 }

@@ -1,34 +1,15 @@
 import type { WebClient } from "@slack/web-api";
-import type { OutboxMessage } from "./types.js";
-
-/** A message opsbot posts: what the outbox takes. */
-export type SlackMessage = OutboxMessage;
-
-/**
- * Where follow-ups send their posts and edits. `critical` marks what must not be lost (terminal
- * states): a rate-limited queue retries it until it goes.
- */
-export interface SlackSink {
-  post(message: SlackMessage, options?: { critical?: boolean }): Promise<{ ts: string }>;
-  update(
-    target: { channel: string; ts: string },
-    message: Omit<SlackMessage, "channel" | "thread_ts" | "reply_broadcast">,
-    options?: { critical?: boolean },
-  ): Promise<void>;
-  /** Thread replies carrying opsbot's metadata, to tell after a crash what was already posted. */
-  repliesWithMetadata(channel: string, ts: string): Promise<readonly MessageWithMetadata[]>;
-  /** The channel's latest messages (up to `max`, newest first) with metadata: parents posted before a crash. */
-  historyWithMetadata(channel: string, max: number): Promise<readonly MessageWithMetadata[]>;
-}
+import type {
+  EditMessage,
+  FileUpload,
+  MessageWithMetadata,
+  PostMessage,
+  SlackPoster,
+} from "../../core/ports.js";
 
 interface Metadata {
   readonly event_type?: string;
   readonly event_payload?: Record<string, unknown>;
-}
-
-export interface MessageWithMetadata {
-  readonly ts: string;
-  readonly metadata?: Metadata;
 }
 
 const HISTORY_PAGE = 200;
@@ -42,24 +23,14 @@ function withMetadata(
   }));
 }
 
-/** Straight to the Web API (the client's own retries, no queue). */
-export function directSink(client: WebClient): SlackSink {
+/** Reads of what opsbot posted, straight from the Web API with the client's own retries. */
+function reader(client: WebClient) {
   return {
-    async post(message) {
-      const res = await client.chat.postMessage(message as Parameters<WebClient["chat"]["postMessage"]>[0]);
-      if (!res.ts) throw new Error("chat.postMessage answered without a ts");
-      return { ts: res.ts };
-    },
-    async update(target, message) {
-      await client.chat.update({ ...message, channel: target.channel, ts: target.ts } as Parameters<
-        WebClient["chat"]["update"]
-      >[0]);
-    },
-    async repliesWithMetadata(channel, ts) {
+    async repliesWithMetadata(channel: string, ts: string): Promise<MessageWithMetadata[]> {
       const res = await client.conversations.replies({ channel, ts, include_all_metadata: true, limit: 200 });
       return withMetadata(res.messages);
     },
-    async historyWithMetadata(channel, max) {
+    async historyWithMetadata(channel: string, max: number): Promise<MessageWithMetadata[]> {
       const found: MessageWithMetadata[] = [];
       let cursor: string | undefined;
       do {
@@ -77,17 +48,26 @@ export function directSink(client: WebClient): SlackSink {
   };
 }
 
-/** The outbox for posts and edits; the thread is read straight from the Web API. */
-export function outboxSink(
-  outbox: { post: SlackSink["post"]; update: SlackSink["update"] },
-  client: WebClient,
-): SlackSink {
-  const direct = directSink(client);
+/** What the poster sends through: the outbox's queues. */
+export interface OutboxWrites {
+  post(message: PostMessage, options?: { critical?: boolean }): Promise<{ ts: string }>;
+  update(
+    target: { channel: string; ts: string },
+    message: EditMessage,
+    options?: { critical?: boolean },
+  ): Promise<void>;
+  upload(file: FileUpload): Promise<void>;
+}
+
+/** The core's way to Slack: every write through the outbox; what was posted is read from the Web API. */
+export function outboxPoster(outbox: OutboxWrites, client: WebClient): SlackPoster {
+  const read = reader(client);
   return {
     post: (message, options) => outbox.post(message, options),
     update: (target, message, options) => outbox.update(target, message, options),
-    repliesWithMetadata: (channel, ts) => direct.repliesWithMetadata(channel, ts),
-    historyWithMetadata: (channel, max) => direct.historyWithMetadata(channel, max),
+    upload: (file) => outbox.upload(file),
+    repliesWithMetadata: (channel, ts) => read.repliesWithMetadata(channel, ts),
+    historyWithMetadata: (channel, max) => read.historyWithMetadata(channel, max),
   };
 }
 
@@ -100,11 +80,11 @@ export function findPostedByMetadata(client: WebClient) {
     const metadata = args.metadata as Metadata | undefined;
     if (!metadata?.event_type || typeof args.channel !== "string") return undefined;
     const channel = args.channel;
-    const direct = directSink(client);
+    const read = reader(client);
     const recent =
       typeof args.thread_ts === "string"
-        ? await direct.repliesWithMetadata(channel, args.thread_ts)
-        : await direct.historyWithMetadata(channel, 100);
+        ? await read.repliesWithMetadata(channel, args.thread_ts)
+        : await read.historyWithMetadata(channel, 100);
     const wanted = canonical(metadata.event_payload ?? {});
     return recent.find(
       (m) =>

@@ -1,20 +1,31 @@
 import { randomUUID } from "node:crypto";
-import { refusal } from "../../../blocks/errors.js";
-import { renderOutput } from "../../../blocks/output.js";
-import type { AdminCommand, LockTarget } from "../../../catalogue/admin.js";
-import type { Output } from "../../../catalogue/output.js";
-import { describeLock } from "../../../core/invoke.js";
-import { NOTIFICATION_EVENTS } from "../../../core/policy/policy.js";
-import { ephemeral, type ReplyTarget } from "../../../core/reply.js";
-import type { AuditEntry } from "../../../store/types.js";
-import type { HandlerDeps } from "../deps.js";
+import { refusal } from "../blocks/errors.js";
+import { renderOutput } from "../blocks/output.js";
+import type { AdminCommand, LockTarget } from "../catalogue/admin.js";
+import type { Output } from "../catalogue/output.js";
+import type { AuditEntry, Store } from "../store/types.js";
+import type { Auditor } from "./audit.js";
+import { describeLock } from "./locks.js";
+import type { Notifier } from "./notifications/notifier.js";
+import type { AccessControl } from "./policy/access.js";
+import { NOTIFICATION_EVENTS } from "./policy/policy.js";
+import type { Clock, ReplyTarget } from "./ports.js";
+import { ephemeral } from "./reply.js";
+
+export interface AdminDeps {
+  readonly store: Pick<Store, "locks" | "subscriptions" | "audit">;
+  readonly access: Pick<AccessControl, "check">;
+  readonly audit: Pick<Auditor, "record">;
+  readonly notifier: Pick<Notifier, "channelsFor">;
+  readonly now: Clock;
+}
 
 /**
  * `/ops lock`, `/ops unlock` and `/ops audit`: opsbot's own admin commands. Permission names are the
  * bare words; listing the freezes is open to everyone, since a refusal shows them anyway.
  */
 export async function runAdminCommand(
-  deps: HandlerDeps,
+  deps: AdminDeps,
   command: AdminCommand,
   reply: ReplyTarget,
 ): Promise<void> {
@@ -137,7 +148,7 @@ function name(target: LockTarget): string {
 }
 
 async function audit(
-  deps: HandlerDeps,
+  deps: AdminDeps,
   kind: "lock" | "unlock",
   correlationId: string,
   reply: ReplyTarget,

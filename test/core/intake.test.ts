@@ -1,7 +1,7 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { answerInterruptedCommands } from "../../../../src/slack/listeners/commands/intake.js";
-import { openSqliteStore } from "../../../../src/store/index.js";
+import { answerInterruptedCommands } from "../../src/core/intake.js";
+import { openSqliteStore } from "../../src/store/index.js";
 
 const T0 = Date.parse("2026-11-23T10:00:00Z");
 const entry = (id: string, receivedAt: number, text = "task list") => ({

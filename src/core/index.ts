@@ -1,0 +1,191 @@
+import type { Logger } from "pino";
+import type { ApiClients } from "../api/index.js";
+import type { HomeContent } from "../blocks/home.js";
+import type { OperationValue } from "../blocks/ids.js";
+import type { AdminCommand } from "../catalogue/admin.js";
+import type { Catalogue } from "../catalogue/catalogue.js";
+import type { OptionSource } from "../catalogue/define.js";
+import type { ArgDefaults } from "../catalogue/validate.js";
+import type { AuditEntry, Store } from "../store/types.js";
+import { runAdminCommand } from "./admin.js";
+import { ApprovalDesk } from "./approvals.js";
+import { Auditor } from "./audit.js";
+import { FollowUpEngine, type FollowUpSettings, followUpSettingsOf } from "./followups/engine.js";
+import { homeContent } from "./home.js";
+import {
+  answerInterruptedCommands,
+  journaled,
+  type ReceivedCommand,
+  type ResponseUrlPost,
+} from "./intake.js";
+import { invoke, type Submission } from "./invoke.js";
+import { type LoadedConfiguration, loadedConfiguration } from "./loaded-configuration.js";
+import { Notifier } from "./notifications/notifier.js";
+import { optionNames } from "./options.js";
+import { type AccessCheck, AccessControl } from "./policy/access.js";
+import { GroupResolver } from "./policy/groups.js";
+import { IdentityResolver } from "./policy/identity.js";
+import { groupsReferenced, type Policy } from "./policy/policy.js";
+import { quickCheck } from "./policy/quick-check.js";
+import type { Clock, ReplyTarget, SlackPoster } from "./ports.js";
+import { whoami } from "./whoami.js";
+
+/** What the core reads from Slack's directory: who is in a user group, a profile's email. */
+export interface SlackDirectory {
+  usergroupMembers(usergroupId: string): Promise<readonly string[]>;
+  profileEmail(userId: string): Promise<string | undefined>;
+}
+
+export interface CoreOptions {
+  readonly api: ApiClients;
+  readonly catalogue: Catalogue;
+  readonly store: Store;
+  readonly policy: Policy;
+  /** Every write to Slack (the Slack adapter's outbox). */
+  readonly poster: SlackPoster;
+  /** Posts to a command's response URL (also through the outbox). */
+  readonly respondTo: ResponseUrlPost;
+  readonly directory: SlackDirectory;
+  readonly logger: Logger;
+  readonly now: Clock;
+  /** Configured values arguments may fall back on (`ORCHESTRATION_PROJECT_ID`, …). */
+  readonly defaults: ArgDefaults;
+  readonly identity: { readonly overrides: Readonly<Record<string, string>>; readonly cacheTtlMs: number };
+  /** How followed operations are polled; tests shorten it. */
+  readonly followUpSettings?: Partial<FollowUpSettings>;
+  /** How often expired approval requests are swept; 0 turns the sweep off (tests call it). */
+  readonly sweepEveryMs?: number;
+  /** Sees every audit record first (the metrics count commands by outcome). */
+  readonly observeAudit?: (entry: AuditEntry) => void;
+}
+
+/**
+ * opsbot's use cases, as the Slack adapter calls them. Everything is built here in order, from narrow
+ * interfaces: the Slack side depends on this, never the reverse.
+ */
+export interface Core {
+  readonly catalogue: Catalogue;
+  readonly store: Store;
+  readonly access: AccessControl;
+  readonly approvals: ApprovalDesk;
+  readonly followUps: FollowUpEngine;
+  /** The one path of every operation: permission, freeze, approval, run, audit, follow-up, reply. */
+  invoke(submission: Submission): Promise<void>;
+  /** A permission check bounded in time, for what must happen within Slack's 3 s (opening a form). */
+  quickCheck(userId: string, channelId: string, operationId: string): Promise<AccessCheck | undefined>;
+  whoami(userId: string, channelId: string): Promise<string>;
+  home(userId: string): Promise<HomeContent>;
+  optionNames(source: OptionSource, signal: AbortSignal): Promise<string[]>;
+  loadedConfiguration(
+    loaded: NonNullable<OperationValue["loaded"]>,
+    actor: Pick<ReplyTarget, "userId" | "channelId">,
+  ): Promise<LoadedConfiguration>;
+  /** Refresh on a followed operation: what to tell the clicker, if anything. */
+  refreshFollowUp(
+    userId: string,
+    channelId: string | undefined,
+    followUpId: string,
+  ): Promise<string | undefined>;
+  admin(command: AdminCommand, reply: ReplyTarget): Promise<void>;
+  /** Notes a command in the store before it is acknowledged, and settles it when its work is done. */
+  journaled(command: ReceivedCommand, ack: () => Promise<void>, work: () => Promise<void>): Promise<void>;
+  /** Recovers what a previous process left, then starts the background work. */
+  start(): Promise<void>;
+  /** Stops the background work; polls under way finish. */
+  stop(): Promise<void>;
+}
+
+export function createCore(options: CoreOptions): Core {
+  const { api, catalogue, store, policy, poster, logger, now, defaults } = options;
+  const groups = new GroupResolver({
+    groups: groupsReferenced(policy),
+    listUsers: async (usergroup) => [...(await options.directory.usergroupMembers(usergroup))],
+    onError: (group, error) => logger.warn({ err: error, group }, "a user group could not be looked up"),
+  });
+  const identities = new IdentityResolver({
+    // The environment's overrides win over the file's: they are the quicker fix in an emergency.
+    overrides: { ...policy.identityOverrides, ...options.identity.overrides },
+    ttlMs: options.identity.cacheTtlMs,
+    lookup: { email: (userId) => options.directory.profileEmail(userId) },
+  });
+  const access = new AccessControl(policy, groups);
+  const audit = new Auditor(store.audit, logger.child({ module: "audit" }), now, options.observeAudit);
+  const notifier = new Notifier(
+    poster,
+    policy,
+    store.subscriptions,
+    logger.child({ module: "notifications" }),
+  );
+  const runner = { api, identities, logger };
+  const followUps = new FollowUpEngine({
+    ...runner,
+    catalogue,
+    defaults,
+    store,
+    notifier,
+    poster,
+    now,
+    settings: { ...followUpSettingsOf(policy), ...options.followUpSettings },
+  });
+  const carrying = { ...runner, catalogue, poster, audit, followUps };
+  const approvals = new ApprovalDesk({ ...carrying, store, access, defaults, notifier, now });
+  const invoking = { ...carrying, access, store, approvals, now };
+  const sweepEveryMs = options.sweepEveryMs ?? 15_000;
+  let sweeper: NodeJS.Timeout | undefined;
+
+  return {
+    catalogue,
+    store,
+    access,
+    approvals,
+    followUps,
+    invoke: (submission) => invoke(invoking, submission),
+    quickCheck: (userId, channelId, operationId) => quickCheck(access, userId, channelId, operationId),
+    whoami: (userId, channelId) => whoami({ identities, access }, userId, channelId),
+    home: (userId) => homeContent({ store, access }, userId),
+    optionNames: (source, signal) => optionNames(api, source, signal),
+    loadedConfiguration: (loaded, actor) =>
+      loadedConfiguration({ ...runner, catalogue, defaults, access }, loaded, actor),
+    async refreshFollowUp(userId, channelId, followUpId) {
+      const followUp = await store.followUps.get(followUpId);
+      if (!followUp) return "This follow-up no longer exists.";
+      // Polling it is reading its state: the clicker needs the permission to read it, as if typed.
+      const permission = await access.check(
+        userId,
+        channelId ?? followUp.channelId,
+        followUp.poll.operationId,
+      );
+      if (!permission.allowed) return `⛔ ${permission.message}`;
+      const result = await followUps.refresh(followUp.id);
+      if (result === "finished") return "It has already finished; the message shows how it ended.";
+      if (result === "busy")
+        return "opsbot is checking it right now; the message updates when the state changes.";
+      return undefined;
+    },
+    admin: (command, reply) => runAdminCommand({ store, access, audit, notifier, now }, command, reply),
+    journaled: (command, ack, work) => journaled({ store, logger, now }, command, ack, work),
+    async start() {
+      await approvals
+        .recoverInterrupted()
+        .catch((error: unknown) => logger.error({ err: error }, "recovering interrupted approvals failed"));
+      await answerInterruptedCommands({ store, logger, now }, options.respondTo).catch((error: unknown) =>
+        logger.error({ err: error }, "answering interrupted commands failed"),
+      );
+      if (sweepEveryMs > 0 && !sweeper) {
+        const sweep = () =>
+          void approvals
+            .sweep()
+            .catch((error: unknown) => logger.error({ err: error }, "sweeping approvals failed"));
+        sweeper = setInterval(sweep, sweepEveryMs);
+        sweeper.unref();
+        sweep();
+      }
+      await followUps.start();
+    },
+    async stop() {
+      if (sweeper) clearInterval(sweeper);
+      sweeper = undefined;
+      await followUps.stop();
+    },
+  };
+}
