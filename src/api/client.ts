@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
-import { ConfigError, type HttpSettings } from "../app/config.js";
+import { ConfigError } from "../lib/config-error.js";
 import type { AnyEndpoint, Backend, CallOptions, ClientOf } from "./endpoint.js";
 import { ApiError } from "./errors.js";
+import type { HttpSettings } from "./settings.js";
 import { type BackendAdapter, type CallInfo, Transport } from "./transport.js";
 
 /** What every backend client needs besides its own settings. */

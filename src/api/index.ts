@@ -1,9 +1,9 @@
-import type { Config } from "../app/config.js";
 import type { CalyptiaClient } from "./calyptia/client.js";
 import { createCalyptiaClient } from "./calyptia/client.js";
 import type { ClientDeps } from "./client.js";
 import { createDeployClient, type DeployClient } from "./deploy/client.js";
 import { createOrchestrationClient, type OrchestrationClient } from "./orchestration/client.js";
+import type { ApiSettings } from "./settings.js";
 
 export interface ApiClients {
   readonly calyptia: CalyptiaClient;
@@ -14,7 +14,7 @@ export interface ApiClients {
 }
 
 /** One client per backend, built from configuration. */
-export function createApiClients(config: Config, deps: Omit<ClientDeps, "http">): ApiClients {
+export function createApiClients(config: ApiSettings, deps: Omit<ClientDeps, "http">): ApiClients {
   const shared: ClientDeps = { ...deps, http: config.http };
   const calyptia = createCalyptiaClient(config.calyptia, shared);
   const deploy = createDeployClient(config.deploy, shared);

@@ -1,4 +1,12 @@
 import { z } from "zod";
+import type {
+  CalyptiaSettings,
+  DeploySettings,
+  HttpSettings,
+  OrchestrationAuth,
+  OrchestrationSettings,
+} from "../api/settings.js";
+import { ConfigError, type ConfigProblem } from "../lib/config-error.js";
 import { Secret } from "../lib/secret.js";
 
 /**
@@ -106,44 +114,6 @@ const envSchema = z.object({
 
 type Env = z.output<typeof envSchema>;
 
-export interface HttpSettings {
-  readonly connectTimeoutMs: number;
-  readonly headersTimeoutMs: number;
-  readonly bodyTimeoutMs: number;
-  readonly connections: number;
-}
-
-export interface CalyptiaSettings {
-  readonly baseUrl: string;
-  readonly token: Secret | undefined;
-  readonly authScheme: "project-token" | "bearer";
-  readonly paths: Readonly<Record<string, string>>;
-}
-
-export interface DeploySettings {
-  readonly baseUrl: string | undefined;
-  readonly paths: Readonly<Record<string, string>>;
-}
-
-export type OrchestrationAuth =
-  | { readonly kind: "static"; readonly token: Secret }
-  | {
-      readonly kind: "refresh-token";
-      readonly clientId: string;
-      readonly clientSecret: Secret;
-      readonly refreshToken: Secret;
-      readonly tokenUrl: string;
-    }
-  | { readonly kind: "none" };
-
-export interface OrchestrationSettings {
-  readonly baseUrl: string | undefined;
-  readonly auth: OrchestrationAuth;
-  readonly projectId: string | undefined;
-  readonly allocationId: string | undefined;
-  readonly paths: Readonly<Record<string, string>>;
-}
-
 export interface SlackSettings {
   readonly botToken: Secret | undefined;
   readonly signingSecret: Secret | undefined;
@@ -175,22 +145,6 @@ export interface Config {
   readonly metricsToken: Secret | undefined;
   /** OPSBOT_SHUTDOWN_GRACE_MS. */
   readonly shutdownGraceMs: number;
-}
-
-export interface ConfigProblem {
-  readonly variable: string;
-  readonly message: string;
-}
-
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(readonly problems: readonly ConfigProblem[]) {
-    super(
-      `opsbot cannot start: ${problems.length} configuration problem${problems.length === 1 ? "" : "s"}\n${problems
-        .map((p) => `  - ${p.variable}: ${p.message}`)
-        .join("\n")}`,
-    );
-  }
 }
 
 /** Parses the environment. Empty strings count as unset, as shells and .env files often leave them. */
@@ -304,3 +258,6 @@ export function slackProblems(slack: SlackSettings): ConfigProblem[] {
     });
   return problems;
 }
+
+export type { CalyptiaSettings, DeploySettings, HttpSettings, OrchestrationAuth, OrchestrationSettings };
+export { ConfigError, type ConfigProblem };

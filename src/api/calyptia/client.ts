@@ -1,7 +1,7 @@
-import type { CalyptiaSettings } from "../../app/config.js";
 import { type BackendClient, type ClientDeps, createBackendClient } from "../client.js";
 import type { ClientOf } from "../endpoint.js";
 import { ApiError } from "../errors.js";
+import type { CalyptiaSettings } from "../settings.js";
 import type { BackendAdapter, BackendErrorInfo } from "../transport.js";
 import { calyptiaEndpoints } from "./endpoints.js";
 

@@ -1,8 +1,8 @@
-import type { DeploySettings } from "../../app/config.js";
 import { type ClientDeps, createBackendClient, notConfiguredClient } from "../client.js";
 import type { ClientOf } from "../endpoint.js";
 import { ApiError } from "../errors.js";
 import { identityHeaders } from "../identity.js";
+import type { DeploySettings } from "../settings.js";
 import type { BackendAdapter, BackendErrorInfo, Transport } from "../transport.js";
 import { deployEndpoints } from "./endpoints.js";
 

@@ -1,6 +1,6 @@
-import type { OrchestrationSettings } from "../../app/config.js";
 import { type ClientDeps, createBackendClient, notConfiguredClient } from "../client.js";
 import type { ClientOf } from "../endpoint.js";
+import type { OrchestrationSettings } from "../settings.js";
 import type { BackendAdapter, BackendErrorInfo, Transport } from "../transport.js";
 import { orchestrationEndpoints } from "./endpoints.js";
 import { OAuthTokenSource, StaticTokenSource, type TokenSource } from "./oauth.js";
