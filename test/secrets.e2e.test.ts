@@ -7,7 +7,7 @@ import { createLogger } from "../src/app/logger.js";
 import { decodeApprovalValue } from "../src/blocks/approval.js";
 import { ACTION, BLOCK } from "../src/blocks/ids.js";
 import { createCatalogue } from "../src/catalogue/index.js";
-import { BUILTINS } from "../src/catalogue/parse.js";
+import { knownOperationIds } from "../src/catalogue/parse.js";
 import { parsePolicy } from "../src/core/policy/policy-file.js";
 import { type AppStack, startAppStack } from "./helpers/app-stack.js";
 
@@ -41,7 +41,7 @@ beforeAll(async () => {
       "roles: { admin: ['*'] }\ngrants: [{ role: admin, to: { everyone: true } }]\napprovals:\n  - { name: deletes, match: ['*:delete'], approvers: { users: [U0BOB] } }\n",
       {
         source: "secrets-test.yml",
-        knownOperations: [...catalogue.operations.map((o) => o.id), ...BUILTINS],
+        knownOperations: knownOperationIds(catalogue),
       },
     ),
     env: (sims, s) => {

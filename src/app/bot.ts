@@ -3,7 +3,7 @@ import { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { ApiClients } from "../api/index.js";
 import type { Catalogue } from "../catalogue/catalogue.js";
-import { BUILTINS } from "../catalogue/parse.js";
+import { knownOperationIds } from "../catalogue/parse.js";
 import type { FollowUpSettings } from "../core/followups/engine.js";
 import { type Core, createCore } from "../core/index.js";
 import { DEFAULT_POLICY, type Policy } from "../core/policy/policy.js";
@@ -102,7 +102,7 @@ export function createBot(options: BotOptions): Bot {
     options.policy ??
     (config.policyFile
       ? loadPolicyFile(config.policyFile, {
-          knownOperations: [...options.catalogue.operations.map((o) => o.id), ...BUILTINS],
+          knownOperations: knownOperationIds(options.catalogue),
           // So that a misspelled `when` key stops start-up instead of silently never matching.
           conditionKeys: conditionKeysOf(options.catalogue.operations),
         })

@@ -1,5 +1,5 @@
 import type { types } from "@slack/bolt";
-import type { AnyOperation } from "../catalogue/define.js";
+import { type AnyOperation, commandWords } from "../catalogue/define.js";
 import type { OutputAction } from "../catalogue/output.js";
 import type { RawArgs } from "../catalogue/validate.js";
 import { ACTION, BLOCK, encodeOperationValue, numberedAction, type OperationValue } from "./ids.js";
@@ -33,10 +33,7 @@ export function operationButton(
     ...(options.loaded ? { loaded: options.loaded } : {}),
   });
   if (value === undefined) return undefined;
-  const text = plain(
-    options.label ?? capitalize(`${operation.resource} ${operation.verb}`),
-    SLACK_LIMITS.buttonText,
-  );
+  const text = plain(options.label ?? capitalize(commandWords(operation)), SLACK_LIMITS.buttonText);
   const button: types.Button = {
     type: "button",
     action_id: options.action === "run" ? ACTION.runOperation : ACTION.openModal,
@@ -49,7 +46,7 @@ export function operationButton(
   // A click in a busy channel is easy to make by mistake; a change asks once more.
   if (operation.risk !== "read")
     button.confirm = {
-      title: plain(`${capitalize(operation.verb)}?`, SLACK_LIMITS.confirmTitle),
+      title: plain(`${capitalize(operation.verb || operation.resource)}?`, SLACK_LIMITS.confirmTitle),
       text: {
         type: "mrkdwn",
         text: fitText(
@@ -58,7 +55,7 @@ export function operationButton(
           escapeMrkdwn,
         ),
       },
-      confirm: plain(capitalize(operation.verb), SLACK_LIMITS.confirmButton),
+      confirm: plain(capitalize(operation.verb || operation.resource), SLACK_LIMITS.confirmButton),
       deny: plain("Cancel", SLACK_LIMITS.confirmButton),
       ...(operation.risk === "destructive" ? { style: "danger" as const } : {}),
     };

@@ -1,8 +1,7 @@
 import type { types } from "@slack/bolt";
-import { ADMIN_USAGE } from "../catalogue/admin.js";
 import { type Catalogue, closest } from "../catalogue/catalogue.js";
 import { type AnyOperation, type ArgDef, flagName, isOptional } from "../catalogue/define.js";
-import { BUILTINS, usageOf } from "../catalogue/parse.js";
+import { HELP, topWords, usageOf } from "../catalogue/parse.js";
 import { SLACK_LIMITS, truncateText } from "./limits.js";
 import {
   context,
@@ -18,15 +17,12 @@ import {
 
 const GRAMMAR = `${inlineCode("/ops <resource> <verb> [arguments] [--flag value | --flag=value]")} (quote values with spaces)`;
 
-const BUILTIN_HELP: Readonly<Record<(typeof BUILTINS)[number], string>> = {
-  help: "`/ops help [resource]`: this overview, or one resource's verbs with their arguments",
-  whoami: "`/ops whoami`: the identity and the roles opsbot uses for you",
-  lock: `${inlineCode(ADMIN_USAGE.lock)}: freeze changes to a namespace or allocation (admins); \`/ops lock\` alone lists the freezes. A change on a locked target is refused unless an admin adds \`--force\`, which always asks for an approval`,
-  unlock: `${inlineCode(ADMIN_USAGE.unlock)}: end a freeze (admins)`,
-  audit: `${inlineCode(ADMIN_USAGE.audit)}: who did what, newest first (admins)`,
-  subscribe: `${inlineCode(ADMIN_USAGE.subscribe)}: send an event to a channel (admins); alone, lists where events go`,
-  unsubscribe: `${inlineCode(ADMIN_USAGE.unsubscribe)}: stop sending an event to a channel (admins)`,
-};
+const HELP_LINE =
+  "`/ops help [resource | command]`: this overview, or one resource's verbs with their arguments";
+const BACK_TO_OVERVIEW = "`/ops help` lists every resource and opsbot's own commands.";
+/** A change on a locked target, said once under the commands. */
+const FREEZE_NOTE =
+  "A change on a locked target is refused unless an admin adds `--force`, which always asks for an approval.";
 
 // Room for what the caller appends, under Slack's 50 blocks and ~12k characters (FACTS §2.6).
 const BLOCK_BUDGET = SLACK_LIMITS.messageBlocks - 2;
@@ -34,16 +30,21 @@ const TEXT_BUDGET = SLACK_LIMITS.messageBlocksText - 1_000;
 
 export function helpMessage(catalogue: Catalogue, topic?: string): RenderedMessage {
   if (topic === undefined) return overview(catalogue);
-  const builtin = BUILTINS.find((b) => b === topic);
-  if (builtin) return message(`opsbot help: ${builtin}`, [section(BUILTIN_HELP[builtin])]);
-  const operations = catalogue.operations.filter((o) => o.resource === topic);
+  if (topic === HELP) return message("opsbot help: help", [section(HELP_LINE)]);
+  const command = catalogue.command(topic);
+  if (command)
+    return message(`opsbot help: ${topic}`, [
+      section(lines(operationLines(command, true), SLACK_LIMITS.sectionText)),
+      ...(command.id === "lock" ? [context(FREEZE_NOTE)] : []),
+    ]);
+  const operations = catalogue.operations.filter((o) => o.verb && o.resource === topic);
   if (operations.length === 0) return unknownTopic(catalogue, topic);
   return resourceHelp(topic, operations);
 }
 
 function overview(catalogue: Catalogue): RenderedMessage {
   const resources = catalogue.resources;
-  const verbsOf = (resource: string) => catalogue.operations.filter((o) => o.resource === resource);
+  const verbsOf = (resource: string) => catalogue.operations.filter((o) => o.verb && o.resource === resource);
   const full = resources.map((resource) =>
     section(
       lines(
@@ -55,7 +56,7 @@ function overview(catalogue: Catalogue): RenderedMessage {
       ),
     ),
   );
-  const result = message("opsbot help", [section(GRAMMAR), ...full, context(builtinsLine())]);
+  const result = message("opsbot help", [section(GRAMMAR), ...full, context(commandsLine(catalogue))]);
   if (fits(result.blocks)) return result;
   // Too big for one message: verbs only, several resources to a section.
   const compact = resources.map(
@@ -67,7 +68,7 @@ function overview(catalogue: Catalogue): RenderedMessage {
   return message("opsbot help", [
     section(GRAMMAR),
     ...chunk(compact, SLACK_LIMITS.sectionText).map((text) => section(text)),
-    context(`${builtinsLine()} · \`/ops help <resource>\` for what each verb does`),
+    context(`${commandsLine(catalogue)} · \`/ops help <resource>\` for what each verb does`),
   ]);
 }
 
@@ -76,7 +77,7 @@ function resourceHelp(resource: string, operations: readonly AnyOperation[]): Re
   const result = message(`opsbot help: ${resource}`, [
     section(GRAMMAR),
     ...detailed,
-    context(builtinsLine()),
+    context(BACK_TO_OVERVIEW),
   ]);
   if (fits(result.blocks)) return result;
   // Usage lines carry the arguments already; their descriptions are what gives way.
@@ -84,7 +85,7 @@ function resourceHelp(resource: string, operations: readonly AnyOperation[]): Re
   return message(`opsbot help: ${resource}`, [
     section(GRAMMAR),
     ...chunk(brief, SLACK_LIMITS.sectionText).map((text) => section(text)),
-    context(builtinsLine()),
+    context(BACK_TO_OVERVIEW),
   ]);
 }
 
@@ -107,13 +108,17 @@ function describeArg(name: string, def: ArgDef): string {
 }
 
 function unknownTopic(catalogue: Catalogue, topic: string): RenderedMessage {
-  const guess = closest(topic, [...catalogue.resources, ...BUILTINS]);
+  const guess = closest(topic, [...catalogue.resources, ...topWords(catalogue)]);
   const text = `No resource ${inlineCode(topic.slice(0, 100))}.${guess ? ` Did you mean ${inlineCode(guess)}?` : ""} Resources: ${catalogue.resources.map(inlineCode).join(", ")}.`;
   return message("opsbot help", [section(lines([text], SLACK_LIMITS.sectionText))]);
 }
 
-function builtinsLine(): string {
-  return Object.values(BUILTIN_HELP).join(" · ");
+/** opsbot's own commands, from the catalogue like everything else. */
+function commandsLine(catalogue: Catalogue): string {
+  return [
+    HELP_LINE,
+    ...catalogue.commands.map((c) => `${inlineCode(usageOf(c))}: ${escapeMrkdwn(c.summary)}`),
+  ].join(" · ");
 }
 
 function message(title: string, body: types.KnownBlock[]): RenderedMessage {

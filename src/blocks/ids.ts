@@ -108,7 +108,7 @@ export interface OperationValue {
 }
 
 const OperationValueJson = z.object({
-  o: z.string().regex(/^[a-z0-9_-]+:[a-z0-9_-]+$/i),
+  o: z.string().regex(/^[a-z0-9_-]+(:[a-z0-9_-]+)?$/i),
   a: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
   p: z.number().int().min(0).max(1_000_000).optional(),
   l: z.object({ k: z.enum(["task", "pipeline"]), w: z.string().min(1).max(200) }).optional(),

@@ -1,7 +1,7 @@
 import type { types } from "@slack/bolt";
 import { z } from "zod";
 import type { AnyOperation, ArgDef, Risk } from "../catalogue/define.js";
-import { isOptional } from "../catalogue/define.js";
+import { commandWords, isOptional } from "../catalogue/define.js";
 import type { ArgIssue, RawArgs } from "../catalogue/validate.js";
 import { ACTION, argBlockId, BLOCK, CALLBACK, sourceActionId } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
@@ -32,11 +32,11 @@ const FALSY = /^(false|no|n|off|0)$/i;
 
 export function operationModal(operation: AnyOperation, options: OperationModalOptions): types.ModalView {
   checkMetadata(options.privateMetadata);
-  const submitLabel = submitFor(operation.risk, operation.verb);
+  const submitLabel = submitFor(operation.risk, operation.verb || operation.resource);
   const base = {
     type: "modal" as const,
     callback_id: CALLBACK.operationModal,
-    title: plain(capitalize(`${operation.resource} ${operation.verb}`), SLACK_LIMITS.modalTitle),
+    title: plain(capitalize(commandWords(operation)), SLACK_LIMITS.modalTitle),
     close: plain("Cancel", SLACK_LIMITS.modalButton),
     private_metadata: options.privateMetadata,
   };

@@ -90,6 +90,9 @@ function field(f: Field, max: number): string {
 }
 
 function fieldValue(f: Field, value: string): string {
+  // Only IDs Slack itself issued become mentions: anything else is shown as text, never as markup.
+  if (f.mention === "user" && /^[UW][A-Z0-9]{2,}$/.test(value)) return `<@${value}>`;
+  if (f.mention === "channel" && /^[CG][A-Z0-9]{2,}$/.test(value)) return `<#${value}>`;
   if (f.time) {
     const ms = Date.parse(value);
     // Slack shows the date in the reader's time zone; the fallback is for clients that cannot.

@@ -1,6 +1,7 @@
 import type { types } from "@slack/bolt";
 import { z } from "zod";
 import type { Catalogue } from "../catalogue/catalogue.js";
+import { commandWords } from "../catalogue/define.js";
 import { ACTION, BLOCK, CALLBACK } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
 import { plain, section } from "./text.js";
@@ -46,18 +47,20 @@ export function pickerModal(catalogue: Catalogue, privateMetadata: string): type
 
 function optionGroups(catalogue: Catalogue) {
   const mutating = catalogue.operations.filter((o) => o.risk !== "read");
-  const resources = [...new Set(mutating.map((o) => o.resource))];
+  // opsbot's own commands (lock, subscribe, …) share one group; backend operations go by resource.
+  const groupOf = (o: (typeof mutating)[number]) => (o.verb ? o.resource : "opsbot");
+  const resources = [...new Set(mutating.map(groupOf))];
   // The catalogue is fixed at build time, so these throw in its tests rather than at a user.
   if (resources.length > SLACK_LIMITS.optionGroups)
     throw new RangeError("more than 100 resources to pick from");
   return resources.map((resource) => {
     const options = mutating
-      .filter((o) => o.resource === resource)
+      .filter((o) => groupOf(o) === resource)
       .map((o): types.PlainTextOption => {
         if (o.id.length > SLACK_LIMITS.optionValue)
           throw new RangeError(`operation id too long for a select: ${o.id}`);
         return {
-          text: plain(`${o.resource} ${o.verb}`, SLACK_LIMITS.optionText),
+          text: plain(commandWords(o), SLACK_LIMITS.optionText),
           value: o.id,
           description: plain(o.summary, SLACK_LIMITS.optionDescription),
         };

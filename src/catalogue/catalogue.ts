@@ -15,8 +15,10 @@ export class Catalogue {
   }
 
   #add(operation: AnyOperation): void {
-    if (operation.id !== `${operation.resource}:${operation.verb}`)
-      throw new Error(`operation ${operation.id} must be named ${operation.resource}:${operation.verb}`);
+    const expected = operation.verb ? `${operation.resource}:${operation.verb}` : operation.resource;
+    if (operation.id !== expected) throw new Error(`operation ${operation.id} must be named ${expected}`);
+    if (!operation.verb && operation.backend !== "opsbot")
+      throw new Error(`operation ${operation.id}: only opsbot's own commands are a bare word`);
     if (this.#byId.has(operation.id)) throw new Error(`operation ${operation.id} is defined twice`);
     const flags = new Set<string>();
     let optionalPositionalSeen = false;
@@ -41,8 +43,20 @@ export class Catalogue {
     return [...this.#byId.values()];
   }
 
+  /** The backends' resources (`task`, `port`, …), each with verbs. */
   get resources(): readonly string[] {
-    return [...new Set(this.operations.map((o) => o.resource))];
+    return [...new Set(this.operations.filter((o) => o.verb).map((o) => o.resource))];
+  }
+
+  /** opsbot's own commands, each a bare word (`lock`, `audit`). */
+  get commands(): readonly AnyOperation[] {
+    return this.operations.filter((o) => !o.verb);
+  }
+
+  /** The operation a bare command word names. */
+  command(word: string): AnyOperation | undefined {
+    const found = this.#byId.get(word);
+    return found && !found.verb ? found : undefined;
   }
 
   byId(id: string): AnyOperation | undefined {
@@ -63,7 +77,7 @@ export class Catalogue {
   }
 
   verbsOf(resource: string): readonly string[] {
-    return this.operations.filter((o) => o.resource === resource).map((o) => o.verb);
+    return this.operations.filter((o) => o.verb && o.resource === resource).map((o) => o.verb);
   }
 }
 

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Backend } from "../api/endpoint.js";
 import type { Identity } from "../api/identity.js";
 import type { ApiClients } from "../api/index.js";
+import type { OpsbotContext } from "./opsbot/context.js";
 import type { Output } from "./output.js";
 
 /**
@@ -66,6 +67,8 @@ export interface Actor {
 
 export interface RunContext {
   readonly api: ApiClients;
+  /** opsbot's own state (freezes, subscriptions, the audit log), for its own commands. */
+  readonly opsbot: OpsbotContext;
   readonly actor: Actor;
   readonly signal?: AbortSignal;
 }
@@ -113,13 +116,22 @@ export interface Operation<
   Result = unknown,
   NeedsIdentity extends boolean = boolean,
 > {
-  /** `resource:verb`, the name permissions and approvals match on. */
-  readonly id: `${string}:${string}`;
+  /**
+   * The name permissions and approvals match on: `resource:verb` for a backend operation, a bare word
+   * for one of opsbot's own commands (`lock`, `audit`), whose `verb` is empty.
+   */
+  readonly id: string;
   readonly resource: string;
   readonly verb: string;
   readonly summary: string;
   readonly risk: Risk;
-  readonly backend: Backend;
+  /** Whose requests it makes: one of the three APIs, or opsbot itself (its store). */
+  readonly backend: Backend | "opsbot";
+  /**
+   * Needs no permission with these arguments: reads anyone may see (the freezes, which a refusal shows
+   * anyway; where events go; who you are to opsbot).
+   */
+  open?(args: ArgsOf<Defs>): boolean;
   readonly args: Defs;
   /** Calls a protected Deploy route, so it runs as the person who asked. */
   readonly needsIdentity: NeedsIdentity;
@@ -143,6 +155,11 @@ export function defineOperation<Defs extends Record<string, ArgDef>, Result, Nee
   operation: Operation<Defs, Result, NeedsIdentity>,
 ): Operation<Defs, Result, NeedsIdentity> {
   return operation;
+}
+
+/** The words that name it on the command line: `task deploy`, or `lock`. */
+export function commandWords(operation: Pick<AnyOperation, "resource" | "verb">): string {
+  return operation.verb ? `${operation.resource} ${operation.verb}` : operation.resource;
 }
 
 /** The `--flag` name of an argument: its own, or the kebab-case of its name (`frontendPort` → `frontend-port`). */

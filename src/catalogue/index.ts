@@ -1,5 +1,6 @@
 import { Catalogue } from "./catalogue.js";
 import type { AnyOperation } from "./define.js";
+import { opsbotOperations } from "./opsbot/index.js";
 import { allocationOperations } from "./resources/allocation.js";
 import { artefactOperations } from "./resources/artefact.js";
 import { checkOperations, portOperations } from "./resources/calyptia.js";
@@ -20,6 +21,7 @@ export const allOperations: readonly AnyOperation[] = [
   ...payloadOperations,
   ...allocationOperations,
   ...artefactOperations,
+  ...opsbotOperations,
 ];
 
 /** The catalogue of every operation; throws at start-up if two operations or flags collide. */

@@ -10,6 +10,8 @@ export interface Field {
   readonly code?: boolean;
   /** An ISO timestamp shown as a Slack date in the reader's time zone. */
   readonly time?: boolean;
+  /** A Slack user or channel ID, shown as a mention of it. */
+  readonly mention?: "user" | "channel";
 }
 
 export interface ListItem {
@@ -41,6 +43,11 @@ export type Tone = "success" | "info" | "warning" | "failure";
 export type Output = OutputBody & {
   /** Buttons for what can be done next with this result. */
   readonly actions?: readonly OutputAction[];
+  /**
+   * Said instead of attaching the whole output as a file when it does not fit a message: for output
+   * that must not land in a channel's files (the audit log).
+   */
+  readonly tooLong?: string;
 };
 
 type OutputBody =

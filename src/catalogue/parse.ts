@@ -1,6 +1,5 @@
-import { ADMIN_WORDS, type AdminCommand, isAdminWord, parseAdminCommand } from "./admin.js";
 import { type Catalogue, closest, FORCE_FLAG } from "./catalogue.js";
-import { type AnyOperation, flagName, isOptional } from "./define.js";
+import { type AnyOperation, commandWords, flagName, isOptional } from "./define.js";
 import type { RawArgs } from "./validate.js";
 
 /** Words of a command line after tokenizing: positionals in order, flags by name with every value given. */
@@ -9,14 +8,12 @@ export interface Tokens {
   readonly flags: ReadonlyMap<string, readonly string[]>;
 }
 
-/** Built-in commands that are not backend operations. */
-export const BUILTINS = ["help", "whoami", ...ADMIN_WORDS] as const;
+/** The parser's own word: help is the catalogue's index, answered at once without running anything. */
+export const HELP = "help";
 
 export type ParsedCommand =
   | { readonly kind: "empty" }
   | { readonly kind: "help"; readonly topic?: string }
-  | { readonly kind: "whoami" }
-  | { readonly kind: "admin"; readonly command: AdminCommand }
   | {
       readonly kind: "operation";
       readonly operation: AnyOperation;
@@ -30,21 +27,16 @@ export type ParsedCommand =
  * Maps `/ops <resource> <verb> [args] [--flags]` onto an operation. Arguments are not validated here
  * (see validate.ts), so that a command with missing arguments can still open a prefilled modal.
  */
-export function parseCommand(catalogue: Catalogue, tokens: Tokens, now = Date.now()): ParsedCommand {
+export function parseCommand(catalogue: Catalogue, tokens: Tokens): ParsedCommand {
   const [first, second, ...rest] = tokens.positionals;
   if (first === undefined) return tokens.flags.size > 0 ? unknownFlag(tokens) : { kind: "empty" };
   const resource = first.toLowerCase();
-  if (resource === "help") return second ? { kind: "help", topic: second.toLowerCase() } : { kind: "help" };
-  if (resource === "whoami") return { kind: "whoami" };
-  if (isAdminWord(resource)) {
-    const admin = parseAdminCommand(resource, { ...tokens, positionals: tokens.positionals.slice(1) }, now);
-    return admin.ok
-      ? { kind: "admin", command: admin.command }
-      : { kind: "error", message: admin.message, usage: admin.usage };
-  }
+  if (resource === HELP) return second ? { kind: "help", topic: second.toLowerCase() } : { kind: "help" };
+  const command = catalogue.command(resource);
+  if (command) return withArguments(command, tokens.positionals.slice(1), tokens);
 
   if (!catalogue.resources.includes(resource)) {
-    const guess = closest(resource, [...catalogue.resources, ...BUILTINS]);
+    const guess = closest(resource, [...catalogue.resources, ...topWords(catalogue)]);
     return {
       kind: "error",
       message: `Unknown resource \`${first}\`.${guess ? ` Did you mean \`${guess}\`?` : ""} Try \`/ops help\`.`,
@@ -65,7 +57,21 @@ export function parseCommand(catalogue: Catalogue, tokens: Tokens, now = Date.no
       message: `\`${resource}\` has no verb \`${second}\`.${guess ? ` Did you mean \`${guess}\`?` : ""} Verbs: ${verbs.map((v) => `\`${v}\``).join(", ")}.`,
     };
   }
+  return withArguments(operation, rest, tokens);
+}
 
+/** Every name a permissions file may use: each operation's, and help's. */
+export function knownOperationIds(catalogue: Catalogue): string[] {
+  return [...catalogue.operations.map((o) => o.id), HELP];
+}
+
+/** The words a command line may start with besides resources: help and opsbot's own commands. */
+export function topWords(catalogue: Catalogue): string[] {
+  return [HELP, ...catalogue.commands.map((c) => c.id)];
+}
+
+/** The positionals after the operation's name and the flags, as the operation's raw arguments. */
+function withArguments(operation: AnyOperation, rest: readonly string[], tokens: Tokens): ParsedCommand {
   const raw: Record<string, string | string[]> = {};
   const positionalNames = Object.entries(operation.args)
     .filter(([, def]) => def.positional)
@@ -103,7 +109,7 @@ export function parseCommand(catalogue: Catalogue, tokens: Tokens, now = Date.no
       const guess = closest(flag, [...byFlag.keys()]);
       return {
         kind: "error",
-        message: `\`${operation.resource} ${operation.verb}\` has no flag \`--${flag}\`.${guess ? ` Did you mean \`--${guess}\`?` : ""}`,
+        message: `\`${commandWords(operation)}\` has no flag \`--${flag}\`.${guess ? ` Did you mean \`--${guess}\`?` : ""}`,
         usage: usageOf(operation),
       };
     }
@@ -130,7 +136,7 @@ function unknownFlag(tokens: Tokens): ParsedCommand {
 
 /** `/ops task deploy <repository> <directory> [--name <name>] …` */
 export function usageOf(operation: AnyOperation): string {
-  const parts = [`/ops ${operation.resource} ${operation.verb}`];
+  const parts = [`/ops ${commandWords(operation)}`];
   for (const [name, def] of Object.entries(operation.args)) {
     const placeholder = def.choices ? def.choices.join("|") : name;
     const optional = isOptional(def);
@@ -146,7 +152,7 @@ export function usageOf(operation: AnyOperation): string {
  * approvers read exactly what will run. Values with spaces or quotes are double-quoted.
  */
 export function commandLineOf(operation: AnyOperation, raw: RawArgs): string {
-  const parts = [`/ops ${operation.resource} ${operation.verb}`];
+  const parts = [`/ops ${commandWords(operation)}`];
   const quote = (value: string) =>
     value === "" || value.startsWith("-") || /[\s"'“”‘’\\]/.test(value)
       ? `"${value.replace(/(["\\])/g, "\\$1")}"`

@@ -94,6 +94,8 @@ export async function carryOut(deps: CarryOutDeps, job: Job): Promise<RunOutcome
     if (outcome.ok)
       await replyWithOutput(deps, operation, outcome.output, reply, {
         raw: job.raw,
+        // A read, or one of opsbot's own commands used only to look (`/ops lock` lists the freezes).
+        privately: operation.risk === "read" || operation.open?.(job.args) === true,
         ...(job.page === undefined ? {} : { page: job.page }),
       });
     else if (job.replyOnFailure) {

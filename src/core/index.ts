@@ -2,12 +2,12 @@ import type { Logger } from "pino";
 import type { ApiClients } from "../api/index.js";
 import type { HomeContent } from "../blocks/home.js";
 import type { OperationValue } from "../blocks/ids.js";
-import type { AdminCommand } from "../catalogue/admin.js";
 import type { Catalogue } from "../catalogue/catalogue.js";
-import type { OptionSource } from "../catalogue/define.js";
+import type { Actor, OptionSource } from "../catalogue/define.js";
+import type { NotificationEvent } from "../catalogue/events.js";
+import type { OpsbotContext } from "../catalogue/opsbot/context.js";
 import type { ArgDefaults } from "../catalogue/validate.js";
 import type { AuditEntry, Store } from "../store/types.js";
-import { runAdminCommand } from "./admin.js";
 import { ApprovalDesk } from "./approvals.js";
 import { Auditor } from "./audit.js";
 import { FollowUpEngine, type FollowUpSettings, followUpSettingsOf } from "./followups/engine.js";
@@ -73,7 +73,6 @@ export interface Core {
   invoke(submission: Submission): Promise<void>;
   /** A permission check bounded in time, for what must happen within Slack's 3 s (opening a form). */
   quickCheck(userId: string, channelId: string, operationId: string): Promise<AccessCheck | undefined>;
-  whoami(userId: string, channelId: string): Promise<string>;
   home(userId: string): Promise<HomeContent>;
   optionNames(source: OptionSource, signal: AbortSignal): Promise<string[]>;
   loadedConfiguration(
@@ -86,7 +85,6 @@ export interface Core {
     channelId: string | undefined,
     followUpId: string,
   ): Promise<string | undefined>;
-  admin(command: AdminCommand, reply: ReplyTarget): Promise<void>;
   /** Notes a command in the store before it is acknowledged, and settles it when its work is done. */
   journaled(command: ReceivedCommand, ack: () => Promise<void>, work: () => Promise<void>): Promise<void>;
   /** Recovers what a previous process left, then starts the background work. */
@@ -116,7 +114,19 @@ export function createCore(options: CoreOptions): Core {
     store.subscriptions,
     logger.child({ module: "notifications" }),
   );
-  const runner = { api, identities, logger };
+  const runner = {
+    api,
+    identities,
+    logger,
+    opsbot: (actor: Actor): OpsbotContext => ({
+      now: now(),
+      locks: store.locks,
+      subscriptions: store.subscriptions,
+      channelsFor: (event) => notifier.channelsFor(event as NotificationEvent),
+      audit: store.audit,
+      whoami: () => whoami({ identities, access }, actor.userId, actor.channelId),
+    }),
+  };
   const followUps = new FollowUpEngine({
     ...runner,
     catalogue,
@@ -141,7 +151,6 @@ export function createCore(options: CoreOptions): Core {
     followUps,
     invoke: (submission) => invoke(invoking, submission),
     quickCheck: (userId, channelId, operationId) => quickCheck(access, userId, channelId, operationId),
-    whoami: (userId, channelId) => whoami({ identities, access }, userId, channelId),
     home: (userId) => homeContent({ store, access }, userId),
     optionNames: (source, signal) => optionNames(api, source, signal),
     loadedConfiguration: (loaded, actor) =>
@@ -162,7 +171,6 @@ export function createCore(options: CoreOptions): Core {
         return "opsbot is checking it right now; the message updates when the state changes.";
       return undefined;
     },
-    admin: (command, reply) => runAdminCommand({ store, access, audit, notifier, now }, command, reply),
     journaled: (command, ack, work) => journaled({ store, logger, now }, command, ack, work),
     async start() {
       await approvals

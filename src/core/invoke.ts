@@ -50,7 +50,9 @@ export async function invoke(deps: InvokeDeps, submission: Submission): Promise<
     await reply.respond(ephemeral(refusal(message)));
   };
 
-  const permission = await deps.access.check(reply.userId, reply.channelId, operation.id);
+  const permission = operation.open?.(args)
+    ? ({ allowed: true, role: "anyone" } as const)
+    : await deps.access.check(reply.userId, reply.channelId, operation.id);
   if (!permission.allowed) return refuse(permission.message, "forbidden");
 
   const target = operation.target?.(args) ?? {};

@@ -18,6 +18,8 @@ export interface ReplyOptions {
   readonly raw: RawArgs;
   /** 0-based page of a list result. */
   readonly page?: number;
+  /** Only the person who asked sees it (reads); otherwise the channel does, with who made the change. */
+  readonly privately: boolean;
 }
 
 /**
@@ -39,7 +41,11 @@ export async function replyWithOutput(
     ? outputActionsBlock(output.actions, (id) => deps.catalogue.byId(id))
     : undefined;
   const blocks = next ? [...message.blocks, next] : message.blocks;
-  if (operation.risk === "read") await target.respond(ephemeral({ ...message, blocks }));
+  if (message.file && output.tooLong) {
+    await target.respond({ response_type: "ephemeral", text: output.tooLong });
+    return;
+  }
+  if (options.privately) await target.respond(ephemeral({ ...message, blocks }));
   else
     await target.respond({
       response_type: "in_channel",

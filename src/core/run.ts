@@ -3,6 +3,7 @@ import { ApiError } from "../api/errors.js";
 import { describeIdentity, type Identity } from "../api/identity.js";
 import type { ApiClients } from "../api/index.js";
 import type { Actor, AnyOperation } from "../catalogue/define.js";
+import { type OpsbotContext, UserFacingError } from "../catalogue/opsbot/context.js";
 import type { Output } from "../catalogue/output.js";
 import type { IdentityResolver } from "./policy/identity.js";
 
@@ -38,6 +39,8 @@ export interface RunnerDeps {
   readonly api: ApiClients;
   readonly identities: IdentityResolver;
   readonly logger: Logger;
+  /** opsbot's own state for its own commands, as the person asking sees it. */
+  readonly opsbot: (actor: Actor) => OpsbotContext;
 }
 
 const BACKEND_NAMES = {
@@ -69,7 +72,16 @@ export async function runInvocation(
     }
     identity = resolved.identity;
   }
-  const ctx = { api: deps.api, actor, ...(signal ? { signal } : {}), ...(identity ? { identity } : {}) };
+  const ctx = {
+    api: deps.api,
+    // Built when an operation asks for it: only opsbot's own commands do.
+    get opsbot() {
+      return deps.opsbot(actor);
+    },
+    actor,
+    ...(signal ? { signal } : {}),
+    ...(identity ? { identity } : {}),
+  };
   try {
     const result: unknown = await operation.run(ctx as never, invocation.args);
     const output = operation.render(result, invocation.args);
@@ -89,6 +101,10 @@ export async function runInvocation(
         outcomeUnknown: error.outcomeUnknown,
         durationMs: elapsed(),
       };
+    }
+    if (error instanceof UserFacingError) {
+      log.info({ outcome: "refused", durationMs: elapsed() }, error.message);
+      return { ok: false, reason: "refused", message: error.message, durationMs: elapsed() };
     }
     log.error({ err: error, outcome: "error" }, "operation crashed");
     return {

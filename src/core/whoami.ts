@@ -8,17 +8,20 @@ export interface WhoamiDeps {
   readonly access: Pick<AccessControl, "roles" | "policy">;
 }
 
-/** `/ops whoami`: the identity opsbot uses for you, your roles here, and what the policy is. */
-export async function whoami(deps: WhoamiDeps, userId: string, channelId: string): Promise<string> {
+/** `/ops whoami`: the identity opsbot uses for you, your roles here, and where roles come from. */
+export async function whoami(
+  deps: WhoamiDeps,
+  userId: string,
+  channelId: string,
+): Promise<{ identity: string; roles: string[]; policy: string }> {
   const resolved = await deps.identities.resolve(userId);
   const identity = resolved.ok
-    ? `opsbot calls the Deploy API as *${describeIdentity(resolved.identity)}* (from ${resolved.source === "override" ? "an identity override" : "your Slack profile"}).`
+    ? `${describeIdentity(resolved.identity)} (from ${resolved.source === "override" ? "an identity override" : "your Slack profile"})`
     : resolved.reason;
-  const roles = await deps.access.roles(userId, channelId);
-  const held = roles.length > 0 ? roles.map((r) => `\`${r}\``).join(", ") : "none";
+  const roles = [...(await deps.access.roles(userId, channelId))];
   const policy =
     deps.access.policy.source === "default"
       ? DEFAULT_POLICY_NOTE
       : "Roles come from opsbot's permissions file; some may apply only in certain channels.";
-  return `${identity}\nYour roles in <#${channelId}>: ${held}.\n${policy}`;
+  return { identity, roles, policy };
 }

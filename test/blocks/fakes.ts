@@ -11,6 +11,7 @@ import {
   defineOperation,
   type Risk,
 } from "../../src/catalogue/define.js";
+import { opsbotOperations } from "../../src/catalogue/opsbot/index.js";
 import { record } from "../../src/catalogue/output.js";
 
 /** Small operations covering every input kind; the real catalogue is written elsewhere. */
@@ -124,7 +125,15 @@ export function fakeOperation(
   });
 }
 
-export const catalogue = new Catalogue([taskDeploy, taskDelete, taskList, portCreate, portList]);
+/** A few backend operations, and opsbot's own commands as every catalogue has them. */
+export const catalogue = new Catalogue([
+  taskDeploy,
+  taskDelete,
+  taskList,
+  portCreate,
+  portList,
+  ...opsbotOperations,
+]);
 
 export function expectMessageWithinLimits(message: RenderedMessage): void {
   expect(checkMessage({ text: message.text, blocks: message.blocks })).toEqual([]);

@@ -41,7 +41,10 @@ describe("helpMessage", () => {
     );
     expect(json).toContain("*port*\\n`create` Create a port on an aggregator pipeline");
     expect(json).toContain("/ops whoami");
-    expect(json).toContain("/ops help [resource]");
+    expect(json).toContain("/ops help [resource | command]");
+    expect(json).toContain(
+      "/ops lock [&lt;namespace|allocation&gt;] [&lt;name&gt;] [--reason &lt;reason&gt;] [--until &lt;until&gt;]",
+    );
     expect(message.text).toBe("opsbot help");
     expectMessageWithinLimits(message);
   });
@@ -61,10 +64,13 @@ describe("helpMessage", () => {
 
   it("explains the built-in commands", () => {
     expect(allText(helpMessage(catalogue, "whoami").blocks)).toContain(
-      "the identity and the roles opsbot uses",
+      "The identity and the roles opsbot uses",
     );
-    expect(allText(helpMessage(catalogue, "lock").blocks)).toContain("/ops lock [namespace");
-    expect(allText(helpMessage(catalogue, "audit").blocks)).toContain("--since 1h");
+    expect(allText(helpMessage(catalogue, "lock").blocks)).toContain(
+      "/ops lock [&lt;namespace|allocation&gt;]",
+    );
+    expect(allText(helpMessage(catalogue, "lock").blocks)).toContain("--force");
+    expect(allText(helpMessage(catalogue, "audit").blocks)).toContain("How far back: 30m, 2h, 7d");
   });
 
   it("suggests a resource for an unknown topic, escaping it", () => {

@@ -65,7 +65,7 @@ describe("ids", () => {
     });
     expect(decodeOperationValue("not json")).toBeUndefined();
     expect(decodeOperationValue(42)).toBeUndefined();
-    expect(decodeOperationValue(JSON.stringify({ o: "no-colon", a: {} }))).toBeUndefined();
+    expect(decodeOperationValue(JSON.stringify({ o: "not an id!", a: {} }))).toBeUndefined();
     expect(decodeOperationValue(JSON.stringify({ o: "a:b", a: { x: 1 } }))).toBeUndefined();
     expect(decodeOperationValue(JSON.stringify({ o: "a:b", a: {}, p: -1 }))).toBeUndefined();
   });

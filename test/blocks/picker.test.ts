@@ -19,6 +19,7 @@ describe("pickerModal", () => {
     expect(element.option_groups?.map((g) => [g.label.text, g.options.map((o) => o.value)])).toEqual([
       ["task", ["task:deploy", "task:delete"]],
       ["port", ["port:create"]],
+      ["opsbot", ["lock", "unlock", "subscribe", "unsubscribe"]],
     ]);
     expect(element.option_groups?.[0]?.options[0]?.description?.text).toBe("Deploy a task from a repository");
     expect(view.submit?.text).toBe("Next");

@@ -56,6 +56,7 @@ describe("the operation catalogue", () => {
         ),
         "artefact:list",
         "artefact:get",
+        ...["whoami", "lock", "unlock", "audit", "subscribe", "unsubscribe"],
       ].sort(),
     );
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Catalogue, closest } from "../../src/catalogue/catalogue.js";
 import { arg, defineOperation } from "../../src/catalogue/define.js";
+import { createCatalogue } from "../../src/catalogue/index.js";
 import { record } from "../../src/catalogue/output.js";
 import { parseCommand, type Tokens, usageOf } from "../../src/catalogue/parse.js";
 import { validateArgs } from "../../src/catalogue/validate.js";
@@ -107,7 +108,11 @@ describe("parseCommand", () => {
   it("recognises help, whoami and an empty command", () => {
     expect(parseCommand(catalogue, tokens([]))).toEqual({ kind: "empty" });
     expect(parseCommand(catalogue, tokens(["help", "Port"]))).toEqual({ kind: "help", topic: "port" });
-    expect(parseCommand(catalogue, tokens(["whoami"]))).toEqual({ kind: "whoami" });
+    expect(parseCommand(createCatalogue(), tokens(["whoami"]))).toMatchObject({
+      kind: "operation",
+      operation: { id: "whoami" },
+      raw: {},
+    });
   });
 
   it("writes a usage line with required and optional parts", () => {

@@ -59,6 +59,9 @@ export async function startStack(): Promise<Stack> {
     api,
     logger: pino({ level: "silent" }),
     identities: new IdentityResolver({ lookup: { email: async () => IDENTITY_EMAIL } }),
+    opsbot: () => {
+      throw new Error("backend operations have no use for opsbot's own state");
+    },
   };
 
   const parse = (line: string) => {

@@ -3,7 +3,7 @@ import { identityFromEmail } from "../../src/api/identity.js";
 import { decodeApprovalValue } from "../../src/blocks/approval.js";
 import { BLOCK } from "../../src/blocks/ids.js";
 import { createCatalogue } from "../../src/catalogue/index.js";
-import { BUILTINS } from "../../src/catalogue/parse.js";
+import { knownOperationIds } from "../../src/catalogue/parse.js";
 import { parsePolicy } from "../../src/core/policy/policy-file.js";
 import { openSqliteStore, type Store } from "../../src/store/index.js";
 import { type AppStack, startAppStack } from "../helpers/app-stack.js";
@@ -22,7 +22,7 @@ grants:
 approvals:
   - { name: deletes, match: ["job:delete"], approvers: { users: [U0BOB] }, required: 1, expires_after: 30m }
 `,
-  { source: "approved-unrun.yml", knownOperations: [...catalogue.operations.map((o) => o.id), ...BUILTINS] },
+  { source: "approved-unrun.yml", knownOperations: knownOperationIds(catalogue) },
 );
 let clock = Date.parse("2026-11-23T10:00:00Z");
 let store: Store;

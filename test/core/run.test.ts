@@ -62,6 +62,9 @@ function deps(emails: Record<string, string>) {
     api,
     logger: pino({ level: "silent" }),
     identities: new IdentityResolver({ lookup: { email: async (id) => emails[id] } }),
+    opsbot: () => {
+      throw new Error("backend operations have no use for opsbot's own state");
+    },
   };
 }
 

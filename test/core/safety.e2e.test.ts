@@ -6,7 +6,7 @@ import { identityFromEmail } from "../../src/api/identity.js";
 import { decodeApprovalValue, encodeApprovalValue } from "../../src/blocks/approval.js";
 import { ACTION, BLOCK, encodeOperationValue } from "../../src/blocks/ids.js";
 import { createCatalogue } from "../../src/catalogue/index.js";
-import { BUILTINS } from "../../src/catalogue/parse.js";
+import { knownOperationIds } from "../../src/catalogue/parse.js";
 import { parsePolicy } from "../../src/core/policy/policy-file.js";
 import { openSqliteStore, type Store } from "../../src/store/index.js";
 import { type AppStack, startAppStack } from "../helpers/app-stack.js";
@@ -48,7 +48,7 @@ approvals:
 `;
 const policy = parsePolicy(POLICY_YAML, {
   source: "safety-test.yml",
-  knownOperations: [...catalogue.operations.map((o) => o.id), ...BUILTINS],
+  knownOperations: knownOperationIds(catalogue),
 });
 const USERS = ["ALICE", "BOB", "CAROL", "DAVE", "ERIN", "FRANK"].map((n) => ({
   id: `U0${n}`,
@@ -224,7 +224,7 @@ describe("permissions", () => {
 
   it("whoami shows the roles here", async () => {
     const { reply } = await run("whoami", "U0DAVE", DEPLOYS);
-    expect(String(reply.text)).toContain("`viewer`, `deployer`");
+    expect(text(reply)).toContain("viewer, deployer");
   });
 });
 
@@ -417,7 +417,7 @@ describe("change freezes", () => {
     );
     const locked = await run('lock namespace analytics --reason "quarter close" --until 2h', "U0BOB");
     expect(locked.reply.response_type).toBe("in_channel");
-    expect(String(locked.reply.text)).toContain("quarter close");
+    expect(text(locked.reply)).toContain("quarter close");
 
     const before = stack.sims.deploy.requests.length;
     const refused = await run("task deploy analytics job_python --name frozen --namespace analytics");
@@ -444,9 +444,10 @@ describe("change freezes", () => {
     expect(changes(before)).toHaveLength(1);
 
     const audited = await store.audit.query({ limit: 50 });
-    expect(audited.find((e) => e.kind === "lock")).toMatchObject({
+    expect(audited.find((e) => e.kind === "execution" && e.operationId === "lock")).toMatchObject({
       userId: "U0BOB",
-      detail: "quarter close",
+      outcome: "succeeded",
+      args: { kind: "namespace", name: "analytics", reason: ["quarter close"], until: ["2h"] },
     });
     expect(
       audited.find((e) => e.kind === "command" && e.outcome === "needs-approval" && e.userId === "U0BOB"),
@@ -454,7 +455,7 @@ describe("change freezes", () => {
       operationId: "task:deploy",
       detail: "change-freeze override",
     });
-    expect(String((await run("unlock namespace analytics", "U0BOB")).reply.text)).toContain("unlocked");
+    expect(String((await run("unlock namespace analytics", "U0BOB")).reply.text)).toContain("Unlocked");
     expect(String((await run("lock", "U0DAVE")).reply.text)).toContain("No change freezes");
   });
 

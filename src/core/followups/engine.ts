@@ -451,7 +451,7 @@ export class FollowUpEngine {
               { critical: true },
             ),
         },
-        { raw: f.poll.args },
+        { raw: f.poll.args, privately: false },
       ).catch((error: unknown) =>
         deps.logger.warn({ err: error, followUp: f.id }, "the final result could not be posted"),
       );

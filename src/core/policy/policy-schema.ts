@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { durationMs } from "../../catalogue/admin.js";
 import { closest } from "../../catalogue/catalogue.js";
+import { durationMs } from "../../catalogue/opsbot/time.js";
 import { isPattern, operationsMatched, patternProblem } from "./patterns.js";
 import {
   type ApprovalRule,

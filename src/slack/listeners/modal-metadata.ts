@@ -5,7 +5,7 @@ const schema = z.object({
   /** Absent on the picker, which chooses it. */
   operationId: z
     .string()
-    .regex(/^[a-z-]+:[a-z-]+$/)
+    .regex(/^[a-z-]+(:[a-z-]+)?$/)
     .optional(),
   channelId: z.string().regex(/^[CGD][A-Z0-9]+$/),
   responseUrl: z.url().optional(),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { identityFromEmail } from "../../../src/api/identity.js";
 import { createCatalogue } from "../../../src/catalogue/index.js";
-import { BUILTINS } from "../../../src/catalogue/parse.js";
+import { knownOperationIds } from "../../../src/catalogue/parse.js";
 import { parsePolicy } from "../../../src/core/policy/policy-file.js";
 import { type AppStack, startAppStack } from "../../helpers/app-stack.js";
 
@@ -22,7 +22,7 @@ approvals:
     approvers: { users: [U0BOB] }
     required: 1
 `,
-  { source: "metrics-test.yml", knownOperations: [...catalogue.operations.map((o) => o.id), ...BUILTINS] },
+  { source: "metrics-test.yml", knownOperations: knownOperationIds(catalogue) },
 );
 
 let stack: AppStack;

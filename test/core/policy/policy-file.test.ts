@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createCatalogue } from "../../../src/catalogue/index.js";
-import { BUILTINS } from "../../../src/catalogue/parse.js";
+import { knownOperationIds } from "../../../src/catalogue/parse.js";
 import {
   conditionKeysOf,
   loadPolicyFile,
@@ -13,7 +13,7 @@ import {
 
 const operations = createCatalogue().operations;
 const OPTIONS = {
-  knownOperations: [...operations.map((o) => o.id), ...BUILTINS],
+  knownOperations: knownOperationIds(createCatalogue()),
   conditionKeys: conditionKeysOf(operations),
 };
 const parse = (...lines: string[]) => parsePolicy(lines.join("\n"), { source: "opsbot.yml", ...OPTIONS });

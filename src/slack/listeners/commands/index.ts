@@ -29,7 +29,7 @@ export function register(app: App, deps: ListenerDeps): void {
       await ack(ephemeral(errorMessage(tokens.error.message)));
       return;
     }
-    const parsed = parseCommand(deps.catalogue, tokens.tokens, deps.now());
+    const parsed = parseCommand(deps.catalogue, tokens.tokens);
     switch (parsed.kind) {
       case "empty":
         // `/ops` alone: the picker of operations that have a form. Opened first: the trigger expires in 3 s.
@@ -51,17 +51,6 @@ export function register(app: App, deps: ListenerDeps): void {
         return;
       case "error":
         await ack(ephemeral(errorMessage(parsed.message, parsed.usage)));
-        return;
-      case "whoami":
-        await deps.core.journaled(command, ack, async () => {
-          await reply.respond({
-            response_type: "ephemeral",
-            text: await deps.core.whoami(command.user_id, command.channel_id),
-          });
-        });
-        return;
-      case "admin":
-        await deps.core.journaled(command, ack, () => deps.core.admin(parsed.command, reply));
         return;
       case "operation": {
         const { operation, raw } = parsed;
