@@ -1,7 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { calyptiaEndpoints as E } from "../../src/api/calyptia/endpoints.js";
 import { isHostname } from "../../src/api/validators.js";
-import { phaseAt, type SimClock, SimHttpError, type SimRequest, SimServer } from "./http.js";
+import {
+  phaseAt,
+  type RouteHandler,
+  type SimClock,
+  SimHttpError,
+  type SimRequest,
+  SimServer,
+} from "./http.js";
 
 /**
  * Calyptia Cloud API simulator: pipeline ports, core-instance checks and pipeline logs, with the
@@ -120,7 +128,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
   const iso = (ms: number) => new Date(ms).toISOString();
 
   const authed =
-    (handler: (req: SimRequest) => ReturnType<Parameters<SimServer["route"]>[2]>) => (req: SimRequest) => {
+    (handler: RouteHandler): RouteHandler =>
+    (req) => {
       const projectToken = req.headers["x-project-token"];
       const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
       if (projectToken !== options.token && bearer !== options.token)
@@ -167,9 +176,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
     };
   };
 
-  sim.route(
-    "GET",
-    "/v1/aggregator_pipelines/:pipelineID/ports",
+  sim.serve(
+    E.listPipelinePorts,
     authed((req) => {
       const pipelineID = idParam(req, "pipelineID", "pipeline");
       if (!pipelines.has(pipelineID)) throw new SimHttpError(404, "pipeline not found");
@@ -180,9 +188,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       });
     }),
   );
-  sim.route(
-    "POST",
-    "/v1/aggregator_pipelines/:pipelineID/ports",
+  sim.serve(
+    E.createPipelinePort,
     authed((req) => {
       const pipelineID = idParam(req, "pipelineID", "pipeline");
       const input = body(req, createPortBody, "pipeline port");
@@ -223,9 +230,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       };
     }),
   );
-  sim.route(
-    "GET",
-    "/v1/core_instances/:coreInstanceID/checks",
+  sim.serve(
+    E.listCoreInstanceChecks,
     authed((req) => {
       const coreInstanceID = idParam(req, "coreInstanceID", "core instance");
       if (!coreInstances.has(coreInstanceID)) throw new SimHttpError(404, "core instance not found");
@@ -242,9 +248,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       }));
     }),
   );
-  sim.route(
-    "POST",
-    "/v1/core_instances/:coreInstanceID/checks",
+  sim.serve(
+    E.createCoreInstanceCheck,
     authed((req) => {
       const coreInstanceID = idParam(req, "coreInstanceID", "core instance");
       const parsed = createCheckBody.safeParse(req.json());
@@ -269,9 +274,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       return { status: 201, body: { id: check.id, createdAt: iso(at) } };
     }),
   );
-  sim.route(
-    "POST",
-    "/v1/pipelines/:pipelineID/logs",
+  sim.serve(
+    E.createPipelineLog,
     authed((req) => {
       const pipelineID = idParam(req, "pipelineID", "pipeline");
       const input = body(req, createLogBody, "pipeline logs");
@@ -291,9 +295,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       return { status: 201, body: { id: log.id, createdAt: iso(at) } };
     }),
   );
-  sim.route(
-    "GET",
-    "/v1/pipelines/:pipelineID/logs",
+  sim.serve(
+    E.listPipelineLogs,
     authed((req) => {
       const pipelineID = idParam(req, "pipelineID", "pipeline");
       if (!pipelines.has(pipelineID)) throw new SimHttpError(404, "pipeline not found");
@@ -311,23 +314,20 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
     if (!log || log.deleted) throw new SimHttpError(404, "pipeline log not found");
     return log;
   };
-  sim.route(
-    "GET",
-    "/v1/pipeline_logs/:pipelineLogID",
+  sim.serve(
+    E.getPipelineLog,
     authed((req) => ({ status: 200, body: logView(findLog(req)) })),
   );
-  sim.route(
-    "DELETE",
-    "/v1/pipeline_logs/:pipelineLogID",
+  sim.serve(
+    E.deletePipelineLog,
     authed((req) => {
       const log = findLog(req);
       log.deleted = true;
       return { status: 200, body: { deleted: true, deletedAt: iso(now()) } };
     }),
   );
-  sim.route(
-    "PATCH",
-    "/v1/pipeline_logs/:pipelineLogID",
+  sim.serve(
+    E.updatePipelineLog,
     authed((req) => {
       const log = findLog(req);
       const input = body(req, updateLogBody, "pipeline logs");
