@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { calyptiaEndpoints as E } from "../../src/api/calyptia/endpoints.js";
-import { isHostname } from "../../src/api/validators.js";
+import {
+  checkProtocol,
+  checkStatus,
+  calyptiaEndpoints as E,
+  logStatus,
+  portKind,
+} from "../../src/api/calyptia/endpoints.js";
+import { isHostname, port, uuid } from "../../src/api/validators.js";
 import {
   phaseAt,
   type RouteHandler,
@@ -69,28 +75,26 @@ interface LogRequest {
   deleted: boolean;
 }
 
-const uuidSchema = z.uuid();
 const int32 = z.number().int().min(0).max(2_147_483_647);
-const portNumber = z.number().int().min(0).max(65_535);
 const createPortBody = z.object({
   protocol: z.string().min(1),
   frontendPort: int32,
   backendPort: int32,
   endpoint: z.string().min(1),
-  kind: z.enum(["LoadBalancer", "ClusterIP", "NodePort"]).optional(),
+  kind: portKind.optional(),
 });
 const createCheckBody = z.object({
-  protocol: z.enum(["tcp", "udp"]),
-  status: z.enum(["new", "failed", "running", "ok"]).optional(),
+  protocol: checkProtocol,
+  status: checkStatus.optional(),
   retries: z.number().int().min(0).optional(),
   host: z.string().refine(isHostname),
-  port: portNumber,
+  port,
 });
 const createLogBody = z.object({ logs: z.string(), lines: z.number().int().min(0).optional() });
 const updateLogBody = z.object({
   logs: z.string().nullable().optional(),
   lines: z.number().int().min(0).nullable().optional(),
-  status: z.enum(["NEW", "DONE"]).nullable().optional(),
+  status: logStatus.nullable().optional(),
 });
 
 export function calyptiaErrorBody(status: number, message: string, extra: Readonly<Record<string, unknown>>) {
@@ -138,7 +142,7 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
     };
   const idParam = (req: SimRequest, name: string, what: string) => {
     const id = req.params[name] ?? "";
-    if (!uuidSchema.safeParse(id).success)
+    if (!uuid.safeParse(id).success)
       throw new SimHttpError(400, `invalid ${what} ID`, { detail: id.slice(0, 64) });
     return id;
   };
@@ -153,7 +157,7 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
     return parsed.data;
   };
 
-  const checkStatus = (c: Check) => {
+  const checkStatusOf = (c: Check) => {
     if (c.status) return c.status;
     const settled = c.host.startsWith("unreachable") || c.port === 0 ? "failed" : "ok";
     return phaseAt(now() - c.createdAt, [
@@ -239,7 +243,7 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       return paginate(req, items, (c) => ({
         id: c.id,
         protocol: c.protocol,
-        status: checkStatus(c),
+        status: checkStatusOf(c),
         retries: c.retries,
         host: c.host,
         port: c.port,
@@ -301,7 +305,7 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       const pipelineID = idParam(req, "pipelineID", "pipeline");
       if (!pipelines.has(pipelineID)) throw new SimHttpError(404, "pipeline not found");
       const status = req.query.get("status");
-      if (status !== null && status !== "NEW" && status !== "DONE")
+      if (status !== null && !logStatus.safeParse(status).success)
         throw new SimHttpError(400, "invalid pipeline log status");
       const all = [...logs.values()].filter((l) => l.pipelineID === pipelineID && !l.deleted).map(logView);
       const items = status ? all.filter((l) => l.status === status) : all;
