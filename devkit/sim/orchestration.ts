@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { orchestrationEndpoints as E } from "../../src/api/orchestration/endpoints.js";
+import { allocationId, projectId } from "../../src/api/orchestration/schemas.js";
 import { labelValue } from "../../src/api/validators.js";
 import {
   phaseAt,
@@ -16,9 +17,7 @@ import {
   createAllocationBody,
   decodePageToken,
   encodePageToken,
-  GUID,
   keyValueBody,
-  PROJECT,
   parseBody,
   reservationBody,
   updateAllocationBody,
@@ -115,13 +114,14 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
     };
   const project = (req: SimRequest) => {
     const id = req.params.project_id ?? "";
-    if (!PROJECT.test(id)) throw new SimHttpError(400, "invalid project_id");
+    if (!projectId.safeParse(id).success) throw new SimHttpError(400, "invalid project_id");
     if (id !== world.projectId) throw new SimHttpError(404, `project ${id} not found`);
   };
   const findAllocation = (req: SimRequest): SimAllocation => {
     project(req);
     const id = req.params.allocation_id ?? "";
-    if (!GUID.test(id)) throw new SimHttpError(400, "invalid allocation_id: must be a UUID");
+    if (!allocationId.safeParse(id).success)
+      throw new SimHttpError(400, "invalid allocation_id: must be a UUID");
     const found = world.allocations.get(id.toLowerCase());
     if (!found) throw new SimHttpError(404, `allocation ${id} not found`);
     return found;
