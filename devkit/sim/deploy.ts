@@ -1,5 +1,5 @@
 import { deployEndpoints as E } from "../../src/api/deploy/endpoints.js";
-import { branchProblem, kubeNameProblem } from "../../src/api/deploy/validators.js";
+import { branchProblem, kubeNameProblem, TASK_TYPES } from "../../src/api/deploy/validators.js";
 import { kubeNameFrom, manifestName, PIPELINE_TEMPLATES, TASK_TEMPLATES } from "./deploy-data.js";
 import {
   callerOf,
@@ -152,9 +152,8 @@ export function createDeploySim(options: DeploySimOptions = {}): SimServer {
     const form = await formOf(req);
     const namespace = check("namespace", form.required("namespace"), kubeNameProblem);
     const manifest = parseConfiguration(form.required("configuration"));
-    const type = manifest.type;
-    if (type !== "job" && type !== "deployment" && type !== "service")
-      throw new SimHttpError(400, "invalid configuration: type must be job, deployment or service");
+    const type = TASK_TYPES.find((t) => t === manifest.type);
+    if (!type) throw new SimHttpError(400, "invalid configuration: type must be job, deployment or service");
     const name = check("configuration name", String(manifest.name ?? ""), kubeNameProblem);
     const schedule = check("schedule", String(manifest.schedule ?? ""), scheduleProblem);
     const src = { repository: form.get("repository") ?? "", directory: form.get("directory") ?? "" };
