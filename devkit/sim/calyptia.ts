@@ -1,7 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { isHostname } from "../../src/api/validators.js";
-import { phaseAt, type SimClock, SimHttpError, type SimRequest, SimServer } from "./http.js";
+import {
+  checkProtocol,
+  checkStatus,
+  calyptiaEndpoints as E,
+  logStatus,
+  portKind,
+} from "../../src/api/calyptia/endpoints.js";
+import { isHostname, port, uuid } from "../../src/api/validators.js";
+import {
+  phaseAt,
+  type RouteHandler,
+  type SimClock,
+  SimHttpError,
+  type SimRequest,
+  SimServer,
+} from "./http.js";
 
 /**
  * Calyptia Cloud API simulator: pipeline ports, core-instance checks and pipeline logs, with the
@@ -61,28 +75,26 @@ interface LogRequest {
   deleted: boolean;
 }
 
-const uuidSchema = z.uuid();
 const int32 = z.number().int().min(0).max(2_147_483_647);
-const portNumber = z.number().int().min(0).max(65_535);
 const createPortBody = z.object({
   protocol: z.string().min(1),
   frontendPort: int32,
   backendPort: int32,
   endpoint: z.string().min(1),
-  kind: z.enum(["LoadBalancer", "ClusterIP", "NodePort"]).optional(),
+  kind: portKind.optional(),
 });
 const createCheckBody = z.object({
-  protocol: z.enum(["tcp", "udp"]),
-  status: z.enum(["new", "failed", "running", "ok"]).optional(),
+  protocol: checkProtocol,
+  status: checkStatus.optional(),
   retries: z.number().int().min(0).optional(),
   host: z.string().refine(isHostname),
-  port: portNumber,
+  port,
 });
 const createLogBody = z.object({ logs: z.string(), lines: z.number().int().min(0).optional() });
 const updateLogBody = z.object({
   logs: z.string().nullable().optional(),
   lines: z.number().int().min(0).nullable().optional(),
-  status: z.enum(["NEW", "DONE"]).nullable().optional(),
+  status: logStatus.nullable().optional(),
 });
 
 export function calyptiaErrorBody(status: number, message: string, extra: Readonly<Record<string, unknown>>) {
@@ -120,7 +132,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
   const iso = (ms: number) => new Date(ms).toISOString();
 
   const authed =
-    (handler: (req: SimRequest) => ReturnType<Parameters<SimServer["route"]>[2]>) => (req: SimRequest) => {
+    (handler: RouteHandler): RouteHandler =>
+    (req) => {
       const projectToken = req.headers["x-project-token"];
       const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
       if (projectToken !== options.token && bearer !== options.token)
@@ -129,7 +142,7 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
     };
   const idParam = (req: SimRequest, name: string, what: string) => {
     const id = req.params[name] ?? "";
-    if (!uuidSchema.safeParse(id).success)
+    if (!uuid.safeParse(id).success)
       throw new SimHttpError(400, `invalid ${what} ID`, { detail: id.slice(0, 64) });
     return id;
   };
@@ -144,7 +157,7 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
     return parsed.data;
   };
 
-  const checkStatus = (c: Check) => {
+  const checkStatusOf = (c: Check) => {
     if (c.status) return c.status;
     const settled = c.host.startsWith("unreachable") || c.port === 0 ? "failed" : "ok";
     return phaseAt(now() - c.createdAt, [
@@ -167,9 +180,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
     };
   };
 
-  sim.route(
-    "GET",
-    "/v1/aggregator_pipelines/:pipelineID/ports",
+  sim.serve(
+    E.listPipelinePorts,
     authed((req) => {
       const pipelineID = idParam(req, "pipelineID", "pipeline");
       if (!pipelines.has(pipelineID)) throw new SimHttpError(404, "pipeline not found");
@@ -180,9 +192,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       });
     }),
   );
-  sim.route(
-    "POST",
-    "/v1/aggregator_pipelines/:pipelineID/ports",
+  sim.serve(
+    E.createPipelinePort,
     authed((req) => {
       const pipelineID = idParam(req, "pipelineID", "pipeline");
       const input = body(req, createPortBody, "pipeline port");
@@ -223,9 +234,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       };
     }),
   );
-  sim.route(
-    "GET",
-    "/v1/core_instances/:coreInstanceID/checks",
+  sim.serve(
+    E.listCoreInstanceChecks,
     authed((req) => {
       const coreInstanceID = idParam(req, "coreInstanceID", "core instance");
       if (!coreInstances.has(coreInstanceID)) throw new SimHttpError(404, "core instance not found");
@@ -233,7 +243,7 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       return paginate(req, items, (c) => ({
         id: c.id,
         protocol: c.protocol,
-        status: checkStatus(c),
+        status: checkStatusOf(c),
         retries: c.retries,
         host: c.host,
         port: c.port,
@@ -242,9 +252,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       }));
     }),
   );
-  sim.route(
-    "POST",
-    "/v1/core_instances/:coreInstanceID/checks",
+  sim.serve(
+    E.createCoreInstanceCheck,
     authed((req) => {
       const coreInstanceID = idParam(req, "coreInstanceID", "core instance");
       const parsed = createCheckBody.safeParse(req.json());
@@ -269,9 +278,8 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       return { status: 201, body: { id: check.id, createdAt: iso(at) } };
     }),
   );
-  sim.route(
-    "POST",
-    "/v1/pipelines/:pipelineID/logs",
+  sim.serve(
+    E.createPipelineLog,
     authed((req) => {
       const pipelineID = idParam(req, "pipelineID", "pipeline");
       const input = body(req, createLogBody, "pipeline logs");
@@ -291,14 +299,13 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       return { status: 201, body: { id: log.id, createdAt: iso(at) } };
     }),
   );
-  sim.route(
-    "GET",
-    "/v1/pipelines/:pipelineID/logs",
+  sim.serve(
+    E.listPipelineLogs,
     authed((req) => {
       const pipelineID = idParam(req, "pipelineID", "pipeline");
       if (!pipelines.has(pipelineID)) throw new SimHttpError(404, "pipeline not found");
       const status = req.query.get("status");
-      if (status !== null && status !== "NEW" && status !== "DONE")
+      if (status !== null && !logStatus.safeParse(status).success)
         throw new SimHttpError(400, "invalid pipeline log status");
       const all = [...logs.values()].filter((l) => l.pipelineID === pipelineID && !l.deleted).map(logView);
       const items = status ? all.filter((l) => l.status === status) : all;
@@ -311,23 +318,20 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
     if (!log || log.deleted) throw new SimHttpError(404, "pipeline log not found");
     return log;
   };
-  sim.route(
-    "GET",
-    "/v1/pipeline_logs/:pipelineLogID",
+  sim.serve(
+    E.getPipelineLog,
     authed((req) => ({ status: 200, body: logView(findLog(req)) })),
   );
-  sim.route(
-    "DELETE",
-    "/v1/pipeline_logs/:pipelineLogID",
+  sim.serve(
+    E.deletePipelineLog,
     authed((req) => {
       const log = findLog(req);
       log.deleted = true;
       return { status: 200, body: { deleted: true, deletedAt: iso(now()) } };
     }),
   );
-  sim.route(
-    "PATCH",
-    "/v1/pipeline_logs/:pipelineLogID",
+  sim.serve(
+    E.updatePipelineLog,
     authed((req) => {
       const log = findLog(req);
       const input = body(req, updateLogBody, "pipeline logs");

@@ -1,4 +1,5 @@
-import { branchProblem, kubeNameProblem } from "../../src/api/deploy/validators.js";
+import { deployEndpoints as E } from "../../src/api/deploy/endpoints.js";
+import { branchProblem, kubeNameProblem, TASK_TYPES } from "../../src/api/deploy/validators.js";
 import { kubeNameFrom, manifestName, PIPELINE_TEMPLATES, TASK_TEMPLATES } from "./deploy-data.js";
 import {
   callerOf,
@@ -10,7 +11,14 @@ import {
   source,
 } from "./deploy-request.js";
 import { DeployStore, type Kind } from "./deploy-store.js";
-import { type SimClock, SimHttpError, type SimRequest, type SimResponse, SimServer } from "./http.js";
+import {
+  type SimClock,
+  SimHttpError,
+  type SimRequest,
+  type SimResponse,
+  SimServer,
+  type SimulatedEndpoint,
+} from "./http.js";
 
 export { DEPLOY_SEED } from "./deploy-data.js";
 
@@ -53,8 +61,8 @@ export function createDeploySim(options: DeploySimOptions = {}): SimServer {
     onReset: () => store.reset(),
   });
   const store = new DeployStore(() => sim.clock.now(), settleMs);
-  const route = (method: string, path: string, handler: (req: SimRequest) => Promise<SimResponse>) =>
-    sim.route(method, prefix + path, handler);
+  const serve = (endpoint: SimulatedEndpoint, handler: (req: SimRequest) => Promise<SimResponse>) =>
+    sim.serve(endpoint, handler, prefix);
   const answer = (body: Record<string, unknown>, text: string): SimResponse =>
     options.textResponses ? { status: 200, text } : { status: 200, body };
 
@@ -114,16 +122,12 @@ export function createDeploySim(options: DeploySimOptions = {}): SimServer {
   const p = (req: SimRequest, name: string) => req.params[name] ?? "";
 
   // Tasks (T1-T9); the identity is checked first, as an auth middleware would.
-  route("GET", "/v1/task/deploy/:repository/:directory", async (req) =>
-    deployFromGit(callerOf(req), req, {}),
-  );
-  route("GET", "/v1/task/deployas/:repository/:directory/:name", async (req) =>
-    deployFromGit(callerOf(req), req, { name: p(req, "name") }),
-  );
-  route("GET", "/v1/task/deployinas/:repository/:directory/:namespace/:name", async (req) =>
+  serve(E.deployTask, async (req) => deployFromGit(callerOf(req), req, {}));
+  serve(E.deployTaskAs, async (req) => deployFromGit(callerOf(req), req, { name: p(req, "name") }));
+  serve(E.deployTaskInNamespaceAs, async (req) =>
     deployFromGit(callerOf(req), req, { namespace: p(req, "namespace"), name: p(req, "name") }),
   );
-  route("POST", "/v1/task/elaborate/deployinas/:repository/:directory/:namespace/:name", async (req) => {
+  serve(E.deployTaskElaborate, async (req) => {
     const caller = callerOf(req);
     const form = await formOf(req);
     return deployFromGit(caller, req, {
@@ -133,7 +137,7 @@ export function createDeploySim(options: DeploySimOptions = {}): SimServer {
       schedule: form.get("schedule"),
     });
   });
-  route("POST", "/v2/task/elaborate/deploy/:repository/:directory", async (req) => {
+  serve(E.deployTaskV2, async (req) => {
     const caller = callerOf(req);
     const form = await formOf(req);
     return deployFromGit(caller, req, {
@@ -143,14 +147,13 @@ export function createDeploySim(options: DeploySimOptions = {}): SimServer {
       schedule: form.get("schedule"),
     });
   });
-  route("POST", "/v2/task/deploy/with-configuration", async (req) => {
+  serve(E.deployTaskWithConfiguration, async (req) => {
     const caller = callerOf(req);
     const form = await formOf(req);
     const namespace = check("namespace", form.required("namespace"), kubeNameProblem);
     const manifest = parseConfiguration(form.required("configuration"));
-    const type = manifest.type;
-    if (type !== "job" && type !== "deployment" && type !== "service")
-      throw new SimHttpError(400, "invalid configuration: type must be job, deployment or service");
+    const type = TASK_TYPES.find((t) => t === manifest.type);
+    if (!type) throw new SimHttpError(400, "invalid configuration: type must be job, deployment or service");
     const name = check("configuration name", String(manifest.name ?? ""), kubeNameProblem);
     const schedule = check("schedule", String(manifest.schedule ?? ""), scheduleProblem);
     const src = { repository: form.get("repository") ?? "", directory: form.get("directory") ?? "" };
@@ -168,32 +171,30 @@ export function createDeploySim(options: DeploySimOptions = {}): SimServer {
       deployedBy: caller,
     });
   });
-  route("GET", "/v1/task/state/:id", async (req) => {
+  serve(E.getTaskState, async (req) => {
     const task = store.tasks.get(p(req, "id"));
     if (!task) throw new SimHttpError(404, `task not found: ${p(req, "id")}`);
     return { status: 200, body: store.taskView(task) };
   });
 
   // Pipelines (P1-P9)
-  route("GET", "/v1/pipeline/runas/:repository/:directory/:name", async (req) =>
-    runFromGit(callerOf(req), req, { name: p(req, "name") }),
-  );
-  route("GET", "/v1/pipeline/runinas/:repository/:directory/:namespace/:name", async (req) =>
+  serve(E.runPipelineAs, async (req) => runFromGit(callerOf(req), req, { name: p(req, "name") }));
+  serve(E.runPipelineInNamespaceAs, async (req) =>
     runFromGit(callerOf(req), req, { namespace: p(req, "namespace"), name: p(req, "name") }),
   );
-  route("POST", "/v1/pipeline/elaborate/runinas/:repository/:directory/:namespace/:name", async (req) => {
+  serve(E.runPipelineElaborate, async (req) => {
     const caller = callerOf(req);
     const form = await formOf(req);
     const fields = { namespace: p(req, "namespace"), name: p(req, "name"), branch: form.get("branch") };
     return runFromGit(caller, req, fields);
   });
-  route("POST", "/v2/pipeline/elaborate/run/:repository/:directory/:name", async (req) => {
+  serve(E.runPipelineV2, async (req) => {
     const caller = callerOf(req);
     const form = await formOf(req);
     const fields = { namespace: form.get("namespace"), name: p(req, "name"), branch: form.get("branch") };
     return runFromGit(caller, req, fields);
   });
-  route("POST", "/v2/pipeline/run/with-configuration", async (req) => {
+  serve(E.runPipelineWithConfiguration, async (req) => {
     const caller = callerOf(req);
     const form = await formOf(req);
     const namespace = check("namespace", form.required("namespace"), kubeNameProblem);
@@ -206,13 +207,13 @@ export function createDeploySim(options: DeploySimOptions = {}): SimServer {
     const src = { repository: "", directory: "", branch: "master" };
     return launchPipeline({ ...src, name: config.name, namespace, failing, deployedBy: caller });
   });
-  route("GET", "/v1/pipeline/state/:namespace/:id", async (req) => {
+  serve(E.getPipelineState, async (req) => {
     const pipeline = store.pipelines.get(p(req, "id"));
     if (!pipeline || pipeline.namespace !== p(req, "namespace"))
       throw new SimHttpError(404, `pipeline not found: ${p(req, "id")} in ${p(req, "namespace")}`);
     return { status: 200, body: store.pipelineView(pipeline) };
   });
-  route("GET", "/v1/pipeline/kill/:id", async (req) => {
+  serve(E.killPipeline, async (req) => {
     const caller = callerOf(req);
     const pipeline = store.pipelines.get(p(req, "id"));
     if (!pipeline) throw new SimHttpError(404, `pipeline not found: ${p(req, "id")}`);
@@ -225,54 +226,82 @@ export function createDeploySim(options: DeploySimOptions = {}): SimServer {
   });
 
   // Configuration loading (T6-T7, P5-P6) and templates (T10, P10, L5): unprotected
+  const configuration = {
+    task: {
+      load: E.loadTaskConfiguration,
+      loadingState: E.getTaskConfigurationLoadingState,
+      template: E.getTaskTemplate,
+      templates: E.listTaskTemplates,
+    },
+    pipeline: {
+      load: E.loadPipelineConfiguration,
+      loadingState: E.getPipelineConfigurationLoadingState,
+      template: E.getPipelineTemplate,
+      templates: E.listPipelineTemplates,
+    },
+  };
   for (const kind of ["task", "pipeline"] as const) {
-    route("POST", `/v2/${kind}/load/configuration/from-git/:repository/:directory`, async (req) => {
+    const endpoints = configuration[kind];
+    serve(endpoints.load, async (req) => {
       const src = source(req);
       check("branch", (await formOf(req)).get("branch") ?? "master", branchProblem);
       return { status: 200, body: { work_id: store.addLoad({ kind, ...src }).id } };
     });
-    route("GET", `/v2/${kind}/get/configuration-loading-state/:work_id`, async (req) => {
+    serve(endpoints.loadingState, async (req) => {
       const load = store.loads.get(p(req, "work_id"));
       if (!load || load.kind !== kind) throw new SimHttpError(404, `work not found: ${p(req, "work_id")}`);
       return { status: 200, body: store.loadingState(load) };
     });
     const templates = kind === "task" ? TASK_TEMPLATES : PIPELINE_TEMPLATES;
-    route("POST", `/v2/${kind}/get/template`, async (req) => {
+    serve(endpoints.template, async (req) => {
       const path = (await formOf(req)).required("template_path");
       const body = templates[path];
       if (!body) throw new SimHttpError(404, `template not found: ${path}`);
       return { status: 200, body };
     });
-    route("GET", `/v2/${kind}/list/templates`, async () => ({ status: 200, body: Object.keys(templates) }));
+    serve(endpoints.templates, async () => ({ status: 200, body: Object.keys(templates) }));
   }
 
   // Lists (L1-L4): unprotected; the `:namespace` variants filter
-  route("GET", "/v1/list/namespaces", async () => ({
+  serve(E.listNamespaces, async () => ({
     status: 200,
     body: [...store.namespaces].sort().map((name) => ({ name, kind: "namespace", status: "active" })),
   }));
-  const lists = {
-    tasks: () =>
-      [...store.tasks.values()].map((t) => {
-        const { id, name, namespace, kind } = t;
-        return { id, name, namespace, kind, status: store.taskStatus(t) };
-      }),
-    pods: () => store.pods(),
-    pipelines: () => [...store.pipelines.values()].map((pl) => store.pipelineView(pl)),
-  };
-  for (const [what, items] of Object.entries(lists)) {
-    route("GET", `/v1/list/${what}`, async () => ({ status: 200, body: items() }));
-    route("GET", `/v1/list/${what}/:namespace`, async (req) => {
+  const lists = [
+    [
+      E.listTasks,
+      E.listTasksInNamespace,
+      () =>
+        [...store.tasks.values()].map((t) => {
+          const { id, name, namespace, kind } = t;
+          return { id, name, namespace, kind, status: store.taskStatus(t) };
+        }),
+    ],
+    [E.listPods, E.listPodsInNamespace, () => store.pods()],
+    [
+      E.listPipelines,
+      E.listPipelinesInNamespace,
+      () => [...store.pipelines.values()].map((pl) => store.pipelineView(pl)),
+    ],
+  ] as const;
+  for (const [all, inNamespace, items] of lists) {
+    serve(all, async () => ({ status: 200, body: items() }));
+    serve(inNamespace, async (req) => {
       const namespace = check("namespace", p(req, "namespace"), kubeNameProblem);
       return { status: 200, body: items().filter((i) => i.namespace === namespace) };
     });
   }
 
   // Deletes (D1-D4): GET, protected; deleting a service also deletes its deployment
-  for (const kind of ["job", "cronjob", "deployment", "service"] as const) {
-    route("GET", `/v1/delete/${kind}/:namespace/:${kind}`, async (req) => {
+  for (const [kind, endpoint] of [
+    ["job", E.deleteJob],
+    ["cronjob", E.deleteCronJob],
+    ["deployment", E.deleteDeployment],
+    ["service", E.deleteService],
+  ] as const) {
+    serve(endpoint, async (req) => {
       callerOf(req);
-      const [namespace, name] = [p(req, "namespace"), p(req, kind)];
+      const [namespace, name] = [p(req, "namespace"), p(req, "name")];
       if (!store.deleteTask(namespace, kind, name))
         throw new SimHttpError(404, `${kind} ${name} not found in namespace ${namespace}`);
       return answer({ deleted: true }, `${kind} ${name} deleted`);

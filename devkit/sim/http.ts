@@ -6,6 +6,8 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Endpoint } from "../../src/api/endpoint.js";
+import { placeholdersOf } from "../../src/api/path.js";
 import { type Fault, FaultInjector, type FaultInput } from "./faults.js";
 
 /**
@@ -56,6 +58,30 @@ export interface RecordedRequest {
   readonly body: string;
   readonly status: number;
   readonly at: number;
+}
+
+/** What a route needs of an endpoint description (src/api): its method and default path template. */
+export type SimulatedEndpoint = Pick<Endpoint, "method" | "path">;
+
+/**
+ * The router's pattern for a path template of the API layer (syntax in src/api/path.ts): `{name}` and
+ * `{name*}` both become `:name`, one segment, since a `{name*}` value is sent with its `/` as `%2F`
+ * and the router decodes it back. A placeholder must fill a whole segment.
+ */
+export function routePattern(template: string): string {
+  const placeholders = new Map(placeholdersOf(template).map((p) => [`{${p.name}${p.multi ? "*" : ""}}`, p]));
+  return template
+    .split("/")
+    .map((segment) => {
+      const placeholder = placeholders.get(segment);
+      if (placeholder) return `:${placeholder.name}`;
+      if (/[{}]/.test(segment))
+        throw new Error(`path template ${template}: a placeholder must be a whole segment`);
+      // The router would take it for a parameter.
+      if (segment.startsWith(":")) throw new Error(`path template ${template}: a segment starts with ':'`);
+      return segment;
+    })
+    .join("/");
 }
 
 /** Simulated time: real time since start, multiplied by `speed`; tests may move it forward. */
@@ -112,8 +138,13 @@ export interface SimServerOptions {
   readonly onReset?: () => void;
 }
 
-interface Route {
+/** A registered route: its method and router pattern (`/v1/task/state/:id`). */
+export interface SimRoute {
   readonly method: string;
+  readonly template: string;
+}
+
+interface Route extends SimRoute {
   readonly segments: readonly string[];
   readonly handler: RouteHandler;
 }
@@ -138,8 +169,37 @@ export class SimServer {
   }
 
   route(method: string, template: string, handler: RouteHandler): this {
-    this.#routes.push({ method: method.toUpperCase(), segments: template.split("/").slice(1), handler });
+    this.#routes.push({
+      method: method.toUpperCase(),
+      template,
+      segments: template.split("/").slice(1),
+      handler,
+    });
     return this;
+  }
+
+  /**
+   * Serves an endpoint the API layer describes: the route's method and path come from its description,
+   * under `prefix` when the backend is served below a base path.
+   */
+  serve(endpoint: SimulatedEndpoint, handler: RouteHandler, prefix = ""): this {
+    return this.route(endpoint.method, prefix + routePattern(endpoint.path), handler);
+  }
+
+  /** The registered routes, in order (the control endpoints under `/__sim/` are not routes). */
+  get routes(): readonly SimRoute[] {
+    return this.#routes.map(({ method, template }) => ({ method, template }));
+  }
+
+  /**
+   * The route a request would reach (`path` as sent, without the query string), or undefined when the
+   * router itself would answer it: 404 for no route, 405 for another method, 400 for a malformed path.
+   */
+  resolve(method: string, path: string): SimRoute | undefined {
+    const match = this.#match(method.toUpperCase(), path);
+    return typeof match === "string"
+      ? undefined
+      : { method: match.route.method, template: match.route.template };
   }
 
   /** Requests received (newest last), control endpoints excluded. */
@@ -264,36 +324,49 @@ export class SimServer {
     headers: IncomingHttpHeaders,
     rawBody: Buffer,
   ): Promise<SimResponse> {
+    const match = this.#match(method, path);
+    if (match === "malformed") return this.#error(400, "malformed percent-encoding in the path");
+    if (match === "wrong-method") return this.#error(405, `method ${method} not allowed`);
+    if (match === "none") return this.#error(404, `no route for ${path}`);
+    const request: SimRequest = {
+      method,
+      path,
+      params: match.params,
+      query,
+      headers,
+      rawBody,
+      json: () => parseJson(headers, rawBody),
+      form: () => parseForm(headers, rawBody, method, path),
+    };
+    try {
+      return await match.route.handler(request);
+    } catch (error) {
+      if (error instanceof SimHttpError) return this.#error(error.status, error.message, error.extra);
+      throw error;
+    }
+  }
+
+  /**
+   * The first route matching the path and the method. A malformed parameter in the first route whose
+   * path matches is a 400; a path served only under other methods is a 405.
+   */
+  #match(
+    method: string,
+    path: string,
+  ): { route: Route; params: Record<string, string> } | "malformed" | "wrong-method" | "none" {
     const rawSegments = path.split("/").slice(1);
     let methodMismatch = false;
     for (const route of this.#routes) {
       const params = matchRoute(route.segments, rawSegments);
       if (params === undefined) continue;
-      if (params === null) return this.#error(400, "malformed percent-encoding in the path");
+      if (params === null) return "malformed";
       if (route.method !== method) {
         methodMismatch = true;
         continue;
       }
-      const request: SimRequest = {
-        method,
-        path,
-        params,
-        query,
-        headers,
-        rawBody,
-        json: () => parseJson(headers, rawBody),
-        form: () => parseForm(headers, rawBody, method, path),
-      };
-      try {
-        return await route.handler(request);
-      } catch (error) {
-        if (error instanceof SimHttpError) return this.#error(error.status, error.message, error.extra);
-        throw error;
-      }
+      return { route, params };
     }
-    return methodMismatch
-      ? this.#error(405, `method ${method} not allowed`)
-      : this.#error(404, `no route for ${path}`);
+    return methodMismatch ? "wrong-method" : "none";
   }
 
   #error(status: number, message: string, extra: Readonly<Record<string, unknown>> = {}): SimResponse {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PORT_POLICIES, PORT_PROTOCOLS } from "../../src/api/orchestration/schemas.js";
 import { labelValue, metadataKey } from "../../src/api/validators.js";
 import { SimHttpError, type SimRequest } from "./http.js";
 
@@ -22,8 +23,8 @@ const payloadSpecBody = z.strictObject({
       z.strictObject({
         name: z.string().min(1),
         container_port: z.number().int().min(1).max(65_535),
-        port_policy: z.enum(["DYNAMIC", "PASSTHROUGH"]).optional(),
-        protocol: z.enum(["UDP", "TCP", "TCPUDP"]).optional(),
+        port_policy: z.enum(PORT_POLICIES).optional(),
+        protocol: z.enum(PORT_PROTOCOLS).optional(),
       }),
     )
     .optional(),
@@ -53,9 +54,6 @@ export const reservationBody = z.strictObject({
   payload_metadata: metadataBody.optional(),
   selectors: z.array(z.strictObject({ match_labels: keyed(labelValue).optional() })).optional(),
 });
-
-export const PROJECT = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function parseBody<T>(req: SimRequest, schema: z.ZodType<T>, optional = false): T {
   const raw = optional && req.rawBody.length === 0 ? {} : req.json();

@@ -1,16 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { orchestrationEndpoints as E } from "../../src/api/orchestration/endpoints.js";
+import { allocationId, projectId } from "../../src/api/orchestration/schemas.js";
 import { labelValue } from "../../src/api/validators.js";
-import { phaseAt, type SimClock, SimHttpError, type SimRequest, SimServer } from "./http.js";
+import {
+  phaseAt,
+  type RouteHandler,
+  type SimClock,
+  SimHttpError,
+  type SimRequest,
+  SimServer,
+} from "./http.js";
 import { TokenIssuer } from "./orchestration-auth.js";
 import {
   boundedQuery,
   createAllocationBody,
   decodePageToken,
   encodePageToken,
-  GUID,
   keyValueBody,
-  PROJECT,
   parseBody,
   reservationBody,
   updateAllocationBody,
@@ -96,9 +103,8 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
   const settleMs = options.settleMs ?? 3_000;
   sim.tokens.mount(sim);
 
-  type Handler = Parameters<SimServer["route"]>[2];
   const authed =
-    (handler: Handler): Handler =>
+    (handler: RouteHandler): RouteHandler =>
     (req) => {
       const token = req.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
       if (!token || !sim.tokens.accepts(token))
@@ -108,13 +114,14 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
     };
   const project = (req: SimRequest) => {
     const id = req.params.project_id ?? "";
-    if (!PROJECT.test(id)) throw new SimHttpError(400, "invalid project_id");
+    if (!projectId.safeParse(id).success) throw new SimHttpError(400, "invalid project_id");
     if (id !== world.projectId) throw new SimHttpError(404, `project ${id} not found`);
   };
   const findAllocation = (req: SimRequest): SimAllocation => {
     project(req);
     const id = req.params.allocation_id ?? "";
-    if (!GUID.test(id)) throw new SimHttpError(400, "invalid allocation_id: must be a UUID");
+    if (!allocationId.safeParse(id).success)
+      throw new SimHttpError(400, "invalid allocation_id: must be a UUID");
     const found = world.allocations.get(id.toLowerCase());
     if (!found) throw new SimHttpError(404, `allocation ${id} not found`);
     return found;
@@ -141,26 +148,22 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
       { state: a.phase.to, afterMs: settleMs },
     ]);
 
-  const base = "/v0/projects/:project_id/allocations/:allocation_id";
-  sim.route(
-    "GET",
-    `${base}/payloads`,
+  sim.serve(
+    E.listPayloads,
     authed((req) => {
       const allocation = findAllocation(req);
       return ok({ results: world.payloadsOf(allocation.id).map((p) => world.payloadView(p, allocation)) });
     }),
   );
-  sim.route(
-    "GET",
-    `${base}/payloads/:payload_id`,
+  sim.serve(
+    E.getPayload,
     authed((req) => {
       const [allocation, payload] = findPayload(req);
       return ok({ result: world.payloadView(payload, allocation) });
     }),
   );
-  sim.route(
-    "DELETE",
-    `${base}/payloads/:payload_id`,
+  sim.serve(
+    E.deletePayload,
     authed((req) => {
       const [, payload] = findPayload(req);
       const force = req.query.get("force_delete");
@@ -175,13 +178,12 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
       return ok();
     }),
   );
-  for (const [kind, value] of [
-    ["annotation", z.string()],
-    ["label", labelValue],
+  for (const [kind, endpoint, value] of [
+    ["annotation", E.setPayloadAnnotation, z.string()],
+    ["label", E.setPayloadLabel, labelValue],
   ] as const) {
-    sim.route(
-      "PUT",
-      `${base}/payloads/:payload_id/metadata/${kind}`,
+    sim.serve(
+      endpoint,
       authed((req) => {
         const [, payload] = findPayload(req);
         const { key, value: v } = parseBody(req, keyValueBody(value));
@@ -191,9 +193,8 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
     );
   }
 
-  sim.route(
-    "GET",
-    "/v0/projects/:project_id/allocations",
+  sim.serve(
+    E.listAllocations,
     authed((req) => {
       project(req);
       const limit = boundedQuery(req, "limit");
@@ -205,9 +206,8 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
       });
     }),
   );
-  sim.route(
-    "POST",
-    "/v0/projects/:project_id/allocations",
+  sim.serve(
+    E.createAllocation,
     authed((req) => {
       project(req);
       const input = parseBody(req, createAllocationBody);
@@ -221,17 +221,15 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
       return ok({ result: world.allocationView(allocation, stateOf(allocation)) });
     }),
   );
-  sim.route(
-    "GET",
-    base,
+  sim.serve(
+    E.getAllocation,
     authed((req) => {
       const allocation = findAllocation(req);
       return ok({ result: world.allocationView(allocation, stateOf(allocation)) });
     }),
   );
-  sim.route(
-    "PUT",
-    base,
+  sim.serve(
+    E.updateAllocation,
     authed((req) => {
       const allocation = findAllocation(req);
       const input = parseBody(req, updateAllocationBody);
@@ -240,9 +238,8 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
       return ok({ result: world.allocationView(allocation, stateOf(allocation)) });
     }),
   );
-  sim.route(
-    "DELETE",
-    base,
+  sim.serve(
+    E.deleteAllocation,
     authed((req) => {
       const allocation = findAllocation(req);
       allocation.deletedAt ??= now();
@@ -250,9 +247,8 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
       return ok();
     }),
   );
-  sim.route(
-    "PUT",
-    `${base}/enabled`,
+  sim.serve(
+    E.setAllocationEnabled,
     authed((req) => {
       const allocation = findAllocation(req);
       const { enabled } = parseBody(req, z.strictObject({ enabled: z.boolean() }));
@@ -264,9 +260,8 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
       return ok();
     }),
   );
-  sim.route(
-    "PUT",
-    `${base}/image`,
+  sim.serve(
+    E.updateAllocationImage,
     authed((req) => {
       const allocation = findAllocation(req);
       const { image } = parseBody(req, z.strictObject({ image: z.string().regex(/^\S{1,512}$/) }));
@@ -276,9 +271,8 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
     }),
   );
 
-  sim.route(
-    "GET",
-    `${base}/artefacts`,
+  sim.serve(
+    E.listArtefacts,
     authed((req) => {
       const allocation = findAllocation(req);
       const pageSize = boundedQuery(req, "page_size");
@@ -298,9 +292,8 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
       });
     }),
   );
-  sim.route(
-    "GET",
-    `${base}/payloads/:payload_id/artefact`,
+  sim.serve(
+    E.getArtefact,
     authed((req) => {
       const allocation = findAllocation(req);
       const payloadId = req.params.payload_id ?? "";
@@ -314,9 +307,8 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
     }),
   );
 
-  sim.route(
-    "POST",
-    `${base}/reservations`,
+  sim.serve(
+    E.createReservation,
     authed((req) => {
       const allocation = findAllocation(req);
       const input = parseBody(req, reservationBody, true);
@@ -345,9 +337,8 @@ export function createOrchestrationSim(options: OrchestrationSimOptions): Orches
       return ok({ payload_id: chosen.id, payload_address: chosen.address, payload_ports: chosen.ports });
     }),
   );
-  sim.route(
-    "DELETE",
-    `${base}/payloads/:payload_id/reservation`,
+  sim.serve(
+    E.deleteReservation,
     authed((req) => {
       const [, payload] = findPayload(req);
       if (payload.deletingAt !== undefined)

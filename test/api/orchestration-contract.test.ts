@@ -175,6 +175,22 @@ async function raw(
 describe("Orchestration simulator strictness", () => {
   const alloc = `/v0/projects/${S.projectId}/allocations/${S.allocationId}`;
   const label = `${alloc}/payloads/${P.casualHarbor}/metadata/label`;
+  const portSpec = (port: Record<string, string>) =>
+    JSON.stringify({
+      spec: {
+        payload_spec: { image: "nginx:1.27", ports: [{ name: "game", container_port: 7777, ...port }] },
+      },
+    });
+
+  it("accepts every port policy and protocol the API knows, and an allocation ID in capitals", async () => {
+    for (const port_policy of ["DYNAMIC", "PASSTHROUGH"])
+      for (const protocol of ["UDP", "TCP", "TCPUDP"]) {
+        const body = portSpec({ port_policy, protocol });
+        expect((await raw("POST", `/v0/projects/${S.projectId}/allocations`, { body })).status).toBe(200);
+      }
+    const upper = `/v0/projects/${S.projectId}/allocations/${S.allocationId.toUpperCase()}`;
+    expect((await raw("GET", upper)).status).toBe(200);
+  });
 
   it.each<[string, Parameters<typeof raw>, number, string]>([
     ["no bearer token", ["GET", `${alloc}/payloads`, { token: null }], 401, "access token"],
@@ -210,6 +226,20 @@ describe("Orchestration simulator strictness", () => {
       "allocation_id",
     ],
     ["an unknown project", ["GET", "/v0/projects/other-project-1/allocations"], 404, "project"],
+    ["a project ID with capitals", ["GET", "/v0/projects/Demo-Project/allocations"], 400, "project_id"],
+    ["a project ID ending in -", ["GET", "/v0/projects/demo-/allocations"], 400, "project_id"],
+    [
+      "a port policy it does not know",
+      ["POST", `/v0/projects/${S.projectId}/allocations`, { body: portSpec({ port_policy: "STATIC" }) }],
+      400,
+      "port_policy",
+    ],
+    [
+      "a port protocol it does not know",
+      ["POST", `/v0/projects/${S.projectId}/allocations`, { body: portSpec({ protocol: "SCTP" }) }],
+      400,
+      "protocol",
+    ],
   ])("refuses %s", async (_label, args, status, mention) => {
     const answer = await raw(...args);
     expect(answer.status).toBe(status);

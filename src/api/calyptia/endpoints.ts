@@ -6,16 +6,18 @@ import { hostname, port, text, uuid } from "../validators.js";
 /** Calyptia Cloud API v1: pipeline ports, core-instance checks, pipeline logs (seeds 000-002). */
 
 const backend = "calyptia" as const;
-const protocol = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(["tcp", "udp"], { error: "must be tcp or udp" }));
-const portKind = z.enum(["LoadBalancer", "ClusterIP", "NodePort"], {
+
+// The API's vocabularies, shared with the simulator.
+/** A check's protocol as the API takes it. */
+export const checkProtocol = z.enum(["tcp", "udp"], { error: "must be tcp or udp" });
+export const portKind = z.enum(["LoadBalancer", "ClusterIP", "NodePort"], {
   error: "must be LoadBalancer, ClusterIP or NodePort",
 });
-const checkStatus = z.enum(["new", "failed", "running", "ok"]);
-const logStatus = z.enum(["NEW", "DONE"]);
+export const checkStatus = z.enum(["new", "failed", "running", "ok"]);
+export const logStatus = z.enum(["NEW", "DONE"]);
+
+/** Given in any case, with spaces around: sent as the API takes it. */
+const protocol = z.string().trim().toLowerCase().pipe(checkProtocol);
 const lines = z
   .number()
   .int("must be a whole number")

@@ -91,6 +91,24 @@ describe("Deploy simulator", () => {
     expect(elaborate.body).toMatchObject({ kind: "cronjob", namespace: "ops" });
   });
 
+  it("takes a configuration of type job, deployment or service and nothing else", async () => {
+    const deploy = (type: unknown) =>
+      call("/v2/task/deploy/with-configuration", {
+        method: "POST",
+        headers: who,
+        body: form({ namespace: "ops", configuration: JSON.stringify({ name: `t-${String(type)}`, type }) }),
+      });
+    for (const type of ["cronjob", "Job", "", 1, null]) {
+      const res = await deploy(type);
+      expect(res, String(type)).toMatchObject({
+        status: 400,
+        body: { error: "invalid configuration: type must be job, deployment or service" },
+      });
+    }
+    for (const type of ["job", "deployment", "service"])
+      expect((await deploy(type)).body).toMatchObject({ kind: type, namespace: "ops" });
+  });
+
   it("rejects bad names with 400, unknown routes with 404 and wrong methods with 405", async () => {
     const bad = await call("/v1/task/deployinas/analytics/jobs/Bad_NS/x", { headers: who });
     expect(bad).toMatchObject({ status: 400, body: { error: expect.stringContaining("invalid namespace") } });

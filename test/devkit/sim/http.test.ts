@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FaultInjector } from "../../../devkit/sim/faults.js";
-import { phaseAt, SimClock, SimHttpError, SimServer } from "../../../devkit/sim/http.js";
+import { phaseAt, routePattern, SimClock, SimHttpError, SimServer } from "../../../devkit/sim/http.js";
 
 let sim: SimServer;
 let resets = 0;
@@ -79,6 +79,44 @@ describe("routing", () => {
     expect(text.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     expect(text.headers.get("x-extra")).toBe("1");
     expect((await send("/v1/things/a", { method: "DELETE" })).status).toBe(204);
+  });
+});
+
+describe("routes from endpoint descriptions", () => {
+  it("turns a path template into the router's pattern, {name*} as one segment", () => {
+    expect(routePattern("/v1/pipeline_logs/{pipelineLogID}")).toBe("/v1/pipeline_logs/:pipelineLogID");
+    expect(routePattern("/v1/task/deployas/{repository}/{directory*}/{name}")).toBe(
+      "/v1/task/deployas/:repository/:directory/:name",
+    );
+    expect(routePattern("/v1/list/namespaces")).toBe("/v1/list/namespaces");
+  });
+
+  it("refuses a placeholder that is not a whole segment", () => {
+    expect(() => routePattern("/v1/items/id-{id}")).toThrow("whole segment");
+    expect(() => routePattern("/v1/items/{id}.json")).toThrow("whole segment");
+    expect(() => routePattern("/v1/items/:id")).toThrow("starts with ':'");
+  });
+
+  it("serves an endpoint at its method and path, under an optional prefix", async () => {
+    const endpoint = { method: "PATCH", path: "/v1/repos/{repo}/files/{file*}" } as const;
+    sim.serve(endpoint, (req) => ({ status: 200, body: req.params }));
+    sim.serve(endpoint, () => ({ status: 202 }), "/apps/api");
+    const res = await send("/v1/repos/r/files/a%2Fb", { method: "PATCH" });
+    expect(res.json()).toEqual({ repo: "r", file: "a/b" });
+    expect((await send("/apps/api/v1/repos/r/files/a", { method: "PATCH" })).status).toBe(202);
+    expect(sim.routes.slice(-2)).toEqual([
+      { method: "PATCH", template: "/v1/repos/:repo/files/:file" },
+      { method: "PATCH", template: "/apps/api/v1/repos/:repo/files/:file" },
+    ]);
+  });
+
+  it("resolves a request to the route that would serve it, as dispatching does", () => {
+    expect(sim.resolve("get", "/v1/things/a")).toEqual({ method: "GET", template: "/v1/things/:id" });
+    expect(sim.resolve("DELETE", "/v1/things/a")).toEqual({ method: "DELETE", template: "/v1/things/:id" });
+    expect(sim.resolve("PUT", "/v1/things/a")).toBeUndefined();
+    expect(sim.resolve("GET", "/v1/nothing")).toBeUndefined();
+    expect(sim.resolve("GET", "/v1/things/%E0%A4%A")).toBeUndefined();
+    expect(sim.routes).toHaveLength(7);
   });
 });
 
