@@ -1,5 +1,6 @@
 export { SlackOutboxError, STOPPED } from "./errors.js";
 export { type Posted, SlackOutbox } from "./outbox.js";
+export { ON_UNKNOWN, type OnUnknown } from "./retry-rules.js";
 export type {
   CallResult,
   OutboxCall,

@@ -1,0 +1,18 @@
+import type { OutboxMethod } from "./types.js";
+
+/**
+ * What each kind of write does after an attempt whose outcome is unknown (a timeout, a 5xx, an answer
+ * cut or unreadable): Slack may have carried it out. Every kind alike waits out a 429 for its
+ * Retry-After, backs off and retries a failure that certainly did not reach Slack (connection refused,
+ * no such host, `service_unavailable`), and rejects a permanent error at once.
+ *
+ * - `retry`: doing it twice does no harm (an edit leaves the message as one edit would).
+ * - `look`: a post carrying metadata is looked for in the channel (`findPosted`) and sent again only if
+ *   it is not there; a post without metadata cannot be found, so it is rejected instead.
+ */
+export type OnUnknown = "retry" | "look";
+
+export const ON_UNKNOWN: Readonly<Record<OutboxMethod, OnUnknown>> = {
+  "chat.postMessage": "look",
+  "chat.update": "retry",
+};
