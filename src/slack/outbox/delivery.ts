@@ -2,11 +2,11 @@ import type { Logger } from "pino";
 import { classifyError, classifyResult, type Outcome, SlackOutboxError } from "./errors.js";
 import { backoffMs, type Pacer } from "./pacer.js";
 import { ON_UNKNOWN } from "./retry-rules.js";
-import type { CallResult, OutboxCall, OutboxMethod } from "./types.js";
+import type { CallResult, OutboxCall, OutboxMethod, OutboxWrite } from "./types.js";
 
 /** One write, tried until it succeeds or its kind's retry rule (retry-rules.ts) gives up. */
 export interface Delivery {
-  readonly write: OutboxMethod;
+  readonly write: OutboxWrite;
   readonly attempt: () => Promise<Outcome>;
   readonly pacer: Pacer;
   readonly critical: boolean;

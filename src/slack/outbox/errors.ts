@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CallResult, OutboxMethod } from "./types.js";
+import type { CallResult, OutboxWrite } from "./types.js";
 
 /** Slack error codes after which Slack did not carry the call out: trying again is safe and may work. */
 const TRANSIENT_CODES = new Set(["ratelimited", "rate_limited", "service_unavailable", "request_timeout"]);
@@ -30,23 +30,26 @@ export type Failure = Exclude<Outcome, { kind: "ok" }>;
 const RateLimitedError = z.object({ retryAfter: z.number().nonnegative() });
 const PlatformError = z.object({ data: z.object({ error: z.string().optional() }) });
 const HttpError = z.object({ statusCode: z.number().int() });
+/** web-api's own refusal of upload arguments, thrown before anything is sent. */
+const FileUploadArgsError = z.object({ code: z.string().startsWith("slack_webapi_file_upload") });
 const Result = z.looseObject({
   ok: z.boolean(),
   ts: z.string().optional(),
   channel: z.string().optional(),
+  files: z.array(z.looseObject({ id: z.string(), title: z.string().optional() })).optional(),
   error: z.string().optional(),
 });
 
 /** Slack asks for whole seconds; never retry sooner than one, even if told 0. */
-const retryAfterMs = (seconds: number) => Math.max(1, seconds) * 1000;
+export const retryAfterMs = (seconds: number) => Math.max(1, seconds) * 1000;
 
-function byCode(code: string, cause?: unknown): Failure {
+export function byCode(code: string, cause?: unknown): Failure {
   if (TRANSIENT_CODES.has(code)) return { kind: "transient", code, cause };
   if (MAYBE_DONE_CODES.has(code)) return { kind: "unknown", code, cause };
   return { kind: "permanent", code, cause };
 }
 
-function byStatus(status: number, cause?: unknown): Failure {
+export function byStatus(status: number, cause?: unknown): Failure {
   // A 429 without Retry-After still means "slow down": wait a second rather than back off blindly.
   if (status === 429) return { kind: "rate_limited", retryAfterMs: retryAfterMs(1) };
   const code = `http_${status}`;
@@ -57,11 +60,16 @@ function byStatus(status: number, cause?: unknown): Failure {
 export function classifyResult(raw: unknown): Outcome {
   const parsed = Result.safeParse(raw);
   if (!parsed.success) return byCode("invalid_response", parsed.error);
-  const { ok, error, ts, channel } = parsed.data;
+  const { ok, error, ts, channel, files } = parsed.data;
   if (ok) {
     return {
       kind: "ok",
-      result: { ok, ...(ts === undefined ? {} : { ts }), ...(channel === undefined ? {} : { channel }) },
+      result: {
+        ok,
+        ...(ts === undefined ? {} : { ts }),
+        ...(channel === undefined ? {} : { channel }),
+        ...(files === undefined ? {} : { files: files.map(fileOf) }),
+      },
     };
   }
   return byCode(error ?? "unknown_error");
@@ -75,6 +83,8 @@ export function classifyError(err: unknown): Failure {
   if (platform.success) return byCode(platform.data.data.error ?? "invalid_response", err);
   const http = HttpError.safeParse(err);
   if (http.success) return byStatus(http.data.statusCode, err);
+  const args = FileUploadArgsError.safeParse(err);
+  if (args.success) return { kind: "permanent", code: args.data.code, cause: err };
   return classifyNetworkError(err);
 }
 
@@ -82,7 +92,7 @@ export function classifyError(err: unknown): Failure {
  * A request that failed without an answer. Only a refused connection or an unknown host prove the
  * request never left; a reset, a cut answer or a timeout may come after Slack carried it out.
  */
-function classifyNetworkError(err: unknown): Failure {
+export function classifyNetworkError(err: unknown): Failure {
   const chain = errorChain(err);
   if (chain.some((e) => NOT_SENT_CODES.has(String(e.code)))) {
     return { kind: "transient", code: "connection_failed", cause: err };
@@ -105,22 +115,26 @@ function errorChain(err: unknown): { name?: unknown; code?: unknown }[] {
   return seen;
 }
 
+function fileOf(f: { id: string; title?: string | undefined }): { id: string; title?: string } {
+  return { id: f.id, ...(f.title === undefined ? {} : { title: f.title }) };
+}
+
 /** A message the outbox could not deliver; `code` is Slack's error code (or `http_503`, `timeout`, ...). */
 export class SlackOutboxError extends Error {
   readonly code: string;
-  readonly method: OutboxMethod;
+  readonly method: OutboxWrite;
   /** Calls made for this message, 429s not counted. */
   readonly attempts: number;
   /** False when Slack did not refuse it: given up after maxAttempts (or at stop), or of unknown outcome. */
   readonly permanent: boolean;
   /**
    * Slack may have carried the last attempt out: its answer was lost (timeout, 5xx, cut or unreadable).
-   * Not retried, since sending again could do it twice and there was no way to look for it.
+   * Not retried, since sending again could do it twice and there is no way to look for it.
    */
   readonly outcomeUnknown: boolean;
 
   constructor(
-    method: OutboxMethod,
+    method: OutboxWrite,
     code: string,
     details: { attempts: number; permanent: boolean; outcomeUnknown?: boolean; cause?: unknown },
   ) {

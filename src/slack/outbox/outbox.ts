@@ -1,14 +1,19 @@
 import { z } from "zod";
-import { postArgs, updateArgs } from "./args.js";
+import { ephemeralArgs, postArgs, updateArgs, uploadArgs } from "./args.js";
 import { type Deferred, deferred } from "./deferred.js";
 import { type Delivery, type DeliveryEnv, deliver, viaCall } from "./delivery.js";
 import { SlackOutboxError, STOPPED } from "./errors.js";
 import { Pacer } from "./pacer.js";
+import { isResponseUrl, postToResponseUrl } from "./response-url.js";
 import type {
   CallResult,
+  EphemeralMessage,
   OutboxCall,
+  OutboxFile,
   OutboxMessage,
   OutboxMethod,
+  OutboxWrite,
+  RespondOptions,
   SendOptions,
   SlackOutboxOptions,
   UpdateContent,
@@ -17,6 +22,10 @@ import type {
 export interface Posted {
   readonly ts: string;
   readonly channel: string;
+}
+
+export interface Uploaded {
+  readonly fileId: string;
 }
 
 /** Pending edits of one message: only the latest content is sent, for everyone who asked meanwhile. */
@@ -31,38 +40,47 @@ interface UpdateEntry {
 const Rates = z.object({
   postPerChannelPerSecond: z.number().positive().default(1),
   updatesPerMinute: z.number().positive().default(50),
+  ephemeralsPerMinute: z.number().positive().default(100),
+  uploadsPerMinute: z.number().positive().default(20),
   maxAttempts: z.number().int().min(1).default(5),
 });
 
 /** A queued write: sends, then hands back how to settle its caller's promise. */
 type Job = () => Promise<() => void>;
 
+const RESPOND_TIMEOUT_MS = 10_000;
+
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * The one way channel posts and edits leave for Slack, within its rate limits. Posts queue per channel
- * (FIFO, about one a second); edits share the workspace's chat.update allowance and are coalesced per
- * message. A 429 is waited out for its Retry-After and never counts as a failure; failures that
+ * The one way writes leave for Slack, within its rate limits. Posts queue per channel (FIFO, about one
+ * a second); edits share the workspace's chat.update allowance and are coalesced per message;
+ * ephemeral replies and uploads queue workspace-wide, each kind at its own pace; response URL posts go
+ * at once. A 429 is waited out for its Retry-After and never counts as a failure; failures that
  * certainly did not reach Slack are retried with backoff; permanent ones reject at once with Slack's
  * code; what happens after an unknown outcome depends on the kind (see retry-rules.ts).
  */
 export class SlackOutbox {
   readonly #call: OutboxCall;
+  readonly #fetch: typeof fetch;
   readonly #now: () => number;
   readonly #env: DeliveryEnv;
   readonly #postIntervalMs: number;
   readonly #findPosted: SlackOutboxOptions["findPosted"];
 
-  /** FIFO queues by lane (a channel's posts); the head may be in flight. */
+  /** FIFO queues by lane (a channel's posts, ephemerals, uploads); the head may be in flight. */
   readonly #lanes = new Map<string, Job[]>();
   readonly #postPacers = new Map<string, Pacer>();
   readonly #updatePacer: Pacer;
+  readonly #ephemeralPacer: Pacer;
+  readonly #uploadPacer: Pacer;
   /** Entries in send order; the head may be in flight. */
   readonly #updateQueue: UpdateEntry[] = [];
   /** Entries not yet in flight, by message, so new edits can join them. */
   readonly #pendingUpdates = new Map<string, UpdateEntry>();
   readonly #workers = new Set<Promise<void>>();
   #updatesRunning = false;
+  #responding = 0;
   #stopping = false;
   #rateLimited = 0;
 
@@ -70,9 +88,12 @@ export class SlackOutbox {
     const rates = Rates.parse({
       postPerChannelPerSecond: options.postPerChannelPerSecond,
       updatesPerMinute: options.updatesPerMinute,
+      ephemeralsPerMinute: options.ephemeralsPerMinute,
+      uploadsPerMinute: options.uploadsPerMinute,
       maxAttempts: options.maxAttempts,
     });
     this.#call = options.call;
+    this.#fetch = options.fetch ?? globalThis.fetch;
     this.#now = options.now ?? Date.now;
     this.#env = {
       now: this.#now,
@@ -88,13 +109,15 @@ export class SlackOutbox {
     this.#findPosted = options.findPosted;
     this.#postIntervalMs = 1000 / rates.postPerChannelPerSecond;
     this.#updatePacer = new Pacer(60_000 / rates.updatesPerMinute);
+    this.#ephemeralPacer = new Pacer(60_000 / rates.ephemeralsPerMinute);
+    this.#uploadPacer = new Pacer(60_000 / rates.uploadsPerMinute);
   }
 
-  /** Messages waiting or in flight (coalesced edits count once). */
+  /** Writes waiting or in flight, of every kind (coalesced edits count once). */
   get depth(): number {
     let queued = 0;
     for (const lane of this.#lanes.values()) queued += lane.length;
-    return queued + this.#updateQueue.length;
+    return queued + this.#updateQueue.length + this.#responding;
   }
 
   /** 429s seen so far. */
@@ -152,6 +175,71 @@ export class SlackOutbox {
       }
     }
     return waiter.promise;
+  }
+
+  /** Shows `message` to one user in a channel; resolves once Slack accepted it. */
+  ephemeral(message: EphemeralMessage, options: SendOptions = {}): Promise<void> {
+    if (this.#stopping) return Promise.reject(stoppedError("chat.postEphemeral"));
+    return this.#queue("chat.postEphemeral", async () => {
+      await this.#deliver({
+        ...this.#viaCall("chat.postEphemeral", ephemeralArgs(message), options),
+        pacer: this.#ephemeralPacer,
+        about: { channel: message.channel, user: message.user },
+      });
+    });
+  }
+
+  /** Shares a text file in a channel (or a thread); resolves with its file ID once Slack shared it. */
+  upload(file: OutboxFile, options: SendOptions = {}): Promise<Uploaded> {
+    if (this.#stopping) return Promise.reject(stoppedError("files.uploadV2"));
+    return this.#queue("files.uploadV2", async () => {
+      const result = await this.#deliver({
+        ...this.#viaCall("files.uploadV2", uploadArgs(file), options),
+        pacer: this.#uploadPacer,
+        about: { channel: file.channel },
+      });
+      const fileId = result.files?.[0]?.id;
+      if (fileId === undefined) throw invalidAnswer("files.uploadV2");
+      return { fileId };
+    });
+  }
+
+  /**
+   * POSTs `message` to a response URL; resolves once Slack accepted it. Not queued: each response URL
+   * is its own, with no workspace allowance to share.
+   */
+  respond(
+    responseUrl: string,
+    message: Record<string, unknown>,
+    options: RespondOptions = {},
+  ): Promise<void> {
+    if (this.#stopping) return Promise.reject(stoppedError("response_url"));
+    if (!isResponseUrl(responseUrl)) {
+      return Promise.reject(
+        new SlackOutboxError("response_url", "invalid_url", { attempts: 0, permanent: true }),
+      );
+    }
+    const timeoutMs = options.timeoutMs ?? RESPOND_TIMEOUT_MS;
+    const done = deferred<void>();
+    this.#responding += 1;
+    this.#spawn(async () => {
+      try {
+        await this.#deliver({
+          write: "response_url",
+          attempt: () => postToResponseUrl(this.#fetch, responseUrl, message, timeoutMs),
+          // Its own: a Retry-After from one response URL says nothing about the others.
+          pacer: new Pacer(0),
+          critical: false,
+          about: {},
+        });
+        done.resolve();
+      } catch (err) {
+        done.reject(err);
+      } finally {
+        this.#responding -= 1;
+      }
+    });
+    return done.promise;
   }
 
   /** Sends everything queued, waiting for rate windows as needed, then resolves. */
@@ -258,12 +346,12 @@ export class SlackOutbox {
 
 const postLane = (channel: string) => `chat.postMessage\u0000${channel}`;
 
-function stoppedError(method: OutboxMethod): SlackOutboxError {
+function stoppedError(method: OutboxWrite): SlackOutboxError {
   return new SlackOutboxError(method, STOPPED, { attempts: 0, permanent: true });
 }
 
 /** Slack said ok but left out what it should return; the write happened, so it is not sent again. */
-function invalidAnswer(method: OutboxMethod): SlackOutboxError {
+function invalidAnswer(method: OutboxWrite): SlackOutboxError {
   return new SlackOutboxError(method, "invalid_response", {
     attempts: 1,
     permanent: true,

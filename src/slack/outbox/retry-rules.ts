@@ -1,4 +1,4 @@
-import type { OutboxMethod } from "./types.js";
+import type { OutboxWrite } from "./types.js";
 
 /**
  * What each kind of write does after an attempt whose outcome is unknown (a timeout, a 5xx, an answer
@@ -9,10 +9,15 @@ import type { OutboxMethod } from "./types.js";
  * - `retry`: doing it twice does no harm (an edit leaves the message as one edit would).
  * - `look`: a post carrying metadata is looked for in the channel (`findPosted`) and sent again only if
  *   it is not there; a post without metadata cannot be found, so it is rejected instead.
+ * - `reject`: nothing to look in (an ephemeral reply, a response URL post, a shared file), and sending
+ *   again could show it twice.
  */
-export type OnUnknown = "retry" | "look";
+export type OnUnknown = "retry" | "look" | "reject";
 
-export const ON_UNKNOWN: Readonly<Record<OutboxMethod, OnUnknown>> = {
+export const ON_UNKNOWN: Readonly<Record<OutboxWrite, OnUnknown>> = {
   "chat.postMessage": "look",
   "chat.update": "retry",
+  "chat.postEphemeral": "reject",
+  response_url: "reject",
+  "files.uploadV2": "reject",
 };

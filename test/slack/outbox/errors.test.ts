@@ -57,6 +57,9 @@ describe("classifying Slack answers", () => {
       kind: "unknown",
       code: "request_error",
     });
+    expect(
+      classifyError(new webApi.WebAPIFileUploadInvalidArgumentsError("Either a file or content field")),
+    ).toMatchObject({ kind: "permanent", code: "slack_webapi_file_upload_invalid_args_error" });
   });
 
   it("retries only network errors that prove the request never left", () => {
