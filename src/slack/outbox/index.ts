@@ -1,10 +1,15 @@
 export { SlackOutboxError, STOPPED } from "./errors.js";
-export { type Posted, SlackOutbox } from "./outbox.js";
+export { type Posted, SlackOutbox, type Uploaded } from "./outbox.js";
+export { ON_UNKNOWN, type OnUnknown } from "./retry-rules.js";
 export type {
   CallResult,
+  EphemeralMessage,
   OutboxCall,
+  OutboxFile,
   OutboxMessage,
   OutboxMethod,
+  OutboxWrite,
+  RespondOptions,
   SendOptions,
   SlackOutboxOptions,
   UpdateContent,

@@ -1,13 +1,19 @@
-import type { Logger } from "pino";
 import { z } from "zod";
+import { ephemeralArgs, postArgs, updateArgs, uploadArgs } from "./args.js";
 import { type Deferred, deferred } from "./deferred.js";
-import { classifyError, classifyResult, type Outcome, SlackOutboxError, STOPPED } from "./errors.js";
-import { backoffMs, Pacer } from "./pacer.js";
+import { type Delivery, type DeliveryEnv, deliver, viaCall } from "./delivery.js";
+import { SlackOutboxError, STOPPED } from "./errors.js";
+import { Pacer } from "./pacer.js";
+import { isResponseUrl, postToResponseUrl } from "./response-url.js";
 import type {
   CallResult,
+  EphemeralMessage,
   OutboxCall,
+  OutboxFile,
   OutboxMessage,
   OutboxMethod,
+  OutboxWrite,
+  RespondOptions,
   SendOptions,
   SlackOutboxOptions,
   UpdateContent,
@@ -18,10 +24,8 @@ export interface Posted {
   readonly channel: string;
 }
 
-interface PostItem {
-  readonly message: OutboxMessage;
-  readonly critical: boolean;
-  readonly done: Deferred<Posted>;
+export interface Uploaded {
+  readonly fileId: string;
 }
 
 /** Pending edits of one message: only the latest content is sent, for everyone who asked meanwhile. */
@@ -36,36 +40,47 @@ interface UpdateEntry {
 const Rates = z.object({
   postPerChannelPerSecond: z.number().positive().default(1),
   updatesPerMinute: z.number().positive().default(50),
+  ephemeralsPerMinute: z.number().positive().default(100),
+  uploadsPerMinute: z.number().positive().default(20),
   maxAttempts: z.number().int().min(1).default(5),
 });
+
+/** A queued write: sends, then hands back how to settle its caller's promise. */
+type Job = () => Promise<() => void>;
+
+const RESPOND_TIMEOUT_MS = 10_000;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * The one way channel posts and edits leave for Slack, within its rate limits. Posts queue per channel
- * (FIFO, about one a second); edits share the workspace's chat.update allowance and are coalesced per
- * message. A 429 is waited out for its Retry-After and never counts as a failure; transient errors are
- * retried with backoff; permanent ones reject at once with Slack's code.
+ * The one way writes leave for Slack, within its rate limits. Posts queue per channel (FIFO, about one
+ * a second); edits share the workspace's chat.update allowance and are coalesced per message;
+ * ephemeral replies and uploads queue workspace-wide, each kind at its own pace; response URL posts go
+ * at once. A 429 is waited out for its Retry-After and never counts as a failure; failures that
+ * certainly did not reach Slack are retried with backoff; permanent ones reject at once with Slack's
+ * code; what happens after an unknown outcome depends on the kind (see retry-rules.ts).
  */
 export class SlackOutbox {
   readonly #call: OutboxCall;
+  readonly #fetch: typeof fetch;
   readonly #now: () => number;
-  readonly #sleep: (ms: number) => Promise<void>;
-  readonly #random: () => number;
-  readonly #logger: Logger | undefined;
+  readonly #env: DeliveryEnv;
   readonly #postIntervalMs: number;
-  readonly #maxAttempts: number;
   readonly #findPosted: SlackOutboxOptions["findPosted"];
 
-  readonly #lanes = new Map<string, PostItem[]>();
+  /** FIFO queues by lane (a channel's posts, ephemerals, uploads); the head may be in flight. */
+  readonly #lanes = new Map<string, Job[]>();
   readonly #postPacers = new Map<string, Pacer>();
   readonly #updatePacer: Pacer;
+  readonly #ephemeralPacer: Pacer;
+  readonly #uploadPacer: Pacer;
   /** Entries in send order; the head may be in flight. */
   readonly #updateQueue: UpdateEntry[] = [];
   /** Entries not yet in flight, by message, so new edits can join them. */
   readonly #pendingUpdates = new Map<string, UpdateEntry>();
   readonly #workers = new Set<Promise<void>>();
   #updatesRunning = false;
+  #responding = 0;
   #stopping = false;
   #rateLimited = 0;
 
@@ -73,24 +88,36 @@ export class SlackOutbox {
     const rates = Rates.parse({
       postPerChannelPerSecond: options.postPerChannelPerSecond,
       updatesPerMinute: options.updatesPerMinute,
+      ephemeralsPerMinute: options.ephemeralsPerMinute,
+      uploadsPerMinute: options.uploadsPerMinute,
       maxAttempts: options.maxAttempts,
     });
     this.#call = options.call;
+    this.#fetch = options.fetch ?? globalThis.fetch;
     this.#now = options.now ?? Date.now;
-    this.#sleep = options.sleep ?? realSleep;
-    this.#random = options.random ?? Math.random;
-    this.#logger = options.logger;
+    this.#env = {
+      now: this.#now,
+      sleep: options.sleep ?? realSleep,
+      random: options.random ?? Math.random,
+      logger: options.logger,
+      maxAttempts: rates.maxAttempts,
+      stopping: () => this.#stopping,
+      onRateLimited: () => {
+        this.#rateLimited += 1;
+      },
+    };
     this.#findPosted = options.findPosted;
     this.#postIntervalMs = 1000 / rates.postPerChannelPerSecond;
-    this.#maxAttempts = rates.maxAttempts;
     this.#updatePacer = new Pacer(60_000 / rates.updatesPerMinute);
+    this.#ephemeralPacer = new Pacer(60_000 / rates.ephemeralsPerMinute);
+    this.#uploadPacer = new Pacer(60_000 / rates.uploadsPerMinute);
   }
 
-  /** Messages waiting or in flight (coalesced edits count once). */
+  /** Writes waiting or in flight, of every kind (coalesced edits count once). */
   get depth(): number {
-    let posts = 0;
-    for (const lane of this.#lanes.values()) posts += lane.length;
-    return posts + this.#updateQueue.length;
+    let queued = 0;
+    for (const lane of this.#lanes.values()) queued += lane.length;
+    return queued + this.#updateQueue.length + this.#responding;
   }
 
   /** 429s seen so far. */
@@ -101,16 +128,18 @@ export class SlackOutbox {
   /** Resolves once Slack accepted the message. */
   post(message: OutboxMessage, options: SendOptions = {}): Promise<Posted> {
     if (this.#stopping) return Promise.reject(stoppedError("chat.postMessage"));
-    const item: PostItem = { message, critical: options.critical ?? false, done: deferred() };
-    const lane = this.#lanes.get(message.channel);
-    if (lane) {
-      lane.push(item);
-    } else {
-      const fresh = [item];
-      this.#lanes.set(message.channel, fresh);
-      this.#spawn(() => this.#drainPosts(message.channel, fresh));
-    }
-    return item.done.promise;
+    const { channel } = message;
+    return this.#queue(postLane(channel), async () => {
+      const args = postArgs(message);
+      const result = await this.#deliver({
+        ...this.#viaCall("chat.postMessage", args, options),
+        pacer: this.#postPacer(channel),
+        about: { channel },
+        ...this.#lookFor(args),
+      });
+      if (result.ts === undefined) throw invalidAnswer("chat.postMessage");
+      return { ts: result.ts, channel: result.channel ?? channel };
+    });
   }
 
   /**
@@ -148,6 +177,71 @@ export class SlackOutbox {
     return waiter.promise;
   }
 
+  /** Shows `message` to one user in a channel; resolves once Slack accepted it. */
+  ephemeral(message: EphemeralMessage, options: SendOptions = {}): Promise<void> {
+    if (this.#stopping) return Promise.reject(stoppedError("chat.postEphemeral"));
+    return this.#queue("chat.postEphemeral", async () => {
+      await this.#deliver({
+        ...this.#viaCall("chat.postEphemeral", ephemeralArgs(message), options),
+        pacer: this.#ephemeralPacer,
+        about: { channel: message.channel, user: message.user },
+      });
+    });
+  }
+
+  /** Shares a text file in a channel (or a thread); resolves with its file ID once Slack shared it. */
+  upload(file: OutboxFile, options: SendOptions = {}): Promise<Uploaded> {
+    if (this.#stopping) return Promise.reject(stoppedError("files.uploadV2"));
+    return this.#queue("files.uploadV2", async () => {
+      const result = await this.#deliver({
+        ...this.#viaCall("files.uploadV2", uploadArgs(file), options),
+        pacer: this.#uploadPacer,
+        about: { channel: file.channel },
+      });
+      const fileId = result.files?.[0]?.id;
+      if (fileId === undefined) throw invalidAnswer("files.uploadV2");
+      return { fileId };
+    });
+  }
+
+  /**
+   * POSTs `message` to a response URL; resolves once Slack accepted it. Not queued: each response URL
+   * is its own, with no workspace allowance to share.
+   */
+  respond(
+    responseUrl: string,
+    message: Record<string, unknown>,
+    options: RespondOptions = {},
+  ): Promise<void> {
+    if (this.#stopping) return Promise.reject(stoppedError("response_url"));
+    if (!isResponseUrl(responseUrl)) {
+      return Promise.reject(
+        new SlackOutboxError("response_url", "invalid_url", { attempts: 0, permanent: true }),
+      );
+    }
+    const timeoutMs = options.timeoutMs ?? RESPOND_TIMEOUT_MS;
+    const done = deferred<void>();
+    this.#responding += 1;
+    this.#spawn(async () => {
+      try {
+        await this.#deliver({
+          write: "response_url",
+          attempt: () => postToResponseUrl(this.#fetch, responseUrl, message, timeoutMs),
+          // Its own: a Retry-After from one response URL says nothing about the others.
+          pacer: new Pacer(0),
+          critical: false,
+          about: {},
+        });
+        done.resolve();
+      } catch (err) {
+        done.reject(err);
+      } finally {
+        this.#responding -= 1;
+      }
+    });
+    return done.promise;
+  }
+
   /** Sends everything queued, waiting for rate windows as needed, then resolves. */
   async flush(): Promise<void> {
     while (this.#workers.size > 0) await Promise.all([...this.#workers]);
@@ -164,24 +258,33 @@ export class SlackOutbox {
     this.#workers.add(worker);
   }
 
-  async #drainPosts(channel: string, lane: PostItem[]): Promise<void> {
-    const pacer = this.#postPacer(channel);
-    for (let item = lane[0]; item !== undefined; item = lane[0]) {
-      try {
-        const result = await this.#deliver("chat.postMessage", postArgs(item.message), pacer, item.critical);
-        if (result.ts === undefined) {
-          throw new SlackOutboxError("chat.postMessage", "invalid_response", {
-            attempts: 1,
-            permanent: true,
-          });
-        }
-        item.done.resolve({ ts: result.ts, channel: result.channel ?? channel });
-      } catch (err) {
-        item.done.reject(err);
-      }
-      lane.shift();
+  /** Runs `send` once everything queued before it in `lane` is done. */
+  #queue<T>(lane: string, send: () => Promise<T>): Promise<T> {
+    const done = deferred<T>();
+    const job: Job = () =>
+      send().then(
+        (value) => () => done.resolve(value),
+        (err: unknown) => () => done.reject(err),
+      );
+    const queue = this.#lanes.get(lane);
+    if (queue) {
+      queue.push(job);
+    } else {
+      const fresh = [job];
+      this.#lanes.set(lane, fresh);
+      this.#spawn(() => this.#drain(lane, fresh));
     }
-    this.#lanes.delete(channel);
+    return done.promise;
+  }
+
+  async #drain(lane: string, queue: Job[]): Promise<void> {
+    for (let job = queue[0]; job !== undefined; job = queue[0]) {
+      const settle = await job();
+      // Settled and dequeued at once, so that a caller resuming after it never sees it still counted.
+      settle();
+      queue.shift();
+    }
+    this.#lanes.delete(lane);
   }
 
   async #drainUpdates(): Promise<void> {
@@ -190,7 +293,11 @@ export class SlackOutbox {
       this.#pendingUpdates.delete(entry.key);
       const args = { ...entry.target, ...updateArgs(entry.content) };
       try {
-        await this.#deliver("chat.update", args, this.#updatePacer, entry.critical);
+        await this.#deliver({
+          ...this.#viaCall("chat.update", args, { critical: entry.critical }),
+          pacer: this.#updatePacer,
+          about: { channel: entry.target.channel },
+        });
         for (const w of entry.waiters) w.resolve();
       } catch (err) {
         const newer = this.#pendingUpdates.get(entry.key);
@@ -209,126 +316,45 @@ export class SlackOutbox {
     if (known) return known;
     const now = this.#now();
     for (const [other, pacer] of this.#postPacers) {
-      if (pacer.idle(now) && !this.#lanes.has(other)) this.#postPacers.delete(other);
+      if (pacer.idle(now) && !this.#lanes.has(postLane(other))) this.#postPacers.delete(other);
     }
     const pacer = new Pacer(this.#postIntervalMs);
     this.#postPacers.set(channel, pacer);
     return pacer;
   }
 
-  /** Calls until Slack accepts, a permanent error, or too many transient failures. */
-  async #deliver(
-    method: OutboxMethod,
-    args: Record<string, unknown>,
-    pacer: Pacer,
-    critical: boolean,
-  ): Promise<CallResult> {
-    let attempts = 0;
-    let failures = 0;
-    for (;;) {
-      const wait = pacer.reserve(this.#now());
-      if (wait > 0) await this.#sleep(wait);
-      attempts += 1;
-      const outcome = await this.#attempt(method, args);
-      if (method === "chat.postMessage" && mayHaveLanded(outcome)) {
-        const ts = await this.#lookForPost(args);
-        if (ts) return { ok: true, ts, channel: String(args.channel) };
-      }
-      switch (outcome.kind) {
-        case "ok":
-          return outcome.result;
-        case "rate_limited":
-          this.#rateLimited += 1;
-          pacer.holdUntil(this.#now() + outcome.retryAfterMs);
-          this.#logger?.warn(
-            { method, channel: args.channel, retryAfterMs: outcome.retryAfterMs },
-            "slack rate limited",
-          );
-          continue;
-        case "permanent":
-          throw new SlackOutboxError(method, outcome.code, {
-            attempts,
-            permanent: true,
-            cause: outcome.cause,
-          });
-        case "transient": {
-          failures += 1;
-          const keepTrying = critical && !this.#stopping;
-          if (failures >= this.#maxAttempts && !keepTrying) {
-            this.#logger?.error(
-              { method, channel: args.channel, code: outcome.code, attempts },
-              "slack gave up",
-            );
-            throw new SlackOutboxError(method, outcome.code, {
-              attempts,
-              permanent: false,
-              cause: outcome.cause,
-            });
-          }
-          const delay = backoffMs(failures, this.#random);
-          this.#logger?.warn(
-            { method, channel: args.channel, code: outcome.code, attempts, delayMs: delay },
-            "slack call failed, retrying",
-          );
-          await this.#sleep(delay);
-        }
-      }
-    }
+  #viaCall(method: OutboxMethod, args: Record<string, unknown>, options: SendOptions) {
+    return { write: method, attempt: viaCall(this.#call, method, args), critical: options.critical ?? false };
   }
 
-  /** A post whose answer was lost, found in Slack by its metadata (only posts that carry metadata). */
-  async #lookForPost(args: Record<string, unknown>): Promise<string | undefined> {
-    if (!this.#findPosted || args.metadata === undefined) return undefined;
-    try {
-      return await this.#findPosted(args);
-    } catch (error) {
-      this.#logger?.warn(
-        { err: error, channel: args.channel },
-        "could not look for a post whose answer was lost",
-      );
-      return undefined;
-    }
+  #deliver(d: Delivery): Promise<CallResult> {
+    return deliver(d, this.#env);
   }
 
-  async #attempt(method: OutboxMethod, args: Record<string, unknown>): Promise<Outcome> {
-    try {
-      return classifyResult(await this.#call(method, args));
-    } catch (err) {
-      return classifyError(err);
-    }
+  /** Only a post with metadata can be found again, and only with `findPosted`. */
+  #lookFor(args: Record<string, unknown>): Pick<Delivery, "look"> {
+    const findPosted = this.#findPosted;
+    if (!findPosted || args.metadata === undefined) return {};
+    return {
+      look: async () => {
+        const ts = await findPosted(args);
+        return ts ? { ok: true, ts, channel: String(args.channel) } : undefined;
+      },
+    };
   }
 }
 
-/** Failures after which Slack may still have carried the call out: its answer was lost or spoiled. */
-function mayHaveLanded(outcome: Outcome): boolean {
-  if (outcome.kind === "ok" || outcome.kind === "rate_limited") return false;
-  return (
-    outcome.code === "request_error" ||
-    outcome.code === "invalid_response" ||
-    outcome.code === "internal_error" ||
-    outcome.code === "fatal_error" ||
-    /^http_5\d\d$/.test(outcome.code)
-  );
-}
+const postLane = (channel: string) => `chat.postMessage\u0000${channel}`;
 
-function stoppedError(method: OutboxMethod): SlackOutboxError {
+function stoppedError(method: OutboxWrite): SlackOutboxError {
   return new SlackOutboxError(method, STOPPED, { attempts: 0, permanent: true });
 }
 
-/** Only the fields Slack should see, without undefined ones (form encoding would send "undefined"). */
-function postArgs(m: OutboxMessage): Record<string, unknown> {
-  return {
-    channel: m.channel,
-    ...updateArgs(m),
-    ...(m.thread_ts === undefined ? {} : { thread_ts: m.thread_ts }),
-    ...(m.reply_broadcast === undefined ? {} : { reply_broadcast: m.reply_broadcast }),
-  };
-}
-
-function updateArgs(c: UpdateContent): Record<string, unknown> {
-  return {
-    text: c.text,
-    ...(c.blocks === undefined ? {} : { blocks: c.blocks }),
-    ...(c.metadata === undefined ? {} : { metadata: c.metadata }),
-  };
+/** Slack said ok but left out what it should return; the write happened, so it is not sent again. */
+function invalidAnswer(method: OutboxWrite): SlackOutboxError {
+  return new SlackOutboxError(method, "invalid_response", {
+    attempts: 1,
+    permanent: true,
+    outcomeUnknown: true,
+  });
 }

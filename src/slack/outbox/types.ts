@@ -12,12 +12,39 @@ export interface OutboxMessage {
 
 export type UpdateContent = Omit<OutboxMessage, "channel" | "thread_ts" | "reply_broadcast">;
 
-export type OutboxMethod = "chat.postMessage" | "chat.update";
+/** An ephemeral reply: only `user` sees it, in `channel`. */
+export interface EphemeralMessage {
+  readonly channel: string;
+  readonly user: string;
+  readonly text: string;
+  readonly blocks?: readonly unknown[];
+  readonly thread_ts?: string;
+}
+
+/** A text file shared in a channel (or a thread), as files.uploadV2 takes it. */
+export interface OutboxFile {
+  readonly channel: string;
+  readonly thread_ts?: string;
+  readonly filename: string;
+  readonly title: string;
+  readonly content: string;
+}
+
+/**
+ * The methods `OutboxCall` is asked for. `files.uploadV2` is web-api's three-step upload
+ * (files.getUploadURLExternal, the bytes, files.completeUploadExternal) taken as one call.
+ */
+export type OutboxMethod = "chat.postMessage" | "chat.update" | "chat.postEphemeral" | "files.uploadV2";
+
+/** What a SlackOutboxError names: a method, or a response URL post. */
+export type OutboxWrite = OutboxMethod | "response_url";
 
 export interface CallResult {
   readonly ok: boolean;
   readonly ts?: string;
   readonly channel?: string;
+  /** files.uploadV2's: the files shared. */
+  readonly files?: readonly { readonly id: string; readonly title?: string }[];
   readonly error?: string;
 }
 
@@ -33,6 +60,13 @@ export interface SlackOutboxOptions {
   readonly postPerChannelPerSecond?: number;
   /** chat.update across the workspace. Default 50 (Tier 3). */
   readonly updatesPerMinute?: number;
+  /** chat.postEphemeral across the workspace. Default 100 (Tier 4). */
+  readonly ephemeralsPerMinute?: number;
+  /**
+   * Uploads across the workspace. Default 20, Tier 2's floor: Slack documents both upload methods
+   * (files.getUploadURLExternal, files.completeUploadExternal) as Tier 4, so this leaves room to spare.
+   */
+  readonly uploadsPerMinute?: number;
   /** Transient failures before a normal message is given up (default 5); `critical` ones retry until stop(). */
   readonly maxAttempts?: number;
   /** Injectable for tests, together with `sleep`. */
@@ -46,9 +80,16 @@ export interface SlackOutboxOptions {
    * out, unreadable, a 5xx) and Slack may have posted it anyway: found, it is not posted again.
    */
   readonly findPosted?: (args: Readonly<Record<string, unknown>>) => Promise<string | undefined>;
+  /** For response URL posts; global fetch unless given (tests). */
+  readonly fetch?: typeof fetch;
 }
 
 export interface SendOptions {
   /** Retried through any number of transient failures until stop() (for final states nobody may miss). */
   readonly critical?: boolean;
+}
+
+export interface RespondOptions {
+  /** Bound on each attempt as a whole: connecting, sending, and reading the answer. Default 10 000. */
+  readonly timeoutMs?: number;
 }

@@ -1,5 +1,6 @@
 import type { SlackStandIn, StandInOptions } from "../../../devkit/slack-standin/index.js";
 import { SlackOutbox, type SlackOutboxOptions, webClientCall } from "../../../src/slack/outbox/index.js";
+import { findPostedByMetadata } from "../../../src/slack/outbox/sink.js";
 import { clientFor, standInPerTest } from "../../helpers/standin-client.js";
 
 /**
@@ -23,11 +24,14 @@ export function virtualClock(start = 1_700_000_000_000) {
 
 export type VirtualClock = ReturnType<typeof virtualClock>;
 
-/** A stand-in with Slack's rate limits on, and an outbox talking to it through a real WebClient. */
+/**
+ * A stand-in with Slack's rate limits on, and an outbox talking to it through a real WebClient.
+ * `lookUp` gives the outbox the app's `findPosted` (reading the stand-in's channel history).
+ */
 export function outboxPerTest() {
   const start = standInPerTest();
   return async (
-    options: { standIn?: StandInOptions; outbox?: Partial<SlackOutboxOptions> } = {},
+    options: { standIn?: StandInOptions; outbox?: Partial<SlackOutboxOptions>; lookUp?: boolean } = {},
   ): Promise<{ standIn: SlackStandIn; outbox: SlackOutbox; clock: VirtualClock }> => {
     const clock = virtualClock();
     const standIn = await start({ rateLimits: true, clock: clock.now, ...options.standIn });
@@ -37,6 +41,7 @@ export function outboxPerTest() {
       now: clock.now,
       sleep: clock.sleep,
       random: () => 0.5,
+      ...(options.lookUp ? { findPosted: findPostedByMetadata(client) } : {}),
       ...options.outbox,
     });
     return { standIn, outbox, clock };

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { Fault } from "../../../devkit/slack-standin/types.js";
 import { type SlackOutbox, SlackOutboxError } from "../../../src/slack/outbox/index.js";
 import { outboxPerTest } from "./harness.js";
 
@@ -130,17 +131,64 @@ describe("failures", () => {
     expect(order).toEqual([`${C}:429`, `${D}:200`, `${C}:200`]);
   });
 
-  it("retries 5xx answers and dropped connections", async () => {
+  it("retries a post Slack certainly did not take", async () => {
     const { standIn, outbox } = await setup();
-    standIn.inject("chat.postMessage", { kind: "http_error", status: 503 }, 2);
-    standIn.inject("chat.postMessage", { kind: "disconnect" });
-    standIn.inject("chat.postMessage", { kind: "error", error: "internal_error" });
+    standIn.inject("chat.postMessage", { kind: "error", error: "service_unavailable" }, 2);
+    standIn.inject("chat.postMessage", { kind: "error", error: "request_timeout" });
 
     await expect(outbox.post({ channel: C, text: "eventually" })).resolves.toMatchObject({ channel: C });
-    expect(statuses(standIn.callsTo("chat.postMessage"))).toEqual([503, 503, 0, 200, 200]);
+    expect(standIn.callsTo("chat.postMessage")).toHaveLength(4);
     expect(standIn.messages(C)).toHaveLength(1);
     expect(outbox.rateLimited).toBe(0);
   });
+
+  it.each<[string, Fault, number]>([
+    ["HTTP 503", { kind: "http_error", status: 503 }, 0],
+    ["a dropped connection", { kind: "disconnect" }, 0],
+    ["ok:false internal_error", { kind: "error", error: "internal_error" }, 0],
+    ["an answer cut after Slack posted it", { kind: "truncated_body" }, 1],
+    ["an unreadable answer after Slack posted it", { kind: "wrong_shape", body: { ok: "yes" } }, 1],
+  ])(
+    "looks for a post with metadata after %s, and posts it only if it is not there",
+    async (_name, fault, landed) => {
+      const { standIn, outbox } = await setup({ lookUp: true });
+      const metadata = { event_type: "opsbot_approval", event_payload: { request: "apr_1" } };
+      standIn.inject("chat.postMessage", fault);
+
+      const posted = await outbox.post({ channel: C, text: "approve?", metadata });
+      const messages = standIn.messages(C);
+      expect(messages.map((m) => m.text)).toEqual(["approve?"]);
+      expect(posted.ts).toBe(messages[0]?.ts);
+      // A post that landed is found and not sent again; one that did not is sent once more.
+      expect(standIn.callsTo("chat.postMessage")).toHaveLength(2 - landed);
+      expect(standIn.callsTo("conversations.history")).toHaveLength(1);
+    },
+  );
+
+  it.each<[string, Fault, string]>([
+    ["HTTP 502", { kind: "http_error", status: 502 }, "http_502"],
+    ["a dropped connection", { kind: "disconnect" }, "request_error"],
+    ["an answer cut after Slack posted it", { kind: "truncated_body" }, "request_error"],
+  ])(
+    "rejects a post without metadata after %s instead of posting it blindly again",
+    async (_name, fault, code) => {
+      const { standIn, outbox } = await setup({ lookUp: true });
+      standIn.inject("chat.postMessage", fault);
+      const plain = outbox.post({ channel: C, text: "plain" }, { critical: true });
+
+      await expect(plain).rejects.toMatchObject({
+        code,
+        outcomeUnknown: true,
+        permanent: false,
+        attempts: 1,
+      });
+      expect(standIn.callsTo("chat.postMessage")).toHaveLength(1);
+      expect(standIn.callsTo("conversations.history")).toHaveLength(0);
+      expect(standIn.messages(C).length).toBe(fault.kind === "truncated_body" ? 1 : 0);
+      // The channel's queue goes on.
+      await expect(outbox.post({ channel: C, text: "next" })).resolves.toMatchObject({ channel: C });
+    },
+  );
 
   it("rejects a permanent error at once with Slack's code, and the channel's queue goes on", async () => {
     const { standIn, outbox } = await setup({
@@ -159,11 +207,12 @@ describe("failures", () => {
 
   it("gives a normal message up after maxAttempts transient failures, but keeps a critical one going", async () => {
     const { standIn, outbox } = await setup({ outbox: { maxAttempts: 3 } });
-    standIn.inject("chat.postMessage", { kind: "http_error", status: 502 }, 3);
+    standIn.inject("chat.postMessage", { kind: "error", error: "service_unavailable" }, 3);
     await expect(outbox.post({ channel: C, text: "normal" })).rejects.toMatchObject({
-      code: "http_502",
+      code: "service_unavailable",
       attempts: 3,
       permanent: false,
+      outcomeUnknown: false,
     });
 
     standIn.inject("chat.postMessage", { kind: "error", error: "service_unavailable" }, 8);
@@ -204,11 +253,11 @@ describe("flush and stop", () => {
 
   it("ends a critical message's retries once stop begins", async () => {
     const { standIn, outbox } = await setup({ outbox: { maxAttempts: 2 } });
-    standIn.inject("chat.postMessage", { kind: "http_error", status: 500 }, 1000);
+    standIn.inject("chat.postMessage", { kind: "error", error: "service_unavailable" }, 1000);
     const critical = outbox.post({ channel: C, text: "never" }, { critical: true });
     // Let it fail well past maxAttempts first.
     while (standIn.callsTo("chat.postMessage").length < 5) await new Promise((r) => setTimeout(r, 5));
     await outbox.stop();
-    await expect(critical).rejects.toMatchObject({ code: "http_500", permanent: false });
+    await expect(critical).rejects.toMatchObject({ code: "service_unavailable", permanent: false });
   });
 });

@@ -1,0 +1,98 @@
+import type { Logger } from "pino";
+import { classifyError, classifyResult, type Outcome, SlackOutboxError } from "./errors.js";
+import { backoffMs, type Pacer } from "./pacer.js";
+import { ON_UNKNOWN } from "./retry-rules.js";
+import type { CallResult, OutboxCall, OutboxMethod, OutboxWrite } from "./types.js";
+
+/** One write, tried until it succeeds or its kind's retry rule (retry-rules.ts) gives up. */
+export interface Delivery {
+  readonly write: OutboxWrite;
+  readonly attempt: () => Promise<Outcome>;
+  readonly pacer: Pacer;
+  readonly critical: boolean;
+  /** For logs: where it goes, never what it says. */
+  readonly about: Readonly<Record<string, unknown>>;
+  /** Finds a post whose answer was lost: its result, or undefined when absent; throws when it cannot tell. */
+  readonly look?: () => Promise<CallResult | undefined>;
+}
+
+/** What the retry loop shares with its outbox. */
+export interface DeliveryEnv {
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+  readonly logger: Logger | undefined;
+  readonly maxAttempts: number;
+  readonly stopping: () => boolean;
+  readonly onRateLimited: () => void;
+}
+
+/** One call through the injected `OutboxCall`, its answer or error read as an Outcome. */
+export function viaCall(call: OutboxCall, method: OutboxMethod, args: Record<string, unknown>) {
+  return async (): Promise<Outcome> => {
+    try {
+      return classifyResult(await call(method, args));
+    } catch (err) {
+      return classifyError(err);
+    }
+  };
+}
+
+/**
+ * Calls until Slack accepts, a permanent error, an unknown outcome the kind may not retry, or too many
+ * failures (a critical write keeps going until stop).
+ */
+export async function deliver(d: Delivery, env: DeliveryEnv): Promise<CallResult> {
+  const log = { method: d.write, ...d.about };
+  let attempts = 0;
+  let failures = 0;
+  for (;;) {
+    const wait = d.pacer.reserve(env.now());
+    if (wait > 0) await env.sleep(wait);
+    attempts += 1;
+    const outcome = await d.attempt();
+    if (outcome.kind === "ok") return outcome.result;
+    if (outcome.kind === "rate_limited") {
+      env.onRateLimited();
+      d.pacer.holdUntil(env.now() + outcome.retryAfterMs);
+      env.logger?.warn({ ...log, retryAfterMs: outcome.retryAfterMs }, "slack rate limited");
+      continue;
+    }
+    const { code, cause } = outcome;
+    const outcomeUnknown = outcome.kind === "unknown";
+    const fail = (permanent: boolean) =>
+      new SlackOutboxError(d.write, code, { attempts, permanent, outcomeUnknown, cause });
+    if (outcome.kind === "permanent") throw fail(true);
+    if (outcomeUnknown && ON_UNKNOWN[d.write] !== "retry") {
+      const found = await lookAgain(d, env);
+      if (found === "cannot_tell") {
+        env.logger?.error({ ...log, code, attempts }, "slack may have carried it out; not sent again");
+        throw fail(false);
+      }
+      if (found !== "absent") return found;
+    }
+    failures += 1;
+    const keepTrying = d.critical && !env.stopping();
+    if (failures >= env.maxAttempts && !keepTrying) {
+      env.logger?.error({ ...log, code, attempts }, "slack gave up");
+      throw fail(false);
+    }
+    const delay = backoffMs(failures, env.random);
+    env.logger?.warn({ ...log, code, attempts, delayMs: delay }, "slack call failed, retrying");
+    await env.sleep(delay);
+  }
+}
+
+/** After an unknown outcome: the write found in Slack, absent (safe to send again), or no way to tell. */
+async function lookAgain(d: Delivery, env: DeliveryEnv): Promise<CallResult | "absent" | "cannot_tell"> {
+  if (ON_UNKNOWN[d.write] !== "look" || !d.look) return "cannot_tell";
+  try {
+    return (await d.look()) ?? "absent";
+  } catch (error) {
+    env.logger?.warn(
+      { err: error, method: d.write, ...d.about },
+      "could not look for a write whose answer was lost",
+    );
+    return "cannot_tell";
+  }
+}
