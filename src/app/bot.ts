@@ -140,23 +140,17 @@ export function createBot(options: BotOptions): Bot {
   });
   metrics.watchSlackClient(app.client);
   metrics.watchSlackClient(queueClient);
+  // Every write to Slack leaves through the outbox, each kind with its own retry rule.
   const replies: Replies = {
-    respond: (url, message) => postToResponseUrl(url, message),
-    ephemeral: async (message) => {
-      await queueClient.chat.postEphemeral(message as Parameters<WebClient["chat"]["postEphemeral"]>[0]);
-    },
+    respond: (url, message) => outbox.respond(url, { ...message }),
+    ephemeral: (message) => outbox.ephemeral(message),
   };
   const poster = outboxPoster(
     {
       post: (message, sendOptions) => outbox.post(message, sendOptions),
       update: (target, message, sendOptions) => outbox.update(target, message, sendOptions),
       upload: async (file) => {
-        const upload = { filename: file.filename, title: file.title, content: file.content };
-        await app.client.filesUploadV2(
-          file.thread_ts
-            ? { ...upload, channel_id: file.channel, thread_ts: file.thread_ts }
-            : { ...upload, channel_id: file.channel },
-        );
+        await outbox.upload(file);
       },
     },
     app.client,
@@ -167,7 +161,7 @@ export function createBot(options: BotOptions): Bot {
     store,
     policy,
     poster,
-    respondTo: (url, body) => postToResponseUrl(url, body),
+    respondTo: (url, body) => outbox.respond(url, body),
     directory: {
       usergroupMembers: async (usergroup) =>
         (await app.client.usergroups.users.list({ usergroup })).users ?? [],
@@ -245,15 +239,4 @@ export function createBot(options: BotOptions): Bot {
     await app.stop();
     if (!options.store) await store.close();
   }
-}
-
-/** A command's response URL: 30 minutes, 5 uses. Bounded in time so a stuck post cannot hold a listener. */
-async function postToResponseUrl(url: string, body: object): Promise<void> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`the response URL answered HTTP ${res.status}`);
 }

@@ -64,6 +64,8 @@ export const DEFAULT_FOLLOWUP_SETTINGS: FollowUpSettings = {
 const METADATA_TYPE = "opsbot_followup_transition";
 /** The parent message's metadata: after a crash between posting it and recording it, it is found again. */
 const PARENT_METADATA_TYPE = "opsbot_followup_parent";
+/** Other thread replies (warnings, notes, the final result): found again if an answer was lost. */
+const NOTE_METADATA_TYPE = "opsbot_followup_note";
 /** How far back in the channel a restart looks for a parent it posted but did not record. */
 const PARENT_SEARCH_DEPTH = 1_000;
 
@@ -309,6 +311,10 @@ export class FollowUpEngine {
             channel: f.channelId,
             thread_ts: f.parentTs,
             text: `⚠️ ${outcome.message} Still following.`,
+            metadata: {
+              event_type: NOTE_METADATA_TYPE,
+              event_payload: { followup: f.id, warning: updated.polls },
+            },
           })
           .catch((error: unknown) =>
             deps.logger.warn({ err: error }, "a follow-up warning could not be posted"),
@@ -411,15 +417,20 @@ export class FollowUpEngine {
     this.#active.delete(f.id);
     await this.#updateParent(f, note, true);
     if (status === "unknown" && f.parentTs)
-      await this.#poster.post(
-        {
-          channel: f.channelId,
-          thread_ts: f.parentTs,
-          text: `❔ ${note ?? "Outcome unknown."}`,
-          reply_broadcast: true,
-        },
-        { critical: true },
-      );
+      await this.#poster
+        .post(
+          {
+            channel: f.channelId,
+            thread_ts: f.parentTs,
+            text: `❔ ${note ?? "Outcome unknown."}`,
+            reply_broadcast: true,
+            metadata: { event_type: NOTE_METADATA_TYPE, event_payload: { followup: f.id, note: "unknown" } },
+          },
+          { critical: true },
+        )
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: error, followUp: f.id }, "the outcome-unknown note could not be posted"),
+        );
     // The final output goes in the thread when it says more than the state: a file, a next step, or
     // why it failed.
     const telling =
@@ -447,6 +458,10 @@ export class FollowUpEngine {
                 thread_ts: parentTs,
                 text: message.text,
                 ...(message.blocks ? { blocks: message.blocks } : {}),
+                metadata: {
+                  event_type: NOTE_METADATA_TYPE,
+                  event_payload: { followup: f.id, note: "result" },
+                },
               },
               { critical: true },
             ),

@@ -1,6 +1,6 @@
 import type { SlackStandIn, StandInOptions } from "../../../devkit/slack-standin/index.js";
 import { SlackOutbox, type SlackOutboxOptions, webClientCall } from "../../../src/slack/outbox/index.js";
-import { findPostedByMetadata } from "../../../src/slack/outbox/sink.js";
+import { findPostedByMetadata } from "../../../src/slack/outbox/poster.js";
 import { clientFor, standInPerTest } from "../../helpers/standin-client.js";
 
 /**
