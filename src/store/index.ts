@@ -1,3 +1,4 @@
+export { type Migration, SchemaTooNewError } from "./migration.js";
 export { openSqliteStore, type SqliteStoreOptions } from "./sqlite/index.js";
-export { MIGRATIONS, type Migration, SchemaTooNewError } from "./sqlite/migrations.js";
+export { MIGRATIONS } from "./sqlite/migrations.js";
 export type * from "./types.js";
