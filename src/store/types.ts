@@ -176,7 +176,7 @@ export interface LockStore {
 }
 
 export interface Store {
-  readonly kind: "sqlite";
+  readonly kind: "sqlite" | "postgres";
   readonly approvals: ApprovalStore;
   readonly audit: AuditStore;
   readonly locks: LockStore;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AuditEntry, Store } from "../../src/store/index.js";
-import { T0, useTempStore } from "./helpers.js";
+import { storeKinds, T0, useTempStore } from "./helpers.js";
 
 async function seed(store: Store) {
   const entry = (at: number, userId: string, operationId: string) =>
@@ -18,11 +18,11 @@ async function seed(store: Store) {
   await entry(T0 + 3, "U0ALICE", "job:delete");
 }
 
-describe("audit log", () => {
-  const tmp = useTempStore();
+describe.each(storeKinds)("audit log (%s)", (kind) => {
+  const tmp = useTempStore(kind);
 
   it("reads every field back as written, and leaves absent ones absent", async () => {
-    const store = tmp.open();
+    const store = await tmp.open();
     const full: AuditEntry = {
       at: T0,
       correlationId: "corr-1",
@@ -57,7 +57,7 @@ describe("audit log", () => {
   });
 
   it("filters by user, by operation (exact or with *) and by time, newest first, within the limit", async () => {
-    const store = tmp.open();
+    const store = await tmp.open();
     await seed(store);
     const ats = async (q: Parameters<Store["audit"]["query"]>[0]) =>
       (await store.audit.query(q)).map((e) => e.at);
@@ -72,7 +72,7 @@ describe("audit log", () => {
   });
 
   it("pages with the id of the last entry seen", async () => {
-    const store = tmp.open();
+    const store = await tmp.open();
     await seed(store);
     const page1 = await store.audit.query({ limit: 3 });
     const page2 = await store.audit.query({ limit: 3, before: page1.at(-1)?.id ?? 0 });
@@ -82,7 +82,7 @@ describe("audit log", () => {
   });
 
   it("refuses GLOB syntax other than * and a limit that is not a positive integer", async () => {
-    const store = tmp.open();
+    const store = await tmp.open();
     await expect(store.audit.query({ operationId: "task:[ab]", limit: 1 })).rejects.toThrow(RangeError);
     await expect(store.audit.query({ operationId: "task:?", limit: 1 })).rejects.toThrow(RangeError);
     await expect(store.audit.query({ limit: 0 })).rejects.toThrow(RangeError);

@@ -2,13 +2,14 @@
  * A separate process racing for the same approval request: it opens the store, says "ready", and on
  * "go" fires its calls at once and reports what it got. Run by concurrency.test.ts through tsx.
  */
-import { openSqliteStore } from "../../src/store/index.js";
+import { openStore } from "../../src/store/index.js";
 
-const [path, op, id, countText, who] = process.argv.slice(2);
-if (!path || !id || !who || (op !== "claim" && op !== "approve"))
-  throw new Error("usage: path claim|approve id n who");
+const [location, schema, op, id, countText, who] = process.argv.slice(2);
+if (!location || schema === undefined || !id || !who || (op !== "claim" && op !== "approve"))
+  throw new Error("usage: file-or-url schema|'' claim|approve id n who");
 const count = Number(countText);
-const store = openSqliteStore({ path });
+// An SQLite file or a PostgreSQL URL (with the test's schema): openStore tells which.
+const store = await openStore(location, schema === "" ? {} : { schema });
 const send = (message: unknown) => process.send?.(message);
 
 process.on("message", async () => {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { NewFollowUp } from "../../src/store/index.js";
-import { T0, useTempStore } from "./helpers.js";
-
-const store = useTempStore();
+import { storeKinds, T0, useTempStore } from "./helpers.js";
 
 function followUp(over: Partial<NewFollowUp> = {}): NewFollowUp {
   return {
@@ -23,9 +21,11 @@ function followUp(over: Partial<NewFollowUp> = {}): NewFollowUp {
   };
 }
 
-describe("follow-ups", () => {
+describe.each(storeKinds)("follow-ups (%s)", (kind) => {
+  const store = useTempStore(kind);
+
   it("are due by their next poll, and a quiet poll moves it on", async () => {
-    const s = store.open();
+    const s = await store.open();
     await s.followUps.create(followUp());
     await s.followUps.create(followUp({ id: "fu_2", nextPollAt: T0 + 5_000 }));
     expect((await s.followUps.due(T0 + 2_000, 10)).map((f) => f.id)).toEqual(["fu_1"]);
@@ -45,7 +45,7 @@ describe("follow-ups", () => {
   });
 
   it("record each new state once: a stale sequence loses, a terminal state ends it", async () => {
-    const s = store.open();
+    const s = await store.open();
     await s.followUps.create(followUp());
     const first = await s.followUps.transition(
       "fu_1",
@@ -77,7 +77,7 @@ describe("follow-ups", () => {
   });
 
   it("keep what they know across a restart", async () => {
-    const before = store.open();
+    const before = await store.open();
     await before.followUps.create(followUp());
     await before.followUps.setParent("fu_1", "1700.0000");
     await before.followUps.transition(
@@ -86,7 +86,7 @@ describe("follow-ups", () => {
       T0 + 2_000,
     );
     await before.close();
-    const after = store.open();
+    const after = await store.open();
     expect(await after.followUps.active()).toEqual([
       expect.objectContaining({ id: "fu_1", parentTs: "1700.0000", state: "running", seq: 1 }),
     ]);
@@ -94,7 +94,7 @@ describe("follow-ups", () => {
   });
 
   it("end once, with a note", async () => {
-    const s = store.open();
+    const s = await store.open();
     await s.followUps.create(followUp());
     expect(await s.followUps.end("fu_1", "unknown", "no answer for 30 min", T0 + 1)).toMatchObject({
       status: "unknown",

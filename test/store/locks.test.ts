@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { Lock } from "../../src/store/index.js";
-import { MINUTE, T0, useTempStore } from "./helpers.js";
+import { MINUTE, storeKinds, T0, useTempStore } from "./helpers.js";
 
 const prod = { kind: "namespace", name: "prod-eu" } as const;
 const alloc = { kind: "allocation", name: "prod-eu" } as const;
 
-describe("locks", () => {
-  const tmp = useTempStore();
+describe.each(storeKinds)("locks (%s)", (kind) => {
+  const tmp = useTempStore(kind);
 
   it("holds until `until` (exclusive), then is gone", async () => {
-    const store = tmp.open();
+    const store = await tmp.open();
     const lock: Lock = {
       target: prod,
       reason: "freeze",
@@ -26,7 +26,7 @@ describe("locks", () => {
   });
 
   it("replaces a lock on the same target, including dropping its end", async () => {
-    const store = tmp.open();
+    const store = await tmp.open();
     await store.locks.lock({
       target: prod,
       reason: "freeze",
@@ -41,7 +41,7 @@ describe("locks", () => {
   });
 
   it("lists the locks in force, newest first", async () => {
-    const store = tmp.open();
+    const store = await tmp.open();
     await store.locks.lock({ target: prod, reason: "a", lockedBy: "U0SRE", lockedAt: T0 });
     await store.locks.lock({
       target: alloc,
@@ -61,7 +61,7 @@ describe("locks", () => {
   });
 
   it("unlocks, answering what was there", async () => {
-    const store = tmp.open();
+    const store = await tmp.open();
     await store.locks.lock({ target: prod, reason: "freeze", lockedBy: "U0SRE", lockedAt: T0 });
     expect(await store.locks.unlock(prod)).toEqual({
       target: prod,
@@ -74,9 +74,9 @@ describe("locks", () => {
   });
 
   it("keeps locks across a restart", async () => {
-    const first = tmp.open();
+    const first = await tmp.open();
     await first.locks.lock({ target: prod, reason: "freeze", lockedBy: "U0SRE", lockedAt: T0 });
     await first.close();
-    expect(await tmp.open().locks.active(prod, T0 + 1)).toMatchObject({ reason: "freeze" });
+    expect(await (await tmp.open()).locks.active(prod, T0 + 1)).toMatchObject({ reason: "freeze" });
   });
 });

@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS, openSqliteStore, SchemaTooNewError } from "../../src/store/index.js";
 import { migrate } from "../../src/store/sqlite/migrations.js";
-import { newRequest, useTempStore } from "./helpers.js";
+import { newRequest, useTempSqlite } from "./helpers.js";
 
 const versions = (path: string) => {
   const db = new Database(path, { readonly: true });
@@ -14,8 +14,8 @@ const versions = (path: string) => {
   }
 };
 
-describe("opening the store", () => {
-  const tmp = useTempStore();
+describe("opening the SQLite store", () => {
+  const tmp = useTempSqlite();
 
   it("creates the folder and the schema in a new file, in WAL mode", async () => {
     await tmp.open().close();

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { T0, useTempStore } from "./helpers.js";
+import { storeKinds, T0, useTempStore } from "./helpers.js";
 
-const store = useTempStore();
+describe.each(storeKinds)("subscriptions (%s)", (kind) => {
+  const store = useTempStore(kind);
 
-describe("subscriptions", () => {
   it("add once, list per event, remove once, and survive a reopen", async () => {
-    const s = store.open();
+    const s = await store.open();
     expect(
       await s.subscriptions.add({
         event: "operation.failed",
@@ -36,7 +36,7 @@ describe("subscriptions", () => {
     });
     expect(await s.subscriptions.channelsFor("operation.failed")).toEqual(["C0A", "C0B"]);
     await s.close();
-    const again = store.open();
+    const again = await store.open();
     expect(await again.subscriptions.remove("operation.failed", "C0A")).toBe(true);
     expect(await again.subscriptions.remove("operation.failed", "C0A")).toBe(false);
     expect((await again.subscriptions.list()).map((x) => `${x.event}>${x.channelId}`)).toEqual([

@@ -1,15 +1,13 @@
 import type Database from "better-sqlite3";
+import { checkNumbering, type Migration, SchemaTooNewError } from "../migration.js";
+
+export { type Migration, SchemaTooNewError };
 
 /**
  * The schema, as an ordered list of migrations. Each runs once, in its own transaction, when the store
- * opens. Later changes append an entry with the next version and never edit one already released.
+ * opens. Later changes append an entry with the next version and never edit one already released; the
+ * PostgreSQL list (postgres/migrations.ts) gets the same version in the same change.
  */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly up: string;
-}
-
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -164,18 +162,6 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export class SchemaTooNewError extends Error {
-  override readonly name = "SchemaTooNewError";
-  constructor(
-    readonly found: number,
-    readonly known: number,
-  ) {
-    super(
-      `The database is at schema version ${found}, newer than this opsbot knows (${known}): a newer release wrote it. Run that release, or point OPSBOT_DB at another file.`,
-    );
-  }
-}
-
 function currentVersion(db: Database.Database): number {
   const row = db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null };
   return row.v ?? 0;
@@ -190,10 +176,7 @@ export function migrate(
   migrations: readonly Migration[] = MIGRATIONS,
   appliedAt: number = Date.now(),
 ): number {
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1)
-      throw new Error(`migration ${m.name} is version ${m.version}, expected ${i + 1}`);
-  });
+  checkNumbering(migrations);
   db.exec(
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
   );

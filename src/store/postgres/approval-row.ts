@@ -1,0 +1,104 @@
+import { z } from "zod";
+import type { ApprovalRequest, NewApprovalRequest } from "../types.js";
+import { defined, Int8Text, JsonObject, json } from "./rows.js";
+
+export const RuleSchema = z.object({
+  index: z.number().int().min(0),
+  name: z.string(),
+  required: z.number().int().min(1),
+  allowSelfApproval: z.boolean(),
+});
+
+const Outcome = z.object({ ok: z.boolean(), summary: z.string(), durationMs: z.number().optional() });
+
+/**
+ * A request's columns and its votes, read by one statement so that both come from one snapshot. The
+ * votes are a JSON array of [user, at] in the order given, `at` as text to keep every digit.
+ */
+export const SELECT_REQUEST = `
+  SELECT r.*, COALESCE(
+    (SELECT json_agg(json_build_array(v.user_id, v.at::text) ORDER BY v.at, v.rowid)
+      FROM approval_votes v WHERE v.request_id = r.id),
+    '[]') AS votes
+  FROM approval_requests r`;
+
+/** A row of SELECT_REQUEST as node-postgres hands it back. */
+const Row = z.object({
+  id: z.string(),
+  correlation_id: z.string(),
+  operation_id: z.string(),
+  args: JsonObject,
+  raw_args: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  target: z.object({ namespace: z.string().optional(), allocation: z.string().optional() }),
+  fingerprint: z.string(),
+  requester_id: z.string(),
+  requester_identity: z.string().nullable(),
+  channel_id: z.string(),
+  rule: RuleSchema,
+  force: z.boolean(),
+  status: z.enum(["pending", "approved", "executing", "succeeded", "failed", "denied", "expired"]),
+  decided_by: z.string().nullable(),
+  created_at: z.number(),
+  expires_at: z.number(),
+  updated_at: z.number(),
+  message_channel: z.string().nullable(),
+  message_ts: z.string().nullable(),
+  outcome: Outcome.nullable(),
+  votes: z.array(z.tuple([z.string(), Int8Text])),
+});
+
+export function toRequest(row: unknown): ApprovalRequest {
+  const r = Row.parse(row);
+  return {
+    id: r.id,
+    correlationId: r.correlation_id,
+    operationId: r.operation_id,
+    args: r.args,
+    rawArgs: r.raw_args,
+    target: defined(r.target),
+    fingerprint: r.fingerprint,
+    requesterId: r.requester_id,
+    ...(r.requester_identity === null ? {} : { requesterIdentity: r.requester_identity }),
+    channelId: r.channel_id,
+    rule: r.rule,
+    force: r.force,
+    status: r.status,
+    approvals: r.votes.map(([userId, at]) => ({ userId, at })),
+    ...(r.decided_by === null ? {} : { decidedBy: r.decided_by }),
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    updatedAt: r.updated_at,
+    ...(r.message_channel !== null && r.message_ts !== null
+      ? { message: { channelId: r.message_channel, ts: r.message_ts } }
+      : {}),
+    ...(r.outcome === null
+      ? {}
+      : {
+          outcome: {
+            ok: r.outcome.ok,
+            summary: r.outcome.summary,
+            ...defined({ durationMs: r.outcome.durationMs }),
+          },
+        }),
+  };
+}
+
+/** The INSERT's parameters, in column order; the rule is checked here so a bad one fails at create. */
+export function toInsertParams(request: NewApprovalRequest): unknown[] {
+  return [
+    request.id,
+    request.correlationId,
+    request.operationId,
+    json(request.args),
+    json(request.rawArgs),
+    json(request.target),
+    request.fingerprint,
+    request.requesterId,
+    request.requesterIdentity ?? null,
+    request.channelId,
+    json(RuleSchema.parse(request.rule)),
+    request.force === true,
+    request.createdAt,
+    request.expiresAt,
+  ];
+}
