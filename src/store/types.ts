@@ -13,7 +13,7 @@ export type ApprovalStatus =
   | "denied"
   | "expired";
 
-export interface ApprovalRule {
+export interface ApprovalRuleSnapshot {
   readonly index: number;
   readonly name: string;
   readonly required: number;
@@ -35,7 +35,7 @@ export interface ApprovalRequest {
   /** The Deploy API identity the call runs as, when it needs one. */
   readonly requesterIdentity?: string;
   readonly channelId: string;
-  readonly rule: ApprovalRule;
+  readonly rule: ApprovalRuleSnapshot;
   /** A change-freeze override (`--force`). */
   readonly force: boolean;
   readonly status: ApprovalStatus;

@@ -19,7 +19,7 @@ export type {
   DeleteResult,
   KillResult,
   LaunchResult,
-  ListItem,
+  NamedResource,
   LoadingState,
   RunState,
   RunStatus,

@@ -65,7 +65,8 @@ export const listItem = z.preprocess(
     status: z.string().optional(),
   }),
 );
-export type ListItem = z.output<typeof listItem>;
+/** One entry of a Deploy API list: a name, sometimes with its namespace, kind and status. */
+export type NamedResource = z.output<typeof listItem>;
 export const list = z.array(listItem);
 
 /** Template file names; objects with a `name` are reduced to it. */

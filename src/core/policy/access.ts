@@ -4,7 +4,7 @@ import {
   type ApprovalRule,
   approvalRuleFor,
   authorize,
-  type CallFacts,
+  type ConditionFacts,
   mayApprove,
   type Policy,
   rolesOf,
@@ -44,7 +44,7 @@ export class AccessControl {
     return rolesOf(this.policy, await this.subject(userId, channelId));
   }
 
-  ruleFor(operationId: string, facts: CallFacts): ApprovalRule | undefined {
+  ruleFor(operationId: string, facts: ConditionFacts): ApprovalRule | undefined {
     return approvalRuleFor(this.policy, operationId, facts);
   }
 

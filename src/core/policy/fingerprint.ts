@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
  * target or the identity it runs as gives another fingerprint, so an approved request cannot be swapped
  * for a different call between the request and its execution.
  */
-export interface CallFacts {
+export interface FingerprintFacts {
   readonly operationId: string;
   readonly args: Readonly<Record<string, unknown>>;
   readonly target: Readonly<Record<string, string | undefined>>;
@@ -14,7 +14,7 @@ export interface CallFacts {
   readonly force: boolean;
 }
 
-export function fingerprintOf(facts: CallFacts): string {
+export function fingerprintOf(facts: FingerprintFacts): string {
   return createHash("sha256").update(canonicalJson(facts)).digest("hex");
 }
 

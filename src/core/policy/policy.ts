@@ -31,7 +31,7 @@ export interface ApprovalRule {
   readonly notify?: string;
 }
 
-export interface FollowupSettings {
+export interface FollowUpPolicy {
   readonly pollIntervalMs?: number;
   readonly timeoutMs?: number;
   readonly maxRequestsPerSecond?: {
@@ -52,7 +52,7 @@ export interface Policy {
     readonly events: readonly NotificationEvent[];
   }[];
   readonly identityOverrides: Readonly<Record<string, string>>;
-  readonly followups: FollowupSettings;
+  readonly followups: FollowUpPolicy;
 }
 
 /** Reads for everyone, nothing else: what opsbot does without a permissions file. */
@@ -168,7 +168,7 @@ function orList(items: readonly string[]): string {
   return `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
 }
 
-export interface CallFacts {
+export interface ConditionFacts {
   readonly target: { readonly namespace?: string | undefined; readonly allocation?: string | undefined };
   readonly args: Readonly<Record<string, unknown>>;
 }
@@ -177,7 +177,7 @@ export interface CallFacts {
 export function approvalRuleFor(
   policy: Policy,
   operationId: string,
-  facts: CallFacts,
+  facts: ConditionFacts,
 ): ApprovalRule | undefined {
   return policy.approvals.find(
     (rule) =>
@@ -191,7 +191,7 @@ export function approvalRuleFor(
  * target (what a change freeze would also look at), falling back on an argument of that name. A list
  * (a repeatable flag) holds when any of its items does, so adding a harmless item cannot dodge a rule.
  */
-function holds(key: string, glob: string, facts: CallFacts): boolean {
+function holds(key: string, glob: string, facts: ConditionFacts): boolean {
   const value =
     key === "namespace" || key === "allocation" ? (facts.target[key] ?? facts.args[key]) : facts.args[key];
   const values = Array.isArray(value) ? value : [value];

@@ -253,7 +253,8 @@ describe("follow-ups", () => {
     );
     const pendings = stack.slackApi.thread(CHANNEL, parentTs).filter((m) => text(m).includes("`pending` at"));
     expect(pendings).toHaveLength(1);
-  });
+    // Three restarts of the bot: room for a loaded machine.
+  }, 45_000);
   it("follow a core-instance check, an allocation being disabled and a payload reservation to their end", async () => {
     expect(
       text(
