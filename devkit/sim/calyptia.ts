@@ -235,6 +235,14 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
     }),
   );
   sim.serve(
+    E.deletePipelinePort,
+    authed((req) => {
+      const portID = idParam(req, "portID", "pipeline port");
+      if (!ports.delete(portID)) throw new SimHttpError(404, "pipeline port not found");
+      return { status: 204 };
+    }),
+  );
+  sim.serve(
     E.listCoreInstanceChecks,
     authed((req) => {
       const coreInstanceID = idParam(req, "coreInstanceID", "core instance");

@@ -60,6 +60,28 @@ describe("Calyptia client against the simulator", () => {
     expect(sent?.headers.authorization).toBeUndefined();
   });
 
+  it("deletes a pipeline port (204, no body), and a port that is gone is the API's 404", async () => {
+    const { api } = client();
+    const created = await api.createPipelinePort({
+      pipelineID: CALYPTIA_SEED.pipelineId,
+      protocol: "udp",
+      frontendPort: 5140,
+      backendPort: 5140,
+      endpoint: "syslog.example.com",
+    });
+    await expect(api.deletePipelinePort({ portID: created.id })).resolves.toBeUndefined();
+    expect(sim.requests.at(-1)).toMatchObject({ method: "DELETE", url: `/v1/pipeline_ports/${created.id}` });
+    expect((await api.listPipelinePorts({ pipelineID: CALYPTIA_SEED.pipelineId })).items).toEqual([]);
+    const gone = await rejection(api.deletePipelinePort({ portID: created.id }));
+    expect(gone).toMatchObject({ kind: "http", status: 404 });
+    // Refused before sending: an ID that is not a UUID never reaches the path.
+    const sent = sim.requests.length;
+    expect(await rejection(api.deletePipelinePort({ portID: "../ports" }))).toMatchObject({
+      kind: "invalid_request",
+    });
+    expect(sim.requests).toHaveLength(sent);
+  });
+
   it("sends a user token as Bearer when configured", async () => {
     const { api } = client({ authScheme: "bearer" });
     await api.listPipelinePorts({ pipelineID: CALYPTIA_SEED.pipelineId });

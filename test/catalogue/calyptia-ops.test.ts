@@ -47,6 +47,20 @@ describe("port operations", () => {
     expect(next.items.length).toBeGreaterThan(0);
     expect(next.items[0]?.code).not.toBe(page.items[0]?.code);
   });
+
+  it("port:delete deletes the port by its ID, and a second delete is the API's 404", async () => {
+    const { output } = await stack.run(
+      `port create ${pipelineId} --protocol tcp --frontend-port 9090 --backend-port 9090 --endpoint e`,
+    );
+    const id = fieldOf(output, "ID");
+    const deleted = await stack.run(`port delete ${id}`);
+    expect(as(deleted.output, "record")).toMatchObject({ title: "Port deleted", tone: "success" });
+    lastRequest("DELETE", `/v1/pipeline_ports/${id}`);
+    const listed = as((await stack.run(`port list ${pipelineId}`)).output, "list");
+    expect(listed.items.map((item) => item.code)).not.toContain(id);
+    await expect(stack.run(`port delete ${id}`)).rejects.toThrow(/not found/);
+    expect(stack.issues("port delete not-a-uuid")).toEqual([{ arg: "portId", message: expect.any(String) }]);
+  });
 });
 
 describe("check operations", () => {

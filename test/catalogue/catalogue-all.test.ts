@@ -44,6 +44,7 @@ describe("the operation catalogue", () => {
         ...["job", "cronjob", "deployment", "service"].map((r) => `${r}:delete`),
         "port:list",
         "port:create",
+        "port:delete",
         "check:list",
         "check:create",
         "check:state",

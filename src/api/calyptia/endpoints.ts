@@ -122,6 +122,20 @@ export const calyptiaEndpoints = {
     retry: "unsafe",
     needsIdentity: false,
   }),
+  deletePipelinePort: defineEndpoint({
+    backend,
+    id: "deletePipelinePort",
+    summary: "Delete a pipeline port",
+    method: "DELETE",
+    path: "/v1/pipeline_ports/{portID}",
+    input: z.object({ portID: uuid }),
+    // 204 No Content: the call resolves to undefined.
+    response: z.null(),
+    responseFormat: "empty",
+    shape: () => undefined,
+    retry: "unsafe",
+    needsIdentity: false,
+  }),
   listCoreInstanceChecks: defineEndpoint({
     backend,
     id: "listCoreInstanceChecks",

@@ -127,6 +127,25 @@ const portCreate = defineOperation({
     ),
 });
 
+const portDelete = defineOperation({
+  id: "port:delete",
+  resource: "port",
+  verb: "delete",
+  backend: "calyptia",
+  summary: "Delete a port of an aggregator pipeline",
+  risk: "destructive",
+  needsIdentity: false,
+  args: {
+    portId: arg.positional(uuid, {
+      label: "Port ID",
+      hint: "UUID of the port, from port list",
+      placeholder: "0d6e4f70-8a9b-4c0d-9e2f-3a4b5c6d7e8f",
+    }),
+  },
+  run: (ctx, a) => ctx.api.calyptia.deletePipelinePort({ portID: a.portId }, callOptions(ctx)),
+  render: (_result, a) => record("Port deleted", fields(code("ID", a.portId)), { tone: "success" }),
+});
+
 const checkList = defineOperation({
   id: "check:list",
   resource: "check",
@@ -255,5 +274,5 @@ const checkState = defineOperation({
   },
 });
 
-export const portOperations: readonly AnyOperation[] = [portList, portCreate];
+export const portOperations: readonly AnyOperation[] = [portList, portCreate, portDelete];
 export const checkOperations: readonly AnyOperation[] = [checkList, checkCreate, checkState];

@@ -7,7 +7,7 @@ import { calyptiaEndpoints } from "../../../src/api/calyptia/endpoints.js";
 import { deployEndpoints } from "../../../src/api/deploy/endpoints.js";
 import type { AnyEndpoint, Backend } from "../../../src/api/endpoint.js";
 import { orchestrationEndpoints } from "../../../src/api/orchestration/endpoints.js";
-import { renderPath } from "../../../src/api/path.js";
+import { placeholdersOf, renderPath } from "../../../src/api/path.js";
 
 /**
  * Every endpoint of the three endpoint maps has a simulator route at its method and path, and every
@@ -77,8 +77,13 @@ const cases: readonly Case[] = [
 ];
 
 /** The endpoint's path as the client sends it: a `{name*}` value with a `/` goes out as `%2F`. */
+/** A value for each placeholder: a few need their own shape, every other ID is a UUID. */
+const SAMPLE_UUID = "0e7f1c2d-3b4a-4c5d-8e6f-7a8b9c0d1eff";
+
 function samplePath(endpoint: AnyEndpoint): string {
+  const uuids = Object.fromEntries(placeholdersOf(endpoint.path).map((p) => [p.name, SAMPLE_UUID]));
   return renderPath(endpoint.path, {
+    ...uuids,
     repository: "coverage-repo",
     directory: "jobs/nightly",
     namespace: "coverage",
