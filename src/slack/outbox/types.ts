@@ -1,16 +1,9 @@
 import type { Logger } from "pino";
+import type { EditMessage, FileUpload, PostMessage } from "../../core/ports.js";
 
-/** What the outbox sends; the fields of chat.postMessage that opsbot uses. */
-export interface OutboxMessage {
-  readonly channel: string;
-  readonly text: string;
-  readonly blocks?: readonly unknown[];
-  readonly thread_ts?: string;
-  readonly reply_broadcast?: boolean;
-  readonly metadata?: { readonly event_type: string; readonly event_payload: Record<string, unknown> };
-}
-
-export type UpdateContent = Omit<OutboxMessage, "channel" | "thread_ts" | "reply_broadcast">;
+/** What the outbox sends: the messages and files the core asks for (core/ports.ts). */
+export type OutboxMessage = PostMessage;
+export type UpdateContent = EditMessage;
 
 /** An ephemeral reply: only `user` sees it, in `channel`. */
 export interface EphemeralMessage {
@@ -22,13 +15,7 @@ export interface EphemeralMessage {
 }
 
 /** A text file shared in a channel (or a thread), as files.uploadV2 takes it. */
-export interface OutboxFile {
-  readonly channel: string;
-  readonly thread_ts?: string;
-  readonly filename: string;
-  readonly title: string;
-  readonly content: string;
-}
+export type OutboxFile = FileUpload;
 
 /**
  * The methods `OutboxCall` is asked for. `files.uploadV2` is web-api's three-step upload
