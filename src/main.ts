@@ -5,7 +5,7 @@ import { createLogger } from "./app/logger.js";
 import { Metrics } from "./app/metrics/index.js";
 import { createCatalogue } from "./catalogue/index.js";
 import { PolicyFileError } from "./core/policy/policy-file.js";
-import { SchemaTooNewError } from "./store/index.js";
+import { openPostgresStore, SchemaTooNewError, type Store } from "./store/index.js";
 
 /** `npm start`: the bot against Slack, configured from the environment. */
 let config: ReturnType<typeof loadConfig>;
@@ -22,14 +22,37 @@ try {
 const logger = createLogger({ level: config.logLevel });
 const metrics = new Metrics();
 const api = createApiClients(config, { logger, onCall: metrics.observeApiCall });
+// PostgreSQL (several replicas) is opened here, before the bot; without it the bot opens its SQLite file.
+let store: Store | undefined;
+if (config.database) {
+  try {
+    store = await openPostgresStore({
+      url: config.database.url.reveal(),
+      ...(config.database.schema ? { schema: config.database.schema } : {}),
+    });
+  } catch (error) {
+    const why = error instanceof SchemaTooNewError ? error.message : describeDatabaseError(error);
+    process.stderr.write(`opsbot cannot start: the PostgreSQL store (OPSBOT_DATABASE_URL) ${why}\n`);
+    await api.close();
+    process.exit(1);
+  }
+}
 let bot: ReturnType<typeof createBot>;
 try {
-  bot = createBot({ config, api, catalogue: createCatalogue(), logger, metrics });
+  bot = createBot({
+    config,
+    api,
+    catalogue: createCatalogue(),
+    logger,
+    metrics,
+    ...(store ? { store } : {}),
+  });
 } catch (error) {
   // The permissions file and the store are checked at start-up: say what is wrong and stop.
   if (!(error instanceof PolicyFileError) && !(error instanceof SchemaTooNewError)) throw error;
   process.stderr.write(`opsbot cannot start: ${error.message}\n`);
   await api.close();
+  await store?.close();
   process.exit(1);
 }
 const port = await bot.start();
@@ -49,8 +72,20 @@ const shutdown = async (signal: string) => {
   logger.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
   await bot.stop().catch((error: unknown) => logger.error({ err: error }, "stopping the Slack app failed"));
   await api.close();
+  await store?.close().catch((error: unknown) => logger.error({ err: error }, "closing the store failed"));
   logger.info("stopped");
   process.exit(0);
 };
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+
+/** What went wrong reaching the database, in words an operator can act on (never the URL: it may hold a password). */
+function describeDatabaseError(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === "ECONNREFUSED")
+    return "refused the connection: is the server running and the host and port right?";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host could not be found: check the host name.";
+  if (code === "28P01" || code === "28000") return "refused the credentials: check the user and password.";
+  if (code === "3D000") return "has no such database: create it or fix the name.";
+  return `could not be opened (${typeof code === "string" ? code : "unexpected error"}).`;
+}

@@ -41,6 +41,18 @@ const envSchema = z.object({
   OPSBOT_CONFIG: z.string().trim().min(1).optional(),
   /** The embedded store's SQLite file. */
   OPSBOT_DB: z.string().trim().min(1).default("./data/opsbot.db"),
+  /** A PostgreSQL database instead, for several replicas (it may carry a password: kept as a secret). */
+  OPSBOT_DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\/\S+$/i, "must be a postgres:// or postgresql:// URL")
+    .transform((value) => new Secret(value))
+    .optional(),
+  /** The schema opsbot's tables live in on PostgreSQL (created if missing); the connection's default otherwise. */
+  OPSBOT_DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lowercase SQL name (letters, digits, _)")
+    .optional(),
 
   OPSBOT_HTTP_CONNECT_TIMEOUT_MS: positiveInt(120_000).default(5_000),
   OPSBOT_HTTP_HEADERS_TIMEOUT_MS: positiveInt(600_000).default(15_000),
@@ -135,6 +147,8 @@ export interface Config {
   readonly policyFile: string | undefined;
   /** OPSBOT_DB: where the store keeps approvals, the audit log and change freezes. */
   readonly databasePath: string;
+  /** OPSBOT_DATABASE_URL / OPSBOT_DATABASE_SCHEMA: PostgreSQL instead of the SQLite file. */
+  readonly database?: { readonly url: Secret; readonly schema?: string };
   readonly slack: SlackSettings;
   readonly identity: IdentitySettings;
   readonly http: HttpSettings;
@@ -163,6 +177,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         message: issue.message,
       }));
   problems.push(...orchestrationAuthProblems(present));
+  if (present.OPSBOT_DB !== undefined && present.OPSBOT_DATABASE_URL !== undefined)
+    problems.push({
+      variable: "OPSBOT_DATABASE_URL",
+      message:
+        "is set together with OPSBOT_DB: set one (PostgreSQL for several replicas, or the SQLite file)",
+    });
+  if (present.OPSBOT_DATABASE_SCHEMA !== undefined && present.OPSBOT_DATABASE_URL === undefined)
+    problems.push({
+      variable: "OPSBOT_DATABASE_SCHEMA",
+      message: "needs OPSBOT_DATABASE_URL (it is PostgreSQL's)",
+    });
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const orchestrationAuth = resolveOrchestrationAuth(e);
@@ -170,6 +195,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: e.LOG_LEVEL,
     policyFile: e.OPSBOT_CONFIG,
     databasePath: e.OPSBOT_DB,
+    ...(e.OPSBOT_DATABASE_URL
+      ? {
+          database: {
+            url: e.OPSBOT_DATABASE_URL,
+            ...(e.OPSBOT_DATABASE_SCHEMA ? { schema: e.OPSBOT_DATABASE_SCHEMA } : {}),
+          },
+        }
+      : {}),
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,

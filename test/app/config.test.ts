@@ -92,6 +92,32 @@ describe("loadConfig", () => {
     expect(error.message).toMatch(/^opsbot cannot start: 1 configuration problem\n/);
   });
 
+  it("takes PostgreSQL from OPSBOT_DATABASE_URL, as a secret, with an optional schema", () => {
+    const url = "postgres://opsbot:s3cret-pw@db.internal:5432/opsbot";
+    const config = loadConfig({ OPSBOT_DATABASE_URL: url, OPSBOT_DATABASE_SCHEMA: "opsbot" });
+    expect(config.database?.url.reveal()).toBe(url);
+    expect(config.database?.schema).toBe("opsbot");
+    expect(JSON.stringify(config)).not.toContain("s3cret-pw");
+    expect(loadConfig({}).database).toBeUndefined();
+  });
+
+  it.each([
+    [{ OPSBOT_DATABASE_URL: "mysql://db/opsbot" }, "OPSBOT_DATABASE_URL", "postgres://"],
+    [
+      { OPSBOT_DATABASE_URL: "postgres://db/opsbot", OPSBOT_DB: "/data/opsbot.db" },
+      "OPSBOT_DATABASE_URL",
+      "set one",
+    ],
+    [{ OPSBOT_DATABASE_SCHEMA: "opsbot" }, "OPSBOT_DATABASE_SCHEMA", "needs OPSBOT_DATABASE_URL"],
+    [
+      { OPSBOT_DATABASE_URL: "postgres://db/x", OPSBOT_DATABASE_SCHEMA: "Ops-Bot" },
+      "OPSBOT_DATABASE_SCHEMA",
+      "lowercase",
+    ],
+  ])("refuses a database setting that cannot work: %j", (env, variable, says) => {
+    expect(configError(env).problems).toEqual([{ variable, message: expect.stringContaining(says) }]);
+  });
+
   it.each([
     ["bounds", { OPSBOT_HTTP_HEADERS_TIMEOUT_MS: "0" }, "OPSBOT_HTTP_HEADERS_TIMEOUT_MS"],
     ["enums", { LOG_LEVEL: "loud" }, "LOG_LEVEL"],
