@@ -19,8 +19,8 @@ export type {
   DeleteResult,
   KillResult,
   LaunchResult,
-  NamedResource,
   LoadingState,
+  NamedResource,
   RunState,
   RunStatus,
 } from "./responses.js";
