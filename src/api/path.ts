@@ -43,8 +43,8 @@ export function placeholdersOf(template: string): Placeholder[] {
 
 /** Checks that an override template has exactly the placeholders of the default one. */
 export function samePlaceholders(a: string, b: string): boolean {
-  const key = (t: string) =>
-    placeholdersOf(t)
+  const key = (template: string) =>
+    placeholdersOf(template)
       .map((p) => `${p.name}${p.multi ? "*" : ""}`)
       .sort()
       .join(",");

@@ -298,7 +298,7 @@ export class Transport {
       if (value === undefined || plan.pathKeys.has(key)) continue;
       if (plan.queryKeys.has(key)) {
         search ??= new URLSearchParams();
-        for (const v of Array.isArray(value) ? value : [value]) search.append(key, String(v));
+        for (const item of Array.isArray(value) ? value : [value]) search.append(key, String(item));
       } else bodyFields[key] = value;
     }
     const query = search ? search.toString() : "";

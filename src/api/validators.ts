@@ -100,8 +100,8 @@ function cronValue(token: string, field: (typeof CRON_FIELDS)[number]): number |
   const named = field.names?.indexOf(token.toUpperCase()) ?? -1;
   if (named >= 0) return field.names === MONTHS ? named + 1 : named;
   if (!/^\d+$/.test(token)) return undefined;
-  const n = Number(token);
-  return n >= field.min && n <= field.max ? n : undefined;
+  const value = Number(token);
+  return value >= field.min && value <= field.max ? value : undefined;
 }
 
 export const cronSchedule = z.string().superRefine((value, ctx) => {

@@ -189,53 +189,53 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       message: "needs OPSBOT_DATABASE_URL (it is PostgreSQL's)",
     });
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  const e = parsed.data;
-  const orchestrationAuth = resolveOrchestrationAuth(e);
+  const parsedEnv = parsed.data;
+  const orchestrationAuth = resolveOrchestrationAuth(parsedEnv);
   return {
-    logLevel: e.LOG_LEVEL,
-    policyFile: e.OPSBOT_CONFIG,
-    databasePath: e.OPSBOT_DB,
-    ...(e.OPSBOT_DATABASE_URL
+    logLevel: parsedEnv.LOG_LEVEL,
+    policyFile: parsedEnv.OPSBOT_CONFIG,
+    databasePath: parsedEnv.OPSBOT_DB,
+    ...(parsedEnv.OPSBOT_DATABASE_URL
       ? {
           database: {
-            url: e.OPSBOT_DATABASE_URL,
-            ...(e.OPSBOT_DATABASE_SCHEMA ? { schema: e.OPSBOT_DATABASE_SCHEMA } : {}),
+            url: parsedEnv.OPSBOT_DATABASE_URL,
+            ...(parsedEnv.OPSBOT_DATABASE_SCHEMA ? { schema: parsedEnv.OPSBOT_DATABASE_SCHEMA } : {}),
           },
         }
       : {}),
     slack: {
-      botToken: e.SLACK_BOT_TOKEN,
-      signingSecret: e.SLACK_SIGNING_SECRET,
-      appToken: e.SLACK_APP_TOKEN,
-      apiUrl: e.SLACK_API_URL,
-      port: e.PORT,
+      botToken: parsedEnv.SLACK_BOT_TOKEN,
+      signingSecret: parsedEnv.SLACK_SIGNING_SECRET,
+      appToken: parsedEnv.SLACK_APP_TOKEN,
+      apiUrl: parsedEnv.SLACK_API_URL,
+      port: parsedEnv.PORT,
     },
     identity: {
-      overrides: e.OPSBOT_IDENTITY_OVERRIDES ?? {},
-      cacheTtlMs: e.OPSBOT_IDENTITY_CACHE_SECONDS * 1000,
+      overrides: parsedEnv.OPSBOT_IDENTITY_OVERRIDES ?? {},
+      cacheTtlMs: parsedEnv.OPSBOT_IDENTITY_CACHE_SECONDS * 1000,
     },
     http: {
-      connectTimeoutMs: e.OPSBOT_HTTP_CONNECT_TIMEOUT_MS,
-      headersTimeoutMs: e.OPSBOT_HTTP_HEADERS_TIMEOUT_MS,
-      bodyTimeoutMs: e.OPSBOT_HTTP_BODY_TIMEOUT_MS,
-      connections: e.OPSBOT_HTTP_CONNECTIONS,
+      connectTimeoutMs: parsedEnv.OPSBOT_HTTP_CONNECT_TIMEOUT_MS,
+      headersTimeoutMs: parsedEnv.OPSBOT_HTTP_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: parsedEnv.OPSBOT_HTTP_BODY_TIMEOUT_MS,
+      connections: parsedEnv.OPSBOT_HTTP_CONNECTIONS,
     },
     calyptia: {
-      baseUrl: e.CALYPTIA_API_URL,
-      token: e.CALYPTIA_API_TOKEN,
-      authScheme: e.CALYPTIA_AUTH_SCHEME,
-      paths: e.CALYPTIA_API_PATHS ?? {},
+      baseUrl: parsedEnv.CALYPTIA_API_URL,
+      token: parsedEnv.CALYPTIA_API_TOKEN,
+      authScheme: parsedEnv.CALYPTIA_AUTH_SCHEME,
+      paths: parsedEnv.CALYPTIA_API_PATHS ?? {},
     },
-    deploy: { baseUrl: e.DEPLOY_API_URL, paths: e.DEPLOY_API_PATHS ?? {} },
+    deploy: { baseUrl: parsedEnv.DEPLOY_API_URL, paths: parsedEnv.DEPLOY_API_PATHS ?? {} },
     orchestration: {
-      baseUrl: e.ORCHESTRATION_API_URL,
+      baseUrl: parsedEnv.ORCHESTRATION_API_URL,
       auth: orchestrationAuth,
-      projectId: e.ORCHESTRATION_PROJECT_ID,
-      allocationId: e.ORCHESTRATION_ALLOCATION_ID,
-      paths: e.ORCHESTRATION_API_PATHS ?? {},
+      projectId: parsedEnv.ORCHESTRATION_PROJECT_ID,
+      allocationId: parsedEnv.ORCHESTRATION_ALLOCATION_ID,
+      paths: parsedEnv.ORCHESTRATION_API_PATHS ?? {},
     },
-    metricsToken: e.OPSBOT_METRICS_TOKEN,
-    shutdownGraceMs: e.OPSBOT_SHUTDOWN_GRACE_MS,
+    metricsToken: parsedEnv.OPSBOT_METRICS_TOKEN,
+    shutdownGraceMs: parsedEnv.OPSBOT_SHUTDOWN_GRACE_MS,
   };
 }
 
@@ -265,15 +265,15 @@ function orchestrationAuthProblems(present: Readonly<Record<string, unknown>>): 
   return [];
 }
 
-function resolveOrchestrationAuth(e: Env): OrchestrationAuth {
-  if (e.ORCHESTRATION_API_TOKEN) return { kind: "static", token: e.ORCHESTRATION_API_TOKEN };
-  if (e.ORCHESTRATION_CLIENT_ID && e.ORCHESTRATION_CLIENT_SECRET && e.ORCHESTRATION_REFRESH_TOKEN) {
+function resolveOrchestrationAuth(env: Env): OrchestrationAuth {
+  if (env.ORCHESTRATION_API_TOKEN) return { kind: "static", token: env.ORCHESTRATION_API_TOKEN };
+  if (env.ORCHESTRATION_CLIENT_ID && env.ORCHESTRATION_CLIENT_SECRET && env.ORCHESTRATION_REFRESH_TOKEN) {
     return {
       kind: "refresh-token",
-      clientId: e.ORCHESTRATION_CLIENT_ID,
-      clientSecret: e.ORCHESTRATION_CLIENT_SECRET,
-      refreshToken: e.ORCHESTRATION_REFRESH_TOKEN,
-      tokenUrl: e.ORCHESTRATION_TOKEN_URL,
+      clientId: env.ORCHESTRATION_CLIENT_ID,
+      clientSecret: env.ORCHESTRATION_CLIENT_SECRET,
+      refreshToken: env.ORCHESTRATION_REFRESH_TOKEN,
+      tokenUrl: env.ORCHESTRATION_TOKEN_URL,
     };
   }
   return { kind: "none" };

@@ -27,9 +27,9 @@ const SECRET_KEYS = [
 ];
 
 export const REDACT_PATHS: string[] = SECRET_KEYS.flatMap((key) => {
-  const k = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
-  const dot = k.startsWith("[") ? k : `.${k}`;
-  return [k.startsWith("[") ? k : key, `*${dot}`, `*.*${dot}`, `*.*.*${dot}`];
+  const segment = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
+  const dot = segment.startsWith("[") ? segment : `.${segment}`;
+  return [segment.startsWith("[") ? segment : key, `*${dot}`, `*.*${dot}`, `*.*.*${dot}`];
 });
 
 export interface LoggerOptions {

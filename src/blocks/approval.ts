@@ -65,25 +65,26 @@ export function decodeApprovalValue(value: unknown): ApprovalButtonValue | undef
   try {
     const parsed: unknown = JSON.parse(value);
     if (typeof parsed !== "object" || parsed === null) return undefined;
-    const { r, f } = parsed as { r?: unknown; f?: unknown };
-    if (typeof r !== "string" || typeof f !== "string") return undefined;
-    if (!/^[A-Za-z0-9_-]{1,100}$/.test(r) || !/^[a-f0-9]{16,128}$/.test(f)) return undefined;
-    return { requestId: r, fingerprint: f };
+    const { r: requestId, f: fingerprint } = parsed as { r?: unknown; f?: unknown };
+    if (typeof requestId !== "string" || typeof fingerprint !== "string") return undefined;
+    if (!/^[A-Za-z0-9_-]{1,100}$/.test(requestId) || !/^[a-f0-9]{16,128}$/.test(fingerprint))
+      return undefined;
+    return { requestId, fingerprint };
   } catch {
     return undefined;
   }
 }
 
 const STATUS_LINE: Readonly<Record<ApprovalState, (card: ApprovalCard) => string>> = {
-  pending: (c) =>
-    `⏳ Waiting for ${c.required - c.approvals.length} more approval${c.required - c.approvals.length === 1 ? "" : "s"} from ${c.approvers}.`,
-  approved: (c) => `✅ Approved by ${mentions(c.approvals)}: running.`,
-  executing: (c) => `⚙️ Approved by ${mentions(c.approvals)}: running.`,
-  succeeded: (c) =>
-    `✅ Approved by ${mentions(c.approvals)} and done: ${escapeMrkdwn(c.outcome?.summary ?? "")}`,
-  failed: (c) =>
-    `❌ Approved by ${mentions(c.approvals)}, but it failed: ${escapeMrkdwn(c.outcome?.summary ?? "")}`,
-  denied: (c) => `🚫 Denied by <@${c.decidedBy ?? "?"}>. Nothing was run.`,
+  pending: (card) =>
+    `⏳ Waiting for ${card.required - card.approvals.length} more approval${card.required - card.approvals.length === 1 ? "" : "s"} from ${card.approvers}.`,
+  approved: (card) => `✅ Approved by ${mentions(card.approvals)}: running.`,
+  executing: (card) => `⚙️ Approved by ${mentions(card.approvals)}: running.`,
+  succeeded: (card) =>
+    `✅ Approved by ${mentions(card.approvals)} and done: ${escapeMrkdwn(card.outcome?.summary ?? "")}`,
+  failed: (card) =>
+    `❌ Approved by ${mentions(card.approvals)}, but it failed: ${escapeMrkdwn(card.outcome?.summary ?? "")}`,
+  denied: (card) => `🚫 Denied by <@${card.decidedBy ?? "?"}>. Nothing was run.`,
   expired: () => "⌛ Expired before enough approvals. Nothing was run.",
 };
 

@@ -74,11 +74,11 @@ export function actionsBlock(
   const elements = buttons
     .filter((b): b is types.Button => b !== undefined)
     .slice(0, SLACK_LIMITS.actionsElements)
-    .map((b) => {
-      const id = b.action_id ?? "";
-      const n = (seen.get(id) ?? 0) + 1;
-      seen.set(id, n);
-      return n === 1 ? b : { ...b, action_id: numberedAction(id, n) };
+    .map((button) => {
+      const id = button.action_id ?? "";
+      const occurrence = (seen.get(id) ?? 0) + 1;
+      seen.set(id, occurrence);
+      return occurrence === 1 ? button : { ...button, action_id: numberedAction(id, occurrence) };
     });
   return elements.length > 0 ? { type: "actions", block_id: blockId, elements } : undefined;
 }

@@ -151,8 +151,8 @@ function lines(all: readonly string[], max: number): string {
 function chunk(paragraphs: readonly string[], max: number): string[] {
   const texts: string[] = [];
   let current = "";
-  for (const p of paragraphs) {
-    const piece = p.length > max ? lines([p], max) : p;
+  for (const paragraph of paragraphs) {
+    const piece = paragraph.length > max ? lines([paragraph], max) : paragraph;
     if (current && current.length + 1 + piece.length > max) {
       texts.push(current);
       current = piece;

@@ -58,27 +58,27 @@ export function homeView(content: HomeContent): types.HomeView {
   ];
   blocks.push(header("Waiting for your approval"));
   if (content.waitingForYou.length === 0) blocks.push(section("_Nothing waits for you._"));
-  for (const a of content.waitingForYou.slice(0, PER_LIST))
+  for (const approval of content.waitingForYou.slice(0, PER_LIST))
     blocks.push(
       section(
-        `${ICON[a.status] ?? "•"} <@${a.requesterId}> asks to run ${inlineCode(a.operationId)} in <#${a.channelId}> · ${a.approvals} of ${a.required} · expires ${date(a.expiresAt)} · open the request in the channel to decide`,
+        `${ICON[approval.status] ?? "•"} <@${approval.requesterId}> asks to run ${inlineCode(approval.operationId)} in <#${approval.channelId}> · ${approval.approvals} of ${approval.required} · expires ${date(approval.expiresAt)} · open the request in the channel to decide`,
       ),
     );
   blocks.push(header("Your approval requests"));
   if (content.yourRequests.length === 0) blocks.push(section("_None._"));
-  for (const a of content.yourRequests.slice(0, PER_LIST))
+  for (const approval of content.yourRequests.slice(0, PER_LIST))
     blocks.push(
       section(
-        `${ICON[a.status] ?? "•"} ${inlineCode(a.operationId)} in <#${a.channelId}>: ${a.status} (${a.approvals} of ${a.required})`,
+        `${ICON[approval.status] ?? "•"} ${inlineCode(approval.operationId)} in <#${approval.channelId}>: ${approval.status} (${approval.approvals} of ${approval.required})`,
       ),
     );
   blocks.push(header("Your recent operations"));
   if (content.yourOperations.length === 0) blocks.push(section("_Nothing followed yet._"));
-  for (const f of content.yourOperations.slice(0, PER_LIST))
+  for (const followUp of content.yourOperations.slice(0, PER_LIST))
     blocks.push(
       section(
         fitText(
-          `${ICON[f.status] ?? "•"} ${inlineCode(f.operationId)} ${escapeMrkdwn(f.title === f.operationId ? "" : f.title)} in <#${f.channelId}>: ${f.status}${f.state ? ` (${inlineCode(f.state)})` : ""} · started ${date(f.startedAt)}`,
+          `${ICON[followUp.status] ?? "•"} ${inlineCode(followUp.operationId)} ${escapeMrkdwn(followUp.title === followUp.operationId ? "" : followUp.title)} in <#${followUp.channelId}>: ${followUp.status}${followUp.state ? ` (${inlineCode(followUp.state)})` : ""} · started ${date(followUp.startedAt)}`,
           SLACK_LIMITS.sectionText,
           (t) => t,
         ),

@@ -48,8 +48,8 @@ export const BLOCK = {
 } as const;
 
 /** `ops_run#2`: the second button of one kind in a block, where Slack wants unique action_ids. */
-export function numberedAction(action: string, n: number): string {
-  return n <= 1 ? action : `${action}#${n}`;
+export function numberedAction(action: string, occurrence: number): string {
+  return occurrence <= 1 ? action : `${action}#${occurrence}`;
 }
 
 /** What a listener registers on to hear an action and its numbered repeats: `app.action(actionPattern(ACTION.runOperation), …)`. */
@@ -120,7 +120,7 @@ const OperationValueJson = z.object({
  */
 export function encodeOperationValue(value: OperationValue): string | undefined {
   const args: Record<string, string | readonly string[]> = {};
-  for (const [name, v] of Object.entries(value.args)) if (v !== undefined) args[name] = v;
+  for (const [name, arg] of Object.entries(value.args)) if (arg !== undefined) args[name] = arg;
   const json = JSON.stringify({
     o: value.operationId,
     a: args,
@@ -144,12 +144,12 @@ export function decodeOperationValue(value: unknown): OperationValue | undefined
   }
   const parsed = OperationValueJson.safeParse(json);
   if (!parsed.success) return undefined;
-  const { o, a, p, l } = parsed.data;
+  const { o: operationId, a: args, p: page, l: loaded } = parsed.data;
   return {
-    operationId: o,
-    args: a,
-    ...(p === undefined ? {} : { page: p }),
-    ...(l === undefined ? {} : { loaded: { what: l.k, workId: l.w } }),
+    operationId,
+    args,
+    ...(page === undefined ? {} : { page }),
+    ...(loaded === undefined ? {} : { loaded: { what: loaded.k, workId: loaded.w } }),
   };
 }
 

@@ -104,26 +104,26 @@ export function truncateText(text: string, max: number, ellipsis = "…"): strin
  * are thin wrappers. Unknown block and element types are skipped rather than reported.
  */
 export function checkSurfaceJson(surface: Surface, value: unknown): LimitViolation[] {
-  const c = new Collector();
+  const collector = new Collector();
   const root = asRecord(value);
-  if (!root) return c.violations;
+  if (!root) return collector.violations;
   if (surface === "message") {
-    c.text("/text", "messageText", root.text);
-    c.count("/blocks", "messageBlocks", root.blocks);
-    c.max("/blocks", "messageBlocksText", sumText(root.blocks));
+    collector.text("/text", "messageText", root.text);
+    collector.count("/blocks", "messageBlocks", root.blocks);
+    collector.max("/blocks", "messageBlocksText", sumText(root.blocks));
   } else {
-    c.count("/blocks", "surfaceBlocks", root.blocks);
-    c.text("/private_metadata", "privateMetadata", root.private_metadata);
-    c.text("/callback_id", "callbackId", root.callback_id);
-    c.text("/external_id", "externalId", root.external_id);
+    collector.count("/blocks", "surfaceBlocks", root.blocks);
+    collector.text("/private_metadata", "privateMetadata", root.private_metadata);
+    collector.text("/callback_id", "callbackId", root.callback_id);
+    collector.text("/external_id", "externalId", root.external_id);
   }
   if (surface === "modal") {
-    c.text("/title", "modalTitle", root.title);
-    c.text("/submit", "modalButton", root.submit);
-    c.text("/close", "modalButton", root.close);
+    collector.text("/title", "modalTitle", root.title);
+    collector.text("/submit", "modalButton", root.submit);
+    collector.text("/close", "modalButton", root.close);
     const hasInput = asArray(root.blocks).some((b) => asRecord(b)?.type === "input");
     if (hasInput && root.submit === undefined) {
-      c.add(
+      collector.add(
         "/submit",
         "modalSubmitRequired",
         1,
@@ -132,99 +132,107 @@ export function checkSurfaceJson(surface: Surface, value: unknown): LimitViolati
       );
     }
   }
-  for (const [i, block] of asArray(root.blocks).entries()) checkBlock(block, `/blocks/${i}`, c);
-  return c.violations;
+  for (const [i, block] of asArray(root.blocks).entries()) checkBlock(block, `/blocks/${i}`, collector);
+  return collector.violations;
 }
 
-function checkBlock(block: unknown, path: string, c: Collector): void {
-  const b = asRecord(block);
-  if (!b) return;
-  c.text(`${path}/block_id`, "blockId", b.block_id);
-  switch (b.type) {
+function checkBlock(value: unknown, path: string, collector: Collector): void {
+  const block = asRecord(value);
+  if (!block) return;
+  collector.text(`${path}/block_id`, "blockId", block.block_id);
+  switch (block.type) {
     case "section": {
-      if (textOf(b.text) === "") {
-        c.add(`${path}/text`, "emptySectionText", 1, 0, `${path}/text: section text must not be empty`);
+      if (textOf(block.text) === "") {
+        collector.add(
+          `${path}/text`,
+          "emptySectionText",
+          1,
+          0,
+          `${path}/text: section text must not be empty`,
+        );
       }
-      c.text(`${path}/text`, "sectionText", b.text);
-      c.count(`${path}/fields`, "sectionFields", b.fields);
-      for (const [i, f] of asArray(b.fields).entries()) c.text(`${path}/fields/${i}`, "sectionFieldText", f);
-      checkElement(b.accessory, `${path}/accessory`, c);
+      collector.text(`${path}/text`, "sectionText", block.text);
+      collector.count(`${path}/fields`, "sectionFields", block.fields);
+      for (const [i, field] of asArray(block.fields).entries())
+        collector.text(`${path}/fields/${i}`, "sectionFieldText", field);
+      checkElement(block.accessory, `${path}/accessory`, collector);
       break;
     }
     case "header":
-      c.text(`${path}/text`, "headerText", b.text);
+      collector.text(`${path}/text`, "headerText", block.text);
       break;
     case "actions":
-      c.count(`${path}/elements`, "actionsElements", b.elements);
-      for (const [i, e] of asArray(b.elements).entries()) checkElement(e, `${path}/elements/${i}`, c);
+      collector.count(`${path}/elements`, "actionsElements", block.elements);
+      for (const [i, element] of asArray(block.elements).entries())
+        checkElement(element, `${path}/elements/${i}`, collector);
       break;
     case "context":
-      c.count(`${path}/elements`, "contextElements", b.elements);
+      collector.count(`${path}/elements`, "contextElements", block.elements);
       break;
     case "input":
-      c.text(`${path}/label`, "inputLabel", b.label);
-      c.text(`${path}/hint`, "inputHint", b.hint);
-      checkElement(b.element, `${path}/element`, c);
+      collector.text(`${path}/label`, "inputLabel", block.label);
+      collector.text(`${path}/hint`, "inputHint", block.hint);
+      checkElement(block.element, `${path}/element`, collector);
       break;
   }
 }
 
-function checkElement(element: unknown, path: string, c: Collector): void {
-  const e = asRecord(element);
-  if (!e) return;
-  c.text(`${path}/action_id`, "actionId", e.action_id);
-  c.text(`${path}/placeholder`, "placeholder", e.placeholder);
-  checkConfirm(e.confirm, `${path}/confirm`, c);
-  switch (e.type) {
+function checkElement(value: unknown, path: string, collector: Collector): void {
+  const element = asRecord(value);
+  if (!element) return;
+  collector.text(`${path}/action_id`, "actionId", element.action_id);
+  collector.text(`${path}/placeholder`, "placeholder", element.placeholder);
+  checkConfirm(element.confirm, `${path}/confirm`, collector);
+  switch (element.type) {
     case "button":
-      c.text(`${path}/text`, "buttonText", e.text);
-      c.text(`${path}/value`, "buttonValue", e.value);
-      c.text(`${path}/url`, "url", e.url);
-      c.text(`${path}/accessibility_label`, "accessibilityLabel", e.accessibility_label);
+      collector.text(`${path}/text`, "buttonText", element.text);
+      collector.text(`${path}/value`, "buttonValue", element.value);
+      collector.text(`${path}/url`, "url", element.url);
+      collector.text(`${path}/accessibility_label`, "accessibilityLabel", element.accessibility_label);
       return;
     case "static_select":
     case "multi_static_select":
-      c.count(`${path}/options`, "selectOptions", e.options);
-      c.count(`${path}/option_groups`, "optionGroups", e.option_groups);
-      asArray(e.option_groups).forEach((g, i) => {
-        const options = asRecord(g)?.options;
-        c.count(`${path}/option_groups/${i}/options`, "selectOptions", options);
-        checkOptions(options, `${path}/option_groups/${i}/options`, c);
+      collector.count(`${path}/options`, "selectOptions", element.options);
+      collector.count(`${path}/option_groups`, "optionGroups", element.option_groups);
+      asArray(element.option_groups).forEach((group, i) => {
+        const options = asRecord(group)?.options;
+        collector.count(`${path}/option_groups/${i}/options`, "selectOptions", options);
+        checkOptions(options, `${path}/option_groups/${i}/options`, collector);
       });
       break;
     case "overflow":
-      c.count(`${path}/options`, "overflowOptions", e.options);
+      collector.count(`${path}/options`, "overflowOptions", element.options);
       break;
     case "checkboxes":
     case "radio_buttons":
-      c.count(`${path}/options`, "checkboxOptions", e.options);
+      collector.count(`${path}/options`, "checkboxOptions", element.options);
       break;
     case "plain_text_input":
-      c.number(`${path}/max_length`, "textInputLength", e.max_length);
-      c.number(`${path}/min_length`, "textInputLength", e.min_length);
+      collector.number(`${path}/max_length`, "textInputLength", element.max_length);
+      collector.number(`${path}/min_length`, "textInputLength", element.min_length);
       break;
   }
-  checkOptions(e.options, `${path}/options`, c);
+  checkOptions(element.options, `${path}/options`, collector);
 }
 
-function checkOptions(options: unknown, path: string, c: Collector): void {
-  asArray(options).forEach((option, i) => {
-    const o = asRecord(option);
-    if (!o) return;
-    c.text(`${path}/${i}/text`, "optionText", o.text);
-    c.text(`${path}/${i}/value`, "optionValue", o.value);
-    c.text(`${path}/${i}/description`, "optionDescription", o.description);
-    c.text(`${path}/${i}/url`, "url", o.url);
+function checkOptions(options: unknown, path: string, collector: Collector): void {
+  asArray(options).forEach((value, i) => {
+    const option = asRecord(value);
+    if (!option) return;
+    collector.text(`${path}/${i}/text`, "optionText", option.text);
+    collector.text(`${path}/${i}/value`, "optionValue", option.value);
+    collector.text(`${path}/${i}/description`, "optionDescription", option.description);
+    collector.text(`${path}/${i}/url`, "url", option.url);
   });
 }
 
-function checkConfirm(confirm: unknown, path: string, c: Collector): void {
-  const d = asRecord(confirm);
-  if (!d) return;
-  c.text(`${path}/title`, "confirmTitle", d.title);
-  c.text(`${path}/text`, "confirmText", d.text);
-  c.text(`${path}/confirm`, "confirmButton", d.confirm);
-  c.text(`${path}/deny`, "confirmButton", d.deny);
+function checkConfirm(value: unknown, path: string, collector: Collector): void {
+  const confirm = asRecord(value);
+  if (!confirm) return;
+  collector.text(`${path}/title`, "confirmTitle", confirm.title);
+  collector.text(`${path}/text`, "confirmText", confirm.text);
+  collector.text(`${path}/confirm`, "confirmButton", confirm.confirm);
+  collector.text(`${path}/deny`, "confirmButton", confirm.deny);
 }
 
 class Collector {
@@ -258,11 +266,11 @@ class Collector {
 /** Sum of every string under a `text` key: what Slack's aggregate msg_blocks_too_long check appears to count. */
 function sumText(value: unknown): number {
   if (Array.isArray(value)) return value.reduce<number>((n, v) => n + sumText(v), 0);
-  const r = asRecord(value);
-  if (!r) return 0;
+  const record = asRecord(value);
+  if (!record) return 0;
   let total = 0;
-  for (const [key, v] of Object.entries(r))
-    total += key === "text" && typeof v === "string" ? v.length : sumText(v);
+  for (const [key, child] of Object.entries(record))
+    total += key === "text" && typeof child === "string" ? child.length : sumText(child);
   return total;
 }
 

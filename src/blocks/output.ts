@@ -84,22 +84,22 @@ function renderRecord(output: Extract<Output, { kind: "record" }>): RenderedMess
 }
 
 /** `*Label*\nvalue`, within `max` characters. */
-function field(f: Field, max: number): string {
-  const label = `*${fitText(f.label, Math.floor(max / 3), escapeMrkdwn)}*\n`;
-  return `${label}${fitText(f.value, max - label.length, (v) => fieldValue(f, v))}`;
+function field(entry: Field, max: number): string {
+  const label = `*${fitText(entry.label, Math.floor(max / 3), escapeMrkdwn)}*\n`;
+  return `${label}${fitText(entry.value, max - label.length, (v) => fieldValue(entry, v))}`;
 }
 
-function fieldValue(f: Field, value: string): string {
+function fieldValue(entry: Field, value: string): string {
   // Only IDs Slack itself issued become mentions: anything else is shown as text, never as markup.
-  if (f.mention === "user" && /^[UW][A-Z0-9]{2,}$/.test(value)) return `<@${value}>`;
-  if (f.mention === "channel" && /^[CG][A-Z0-9]{2,}$/.test(value)) return `<#${value}>`;
-  if (f.time) {
+  if (entry.mention === "user" && /^[UW][A-Z0-9]{2,}$/.test(value)) return `<@${value}>`;
+  if (entry.mention === "channel" && /^[CG][A-Z0-9]{2,}$/.test(value)) return `<#${value}>`;
+  if (entry.time) {
     const ms = Date.parse(value);
     // Slack shows the date in the reader's time zone; the fallback is for clients that cannot.
     if (!Number.isNaN(ms))
       return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${escapeMrkdwn(value)}>`;
   }
-  return f.code ? inlineCode(value) : escapeMrkdwn(value);
+  return entry.code ? inlineCode(value) : escapeMrkdwn(value);
 }
 
 function renderList(output: Extract<Output, { kind: "list" }>, options: RenderOptions): RenderedMessage {
@@ -163,11 +163,11 @@ function itemText(item: ListItem, max: number): string {
   const lines = [first];
   let left = max - first.length;
   const fields = item.fields ?? [];
-  for (const [i, f] of fields.entries()) {
+  for (const [i, entry] of fields.entries()) {
     const share = Math.floor(left / (fields.length - i)) - 1;
-    const label = `${fitText(f.label, Math.floor(share / 3), escapeMrkdwn)}: `;
+    const label = `${fitText(entry.label, Math.floor(share / 3), escapeMrkdwn)}: `;
     if (share - label.length < 8) break;
-    const line = `${label}${fitText(f.value, share - label.length, (v) => fieldValue(f, v))}`;
+    const line = `${label}${fitText(entry.value, share - label.length, (v) => fieldValue(entry, v))}`;
     lines.push(line);
     left -= line.length + 1;
   }

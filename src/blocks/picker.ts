@@ -56,13 +56,13 @@ function optionGroups(catalogue: Catalogue) {
   return resources.map((resource) => {
     const options = mutating
       .filter((o) => groupOf(o) === resource)
-      .map((o): types.PlainTextOption => {
-        if (o.id.length > SLACK_LIMITS.optionValue)
-          throw new RangeError(`operation id too long for a select: ${o.id}`);
+      .map((operation): types.PlainTextOption => {
+        if (operation.id.length > SLACK_LIMITS.optionValue)
+          throw new RangeError(`operation id too long for a select: ${operation.id}`);
         return {
-          text: plain(commandWords(o), SLACK_LIMITS.optionText),
-          value: o.id,
-          description: plain(o.summary, SLACK_LIMITS.optionDescription),
+          text: plain(commandWords(operation), SLACK_LIMITS.optionText),
+          value: operation.id,
+          description: plain(operation.summary, SLACK_LIMITS.optionDescription),
         };
       });
     if (options.length > SLACK_LIMITS.selectOptions)

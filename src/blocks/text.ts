@@ -70,8 +70,8 @@ export function textSize(value: unknown): number {
   if (Array.isArray(value)) return value.reduce<number>((n, v) => n + textSize(v), 0);
   if (typeof value !== "object" || value === null) return 0;
   let total = 0;
-  for (const [key, v] of Object.entries(value))
-    total += key === "text" && typeof v === "string" ? v.length : textSize(v);
+  for (const [key, child] of Object.entries(value))
+    total += key === "text" && typeof child === "string" ? child.length : textSize(child);
   return total;
 }
 

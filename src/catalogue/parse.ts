@@ -163,8 +163,8 @@ export function commandLineOf(operation: AnyOperation, raw: RawArgs): string {
     const values = typeof value === "string" ? [value] : value;
     // A yes/no flag may stand alone, so its value is attached: `--force yes` could read as a positional.
     const join = def.input === "boolean" ? "=" : " ";
-    for (const v of values)
-      parts.push(def.positional ? quote(v) : `--${flagName(name, def)}${join}${quote(v)}`);
+    for (const text of values)
+      parts.push(def.positional ? quote(text) : `--${flagName(name, def)}${join}${quote(text)}`);
   }
   return parts.join(" ");
 }

@@ -38,8 +38,8 @@ export class Secret {
 /** Replaces every occurrence of the given secrets in `text` (used on error bodies before they are shown). */
 export function scrubSecrets(text: string, secrets: readonly (Secret | string | undefined)[]): string {
   let out = text;
-  for (const s of secrets) {
-    const value = s instanceof Secret ? s.reveal() : s;
+  for (const secret of secrets) {
+    const value = secret instanceof Secret ? secret.reveal() : secret;
     if (value && value.length >= 4) out = out.split(value).join("[redacted]");
   }
   return out;

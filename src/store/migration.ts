@@ -22,8 +22,8 @@ export class SchemaTooNewError extends Error {
 
 /** Versions are 1, 2, 3… in order: a gap or a swap would skip a migration or apply one twice. */
 export function checkNumbering(migrations: readonly Migration[]): void {
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1)
-      throw new Error(`migration ${m.name} is version ${m.version}, expected ${i + 1}`);
+  migrations.forEach((migration, i) => {
+    if (migration.version !== i + 1)
+      throw new Error(`migration ${migration.name} is version ${migration.version}, expected ${i + 1}`);
   });
 }

@@ -16,9 +16,9 @@ const SPECIAL_MENTIONS = new Set(["here", "channel", "everyone"]);
 const URL_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
 /** The entity at `i` (`&amp;`, `&lt;`, `&gt;`), or undefined when there is none. */
-export function decodeEntityAt(input: string, i: number): Decoded | undefined {
+export function decodeEntityAt(input: string, start: number): Decoded | undefined {
   for (const [entity, char] of Object.entries(ENTITIES)) {
-    if (input.startsWith(entity, i)) return { text: char, end: i + entity.length };
+    if (input.startsWith(entity, start)) return { text: char, end: start + entity.length };
   }
   return undefined;
 }
@@ -32,11 +32,11 @@ export function decodeEntities(text: string): string {
  * its URL (a mailto link its address), `<!here>` gives `@here` and `<!date^…|fallback>` the fallback.
  * Undefined when the text at `i` is not such an escape, so the `<` is taken literally.
  */
-export function decodeSlackEscapeAt(input: string, i: number): Decoded | undefined {
-  if (input[i] !== "<") return undefined;
-  const close = input.indexOf(">", i + 1);
+export function decodeSlackEscapeAt(input: string, start: number): Decoded | undefined {
+  if (input[start] !== "<") return undefined;
+  const close = input.indexOf(">", start + 1);
   if (close < 0) return undefined;
-  const inner = input.slice(i + 1, close);
+  const inner = input.slice(start + 1, close);
   const bar = inner.indexOf("|");
   const target = bar < 0 ? inner : inner.slice(0, bar);
   const label = bar < 0 ? "" : inner.slice(bar + 1);

@@ -196,8 +196,8 @@ function lex(input: string): Word[] {
   return words;
 }
 
-function decodeLiteral(input: string, i: number) {
-  return decodeSlackEscapeAt(input, i) ?? decodeEntityAt(input, i);
+function decodeLiteral(input: string, start: number) {
+  return decodeSlackEscapeAt(input, start) ?? decodeEntityAt(input, start);
 }
 
 /** A double-quoted section opening at `open`; a straight quote closes only a straight one. */

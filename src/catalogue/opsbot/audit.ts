@@ -93,17 +93,17 @@ export function auditOutput(entries: readonly AuditEntry[], format: "list" | "cs
       content: JSON.stringify(entries, null, 2),
     };
   if (format === "csv") {
-    const rows = entries.map((e) => [
-      new Date(e.at).toISOString(),
-      e.kind,
-      e.operationId ?? "",
-      e.userId,
-      e.identity ?? "",
-      e.channelId ?? "",
-      e.outcome,
-      e.durationMs === undefined ? "" : String(e.durationMs),
-      e.correlationId,
-      e.detail ?? "",
+    const rows = entries.map((entry) => [
+      new Date(entry.at).toISOString(),
+      entry.kind,
+      entry.operationId ?? "",
+      entry.userId,
+      entry.identity ?? "",
+      entry.channelId ?? "",
+      entry.outcome,
+      entry.durationMs === undefined ? "" : String(entry.durationMs),
+      entry.correlationId,
+      entry.detail ?? "",
     ]);
     const content = [CSV_COLUMNS.join(","), ...rows.map((r) => r.map(csvCell).join(","))].join("\n");
     return { kind: "document", title: "Audit log", filename: "audit.csv", format: "text", content };
@@ -112,17 +112,17 @@ export function auditOutput(entries: readonly AuditEntry[], format: "list" | "cs
     kind: "list",
     title: "Audit log",
     empty: "Nothing recorded matches.",
-    items: entries.map((e) => ({
-      title: `${e.kind} ${e.operationId ?? ""}`.trim(),
-      code: e.outcome,
+    items: entries.map((entry) => ({
+      title: `${entry.kind} ${entry.operationId ?? ""}`.trim(),
+      code: entry.outcome,
       fields: [
-        { label: "When", value: new Date(e.at).toISOString(), time: true },
-        { label: "User", value: e.userId, code: true },
-        ...(e.identity ? [{ label: "As", value: e.identity, code: true }] : []),
-        ...(e.channelId ? [{ label: "Channel", value: e.channelId, code: true }] : []),
-        ...(e.durationMs === undefined ? [] : [{ label: "Took", value: `${e.durationMs} ms` }]),
-        ...(e.detail ? [{ label: "Detail", value: e.detail }] : []),
-        { label: "Reference", value: e.correlationId, code: true },
+        { label: "When", value: new Date(entry.at).toISOString(), time: true },
+        { label: "User", value: entry.userId, code: true },
+        ...(entry.identity ? [{ label: "As", value: entry.identity, code: true }] : []),
+        ...(entry.channelId ? [{ label: "Channel", value: entry.channelId, code: true }] : []),
+        ...(entry.durationMs === undefined ? [] : [{ label: "Took", value: `${entry.durationMs} ms` }]),
+        ...(entry.detail ? [{ label: "Detail", value: entry.detail }] : []),
+        { label: "Reference", value: entry.correlationId, code: true },
       ],
     })),
   };

@@ -40,15 +40,15 @@ const ports = z
   .default([])
   .transform((texts, ctx): z.input<typeof portSpecInput>[] =>
     texts.flatMap((text) => {
-      const m = PORT.exec(text.trim());
-      if (!m) {
+      const match = PORT.exec(text.trim());
+      if (!match) {
         ctx.addIssue({
           code: "custom",
           message: `port "${text}" must look like name:containerPort/PROTOCOL`,
         });
         return [];
       }
-      const [, name = "", port = "", protocol] = m;
+      const [, name = "", port = "", protocol] = match;
       const upper = protocol?.toUpperCase();
       if (upper !== undefined && !isPortProtocol(upper)) {
         ctx.addIssue({ code: "custom", message: `port "${text}": protocol must be UDP, TCP or TCPUDP` });
@@ -75,17 +75,17 @@ const specArgs = {
 };
 type SpecArgs = { [K in keyof typeof specArgs]: z.output<(typeof specArgs)[K]["schema"]> };
 
-const minNotAboveMax = (a: SpecArgs) =>
-  a.minPayloads !== undefined && a.maxPayloads !== undefined && a.minPayloads > a.maxPayloads
+const minNotAboveMax = (args: SpecArgs) =>
+  args.minPayloads !== undefined && args.maxPayloads !== undefined && args.minPayloads > args.maxPayloads
     ? [{ arg: "maxPayloads", message: "must be at least --min-payloads" }]
     : [];
 
-const specOf = (a: SpecArgs) => ({
-  region: a.region,
-  buffer_size: a.bufferSize,
-  min_payloads: a.minPayloads,
-  max_payloads: a.maxPayloads,
-  payload_spec: { image: a.image, ...(a.port.length > 0 ? { ports: a.port } : {}) },
+const specOf = (args: SpecArgs) => ({
+  region: args.region,
+  buffer_size: args.bufferSize,
+  min_payloads: args.minPayloads,
+  max_payloads: args.maxPayloads,
+  payload_spec: { image: args.image, ...(args.port.length > 0 ? { ports: args.port } : {}) },
 });
 
 function allocationRecord(title: string, al: Allocation, tone = toneOf(al.status?.state)): Output {
@@ -122,11 +122,11 @@ const list = defineOperation({
     }),
     project: projectFlag,
   },
-  run: (ctx, a) =>
-    ctx.api.orchestration.listAllocations({ project_id: a.project, limit: a.limit }, callOptions(ctx)),
-  render: (items, a): Output => ({
+  run: (ctx, args) =>
+    ctx.api.orchestration.listAllocations({ project_id: args.project, limit: args.limit }, callOptions(ctx)),
+  render: (items, args): Output => ({
     kind: "list",
-    title: `Allocations of ${a.project}`,
+    title: `Allocations of ${args.project}`,
     empty: "This project has no allocations.",
     items: items.map((al) => ({
       title: al.name ?? al.id ?? "(unnamed)",
@@ -152,18 +152,18 @@ const get = defineOperation({
     }),
     project: projectFlag,
   },
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.orchestration.getAllocation(
-      { project_id: a.project, allocation_id: a.allocation },
+      { project_id: args.project, allocation_id: args.allocation },
       callOptions(ctx),
     ),
-  render: (al, a) => allocationRecord(`Allocation ${al.name ?? a.allocation}`, al),
+  render: (al, args) => allocationRecord(`Allocation ${al.name ?? args.allocation}`, al),
   // Which state ends a change depends on the change (see followAllocation); only an error ends all.
   progress: (al) => {
     const state = al.status?.state ?? "Unknown";
     return state === "Error" ? { state, outcome: "failed" as const } : { state };
   },
-  target: (a) => ({ allocation: a.allocation }),
+  target: (args) => ({ allocation: args.allocation }),
 });
 
 const create = defineOperation({
@@ -183,9 +183,9 @@ const create = defineOperation({
     project: projectFlag,
   },
   check: minNotAboveMax,
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.orchestration.createAllocation(
-      { project_id: a.project, name: a.name, spec: specOf(a) },
+      { project_id: args.project, name: args.name, spec: specOf(args) },
       callOptions(ctx),
     ),
   render: (al) =>
@@ -210,13 +210,13 @@ const update = defineOperation({
     project: projectFlag,
   },
   check: minNotAboveMax,
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.orchestration.updateAllocation(
-      { project_id: a.project, allocation_id: a.allocation, name: a.name, spec: specOf(a) },
+      { project_id: args.project, allocation_id: args.allocation, name: args.name, spec: specOf(args) },
       callOptions(ctx),
     ),
-  render: (al, a) => allocationRecord(`Allocation ${al.name ?? a.allocation} updated`, al, "success"),
-  target: (a) => ({ allocation: a.allocation }),
+  render: (al, args) => allocationRecord(`Allocation ${al.name ?? args.allocation} updated`, al, "success"),
+  target: (args) => ({ allocation: args.allocation }),
 });
 
 /** Operations on one allocation that answer nothing: a record saying what was done is the result. */
@@ -234,31 +234,31 @@ function simple(
     risk,
     needsIdentity: false,
     args: { allocation: allocationIdArg, project: projectFlag },
-    run: (ctx, a) => {
-      const on = { project_id: a.project, allocation_id: a.allocation };
+    run: (ctx, args) => {
+      const on = { project_id: args.project, allocation_id: args.allocation };
       return verb === "delete"
         ? ctx.api.orchestration.deleteAllocation(on, callOptions(ctx))
         : ctx.api.orchestration.setAllocationEnabled({ ...on, enabled: verb === "enable" }, callOptions(ctx));
     },
-    render: (_result, a) =>
-      record(`Allocation ${done}`, fields(code("Allocation", a.allocation)), { tone: "success" }),
-    target: (a) => ({ allocation: a.allocation }),
-    follow: (_result, a) =>
+    render: (_result, args) =>
+      record(`Allocation ${done}`, fields(code("Allocation", args.allocation)), { tone: "success" }),
+    target: (args) => ({ allocation: args.allocation }),
+    follow: (_result, args) =>
       verb === "delete"
         ? undefined
-        : followAllocation(a, verb === "enable" ? ["Running"] : ["Disabled", "Stopped"]),
+        : followAllocation(args, verb === "enable" ? ["Running"] : ["Disabled", "Stopped"]),
   });
 }
 
 /** An allocation change is followed through `allocation get` until it reaches `settleOn`. */
 function followAllocation(
-  a: { allocation: string; project: string },
+  args: { allocation: string; project: string },
   settleOn: readonly string[],
 ): FollowSpec {
   return {
     operationId: "allocation:get",
-    args: { allocation: a.allocation, project: a.project },
-    subject: `allocation ${a.allocation}`,
+    args: { allocation: args.allocation, project: args.project },
+    subject: `allocation ${args.allocation}`,
     settleOn,
   };
 }
@@ -275,17 +275,21 @@ const setImage = defineOperation({
     image: arg.positional(image, { label: "Image", hint: imageHint, placeholder: imagePlaceholder }),
     project: projectFlag,
   },
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.orchestration.updateAllocationImage(
-      { project_id: a.project, allocation_id: a.allocation, image: a.image },
+      { project_id: args.project, allocation_id: args.allocation, image: args.image },
       callOptions(ctx),
     ),
-  render: (_result, a) =>
-    record("Allocation image changed", fields(code("Allocation", a.allocation), code("Image", a.image)), {
-      tone: "success",
-    }),
-  target: (a) => ({ allocation: a.allocation }),
-  follow: (_result, a) => followAllocation(a, ["Running"]),
+  render: (_result, args) =>
+    record(
+      "Allocation image changed",
+      fields(code("Allocation", args.allocation), code("Image", args.image)),
+      {
+        tone: "success",
+      },
+    ),
+  target: (args) => ({ allocation: args.allocation }),
+  follow: (_result, args) => followAllocation(args, ["Running"]),
 });
 
 export const allocationOperations: readonly AnyOperation[] = [

@@ -9,7 +9,7 @@ import { allocationFlag, callOptions, code, field, fields, projectFlag, time } f
 const base = { resource: "artefact", backend: "orchestration" } as const;
 const listInput = orchestrationEndpoints.listArtefacts.input.shape;
 const where = { project: projectFlag, allocation: allocationFlag };
-const target = (a: { allocation: string }) => ({ allocation: a.allocation });
+const target = (args: { allocation: string }) => ({ allocation: args.allocation });
 
 const list = defineOperation({
   ...base,
@@ -37,20 +37,22 @@ const list = defineOperation({
     }),
     ...where,
   },
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.orchestration.listArtefacts(
       {
-        project_id: a.project,
-        allocation_id: a.allocation,
-        payload_id: a.payload,
-        page_size: a.pageSize,
-        page_token: a.pageToken,
+        project_id: args.project,
+        allocation_id: args.allocation,
+        payload_id: args.payload,
+        page_size: args.pageSize,
+        page_token: args.pageToken,
       },
       callOptions(ctx),
     ),
-  render: (page, a): Output => ({
+  render: (page, args): Output => ({
     kind: "list",
-    title: a.payload ? `Artefacts of payload ${a.payload}` : `Artefacts of allocation ${a.allocation}`,
+    title: args.payload
+      ? `Artefacts of payload ${args.payload}`
+      : `Artefacts of allocation ${args.allocation}`,
     empty: "No artefacts.",
     items: page.items.map((item) => ({
       title: item.file_path ?? "(no path)",
@@ -82,16 +84,21 @@ const get = defineOperation({
     }),
     ...where,
   },
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.orchestration.getArtefact(
-      { project_id: a.project, allocation_id: a.allocation, payload_id: a.payloadId, file_path: a.filePath },
+      {
+        project_id: args.project,
+        allocation_id: args.allocation,
+        payload_id: args.payloadId,
+        file_path: args.filePath,
+      },
       callOptions(ctx),
     ),
-  render: (item, a) =>
+  render: (item, args) =>
     record(
-      `Artefact ${item.file_path ?? a.filePath}`,
+      `Artefact ${item.file_path ?? args.filePath}`,
       fields(
-        code("Payload", item.payload_id ?? a.payloadId),
+        code("Payload", item.payload_id ?? args.payloadId),
         field("Size (bytes)", item.size_bytes),
         time("Created", item.created),
         field("Download", item.download_url),

@@ -53,23 +53,23 @@ const portList = defineOperation({
   risk: "read",
   needsIdentity: false,
   args: { pipelineId: pipelineIdArg, last: lastFlag, before: beforeFlag },
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.calyptia.listPipelinePorts(
-      { pipelineID: a.pipelineId, last: a.last, before: a.before },
+      { pipelineID: args.pipelineId, last: args.last, before: args.before },
       callOptions(ctx),
     ),
-  render: (page, a): Output => ({
+  render: (page, args): Output => ({
     kind: "list",
-    title: `Ports of pipeline ${a.pipelineId}`,
+    title: `Ports of pipeline ${args.pipelineId}`,
     empty: "This pipeline has no ports.",
-    items: page.items.map((p) => ({
-      title: `${p.protocol} ${p.frontendPort} → ${p.backendPort}`,
-      code: p.id,
+    items: page.items.map((port) => ({
+      title: `${port.protocol} ${port.frontendPort} → ${port.backendPort}`,
+      code: port.id,
       fields: fields(
-        field("Kind", p.kind),
-        code("Endpoint", p.endpoint),
-        code("Plugin", p.pluginAlias ?? p.pluginName),
-        time("Created", p.createdAt),
+        field("Kind", port.kind),
+        code("Endpoint", port.endpoint),
+        code("Plugin", port.pluginAlias ?? port.pluginName),
+        time("Created", port.createdAt),
       ),
     })),
     ...(page.nextBefore ? { nextCursor: page.nextBefore } : {}),
@@ -101,25 +101,25 @@ const portCreate = defineOperation({
       choices: ["LoadBalancer", "ClusterIP", "NodePort"],
     }),
   },
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.calyptia.createPipelinePort(
       {
-        pipelineID: a.pipelineId,
-        protocol: a.protocol,
-        frontendPort: a.frontendPort,
-        backendPort: a.backendPort,
-        endpoint: a.endpoint,
-        kind: a.kind,
+        pipelineID: args.pipelineId,
+        protocol: args.protocol,
+        frontendPort: args.frontendPort,
+        backendPort: args.backendPort,
+        endpoint: args.endpoint,
+        kind: args.kind,
       },
       callOptions(ctx),
     ),
-  render: (result, a) =>
+  render: (result, args) =>
     record(
-      `Port ${a.frontendPort} → ${a.backendPort} created`,
+      `Port ${args.frontendPort} → ${args.backendPort} created`,
       fields(
         code("ID", result.id),
-        field("Protocol", a.protocol),
-        field("Kind", result.kind ?? a.kind),
+        field("Protocol", args.protocol),
+        field("Kind", result.kind ?? args.kind),
         code("Plugin", result.pluginAlias ?? result.pluginName),
         time("Created", result.createdAt),
       ),
@@ -155,19 +155,23 @@ const checkList = defineOperation({
   risk: "read",
   needsIdentity: false,
   args: { coreInstanceId: coreInstanceIdArg, last: lastFlag, before: beforeFlag },
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.calyptia.listCoreInstanceChecks(
-      { coreInstanceID: a.coreInstanceId, last: a.last, before: a.before },
+      { coreInstanceID: args.coreInstanceId, last: args.last, before: args.before },
       callOptions(ctx),
     ),
-  render: (page, a): Output => ({
+  render: (page, args): Output => ({
     kind: "list",
-    title: `Checks of core instance ${a.coreInstanceId}`,
+    title: `Checks of core instance ${args.coreInstanceId}`,
     empty: "This core instance has no checks.",
-    items: page.items.map((c) => ({
-      title: `${c.protocol} ${c.host}:${c.port}`,
-      code: c.id,
-      fields: fields(field("Status", c.status), field("Retries", c.retries), time("Updated", c.updatedAt)),
+    items: page.items.map((check) => ({
+      title: `${check.protocol} ${check.host}:${check.port}`,
+      code: check.id,
+      fields: fields(
+        field("Status", check.status),
+        field("Retries", check.retries),
+        time("Updated", check.updatedAt),
+      ),
     })),
     ...(page.nextBefore ? { nextCursor: page.nextBefore } : {}),
   }),
@@ -202,22 +206,23 @@ const checkCreate = defineOperation({
       input: "number",
     }),
   },
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.calyptia.createCoreInstanceCheck(
       {
-        coreInstanceID: a.coreInstanceId,
-        protocol: a.protocol,
-        host: a.host,
-        port: a.port,
-        retries: a.retries,
+        coreInstanceID: args.coreInstanceId,
+        protocol: args.protocol,
+        host: args.host,
+        port: args.port,
+        retries: args.retries,
       },
       callOptions(ctx),
     ),
-  render: (result, a) => created(`Check of ${a.host}:${a.port} created`, result.id, result.createdAt),
-  follow: (result, a) => ({
+  render: (result, args) =>
+    created(`Check of ${args.host}:${args.port} created`, result.id, result.createdAt),
+  follow: (result, args) => ({
     operationId: "check:state",
-    args: { coreInstanceId: a.coreInstanceId, checkId: result.id },
-    subject: `${a.protocol} ${a.host}:${a.port}`,
+    args: { coreInstanceId: args.coreInstanceId, checkId: result.id },
+    subject: `${args.protocol} ${args.host}:${args.port}`,
   }),
 });
 
@@ -245,14 +250,14 @@ const checkState = defineOperation({
     }),
   },
   // The API lists a core instance's checks (newest first) but has no route for one: it is looked up.
-  run: async (ctx, a) => {
+  run: async (ctx, args) => {
     const page = await ctx.api.calyptia.listCoreInstanceChecks(
-      { coreInstanceID: a.coreInstanceId, last: 100 },
+      { coreInstanceID: args.coreInstanceId, last: 100 },
       callOptions(ctx),
     );
-    return page.items.find((c) => c.id === a.checkId) ?? null;
+    return page.items.find((c) => c.id === args.checkId) ?? null;
   },
-  render: (check, a): Output =>
+  render: (check, args): Output =>
     check
       ? record(
           `Check ${check.protocol} ${check.host}:${check.port}`,
@@ -263,7 +268,7 @@ const checkState = defineOperation({
             time("Updated", check.updatedAt),
           ),
         )
-      : record(`No check ${a.checkId}`, [], {
+      : record(`No check ${args.checkId}`, [], {
           tone: "warning",
           text: "It is not among the core instance's latest 100 checks.",
         }),

@@ -36,11 +36,12 @@ const podList = defineOperation({
   risk: "read",
   needsIdentity: false,
   args: { namespace: namespaceFlag("Only this namespace; every namespace when left empty") },
-  run: (ctx, a) =>
-    a.namespace === undefined
+  run: (ctx, args) =>
+    args.namespace === undefined
       ? ctx.api.deploy.listPods({}, callOptions(ctx))
-      : ctx.api.deploy.listPodsInNamespace({ namespace: a.namespace }, callOptions(ctx)),
-  render: (items, a) => deployList(a.namespace ? `Pods in ${a.namespace}` : "Pods", items, "No pods found."),
+      : ctx.api.deploy.listPodsInNamespace({ namespace: args.namespace }, callOptions(ctx)),
+  render: (items, args) =>
+    deployList(args.namespace ? `Pods in ${args.namespace}` : "Pods", items, "No pods found."),
 });
 
 const DELETES = {
@@ -74,20 +75,20 @@ function deleteOperation(kind: keyof typeof DELETES) {
         placeholder: "nightly-report",
       }),
     },
-    run: (ctx, a) => ctx.api.deploy[method]({ namespace: a.namespace, name: a.name }, asCaller(ctx)),
-    render: (result, a) =>
+    run: (ctx, args) => ctx.api.deploy[method]({ namespace: args.namespace, name: args.name }, asCaller(ctx)),
+    render: (result, args) =>
       record(
-        `Deleted ${kind} ${a.name}`,
+        `Deleted ${kind} ${args.name}`,
         [
-          { label: "Name", value: a.name, code: true },
-          { label: "Namespace", value: a.namespace, code: true },
+          { label: "Name", value: args.name, code: true },
+          { label: "Namespace", value: args.namespace, code: true },
         ],
         {
           tone: result.deleted === false ? "warning" : "success",
           ...(result.message ? { text: result.message } : {}),
         },
       ),
-    target: (a) => ({ namespace: a.namespace }),
+    target: (args) => ({ namespace: args.namespace }),
   });
 }
 

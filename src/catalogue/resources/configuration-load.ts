@@ -47,19 +47,19 @@ export function configurationLoadOperations(kind: Kind): readonly AnyOperation[]
     risk: "write",
     needsIdentity: false,
     args: { repository: repositoryArg, directory: directoryArg, branch: branchFlag },
-    run: (ctx, a) => {
-      const input = { repository: a.repository, directory: a.directory, branch: a.branch };
+    run: (ctx, args) => {
+      const input = { repository: args.repository, directory: args.directory, branch: args.branch };
       return kind === "task"
         ? ctx.api.deploy.loadTaskConfiguration(input, callOptions(ctx))
         : ctx.api.deploy.loadPipelineConfiguration(input, callOptions(ctx));
     },
     render: (result) => loadStarted(kind, result.work_id),
-    follow: (result, a) => ({
+    follow: (result, args) => ({
       operationId: `${kind}:loading`,
       args: { workId: result.work_id },
-      subject: `${a.repository}/${a.directory}`,
+      subject: `${args.repository}/${args.directory}`,
       // The repository folder goes with the deploy button: the API builds images from it.
-      prefill: kind === "task" ? { repository: a.repository, directory: a.directory } : {},
+      prefill: kind === "task" ? { repository: args.repository, directory: args.directory } : {},
     }),
   });
 
@@ -77,11 +77,11 @@ export function configurationLoadOperations(kind: Kind): readonly AnyOperation[]
         placeholder: "load-1",
       }),
     },
-    run: (ctx, a) =>
+    run: (ctx, args) =>
       kind === "task"
-        ? ctx.api.deploy.getTaskConfigurationLoadingState({ work_id: a.workId }, callOptions(ctx))
-        : ctx.api.deploy.getPipelineConfigurationLoadingState({ work_id: a.workId }, callOptions(ctx)),
-    render: (result, a) => loadingState(kind, result, a.workId),
+        ? ctx.api.deploy.getTaskConfigurationLoadingState({ work_id: args.workId }, callOptions(ctx))
+        : ctx.api.deploy.getPipelineConfigurationLoadingState({ work_id: args.workId }, callOptions(ctx)),
+    render: (result, args) => loadingState(kind, result, args.workId),
     progress: (state) => ({
       state: state.state,
       ...(isLoadSettled(state)
@@ -163,11 +163,12 @@ export function templateOperations(kind: Kind): readonly AnyOperation[] {
         source: `${kind}-templates`,
       }),
     },
-    run: (ctx, a) =>
+    run: (ctx, args) =>
       kind === "task"
-        ? ctx.api.deploy.getTaskTemplate({ template_path: a.path }, callOptions(ctx))
-        : ctx.api.deploy.getPipelineTemplate({ template_path: a.path }, callOptions(ctx)),
-    render: (result, a) => json(`${title} template ${a.path}`, a.path.split("/").at(-1) ?? a.path, result),
+        ? ctx.api.deploy.getTaskTemplate({ template_path: args.path }, callOptions(ctx))
+        : ctx.api.deploy.getPipelineTemplate({ template_path: args.path }, callOptions(ctx)),
+    render: (result, args) =>
+      json(`${title} template ${args.path}`, args.path.split("/").at(-1) ?? args.path, result),
   });
   return [templates, template];
 }

@@ -34,17 +34,17 @@ const request = defineOperation({
   risk: "write",
   needsIdentity: false,
   args: { pipelineId: pipelineIdArg, lines: linesFlag("How many lines (1-10000); 100 when left empty") },
-  run: (ctx, a) =>
-    ctx.api.calyptia.createPipelineLog({ pipelineID: a.pipelineId, lines: a.lines }, callOptions(ctx)),
+  run: (ctx, args) =>
+    ctx.api.calyptia.createPipelineLog({ pipelineID: args.pipelineId, lines: args.lines }, callOptions(ctx)),
   render: (result) =>
     record("Log lines requested", fields(code("Log ID", result.id), time("Requested", result.createdAt)), {
       tone: "success",
       text: `The cluster fills the request in shortly: \`/ops log get ${result.id}\`.`,
     }),
-  follow: (result, a) => ({
+  follow: (result, args) => ({
     operationId: "log:get",
     args: { logId: result.id },
-    subject: `pipeline ${a.pipelineId}`,
+    subject: `pipeline ${args.pipelineId}`,
   }),
 });
 
@@ -56,7 +56,7 @@ const get = defineOperation({
   risk: "read",
   needsIdentity: false,
   args: { logId: logIdArg },
-  run: (ctx, a) => ctx.api.calyptia.getPipelineLog({ pipelineLogID: a.logId }, callOptions(ctx)),
+  run: (ctx, args) => ctx.api.calyptia.getPipelineLog({ pipelineLogID: args.logId }, callOptions(ctx)),
   render: (log): Output =>
     log.status === "NEW"
       ? record("The log lines are not ready yet", logFields(log), {
@@ -103,14 +103,14 @@ const list = defineOperation({
       placeholder: "cursor",
     }),
   },
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.calyptia.listPipelineLogs(
-      { pipelineID: a.pipelineId, status: a.status, before: a.before },
+      { pipelineID: args.pipelineId, status: args.status, before: args.before },
       callOptions(ctx),
     ),
-  render: (result, a): Output => ({
+  render: (result, args): Output => ({
     kind: "list",
-    title: `Log requests of pipeline ${a.pipelineId}`,
+    title: `Log requests of pipeline ${args.pipelineId}`,
     empty: "No log requests.",
     items: result.items.map((log) => ({
       title: `${log.lines} lines`,
@@ -139,22 +139,22 @@ const update = defineOperation({
       input: "multiline",
     }),
   },
-  check: (a) =>
-    a.lines === undefined && a.status === undefined && a.logs === undefined
+  check: (args) =>
+    args.lines === undefined && args.status === undefined && args.logs === undefined
       ? [{ arg: "lines", message: "give at least one of --lines, --status or --logs" }]
       : [],
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.calyptia.updatePipelineLog(
-      { pipelineLogID: a.logId, lines: a.lines, status: a.status, logs: a.logs },
+      { pipelineLogID: args.logId, lines: args.lines, status: args.status, logs: args.logs },
       callOptions(ctx),
     ),
-  render: (result, a) =>
+  render: (result, args) =>
     record(
       "Log request updated",
       fields(
-        code("Log ID", a.logId),
-        field("Status", a.status),
-        field("Lines", a.lines),
+        code("Log ID", args.logId),
+        field("Status", args.status),
+        field("Lines", args.lines),
         time("Updated", result.updatedAt),
       ),
       { tone: "success" },
@@ -169,11 +169,11 @@ const remove = defineOperation({
   risk: "destructive",
   needsIdentity: false,
   args: { logId: logIdArg },
-  run: (ctx, a) => ctx.api.calyptia.deletePipelineLog({ pipelineLogID: a.logId }, callOptions(ctx)),
-  render: (result, a) =>
+  run: (ctx, args) => ctx.api.calyptia.deletePipelineLog({ pipelineLogID: args.logId }, callOptions(ctx)),
+  render: (result, args) =>
     record(
       result.deleted ? "Log request deleted" : "Log request not deleted",
-      fields(code("Log ID", a.logId), time("Deleted", result.deletedAt)),
+      fields(code("Log ID", args.logId), time("Deleted", result.deletedAt)),
       { tone: result.deleted ? "success" : "warning" },
     ),
 });

@@ -34,12 +34,12 @@ const payloadIdArg = arg.positional(payloadId, {
   placeholder: "arena-eu-5f7c9-2xkq8",
 });
 const keyArg = arg.positional(metadataKey, { label: "Key", hint: "Metadata key", placeholder: "mode" });
-const on = (a: { project: string; allocation: string; payloadId: string }) => ({
-  project_id: a.project,
-  allocation_id: a.allocation,
-  payload_id: a.payloadId,
+const on = (args: { project: string; allocation: string; payloadId: string }) => ({
+  project_id: args.project,
+  allocation_id: args.allocation,
+  payload_id: args.payloadId,
 });
-const target = (a: { allocation: string }) => ({ allocation: a.allocation });
+const target = (args: { allocation: string }) => ({ allocation: args.allocation });
 
 const mapText = (map: Readonly<Record<string, string>> | null | undefined) =>
   map && Object.keys(map).length > 0
@@ -48,17 +48,17 @@ const mapText = (map: Readonly<Record<string, string>> | null | undefined) =>
         .join(", ")
     : undefined;
 
-export function payloadFields(p: Payload): Field[] {
-  const ports = p.status?.ports?.map((port) => `${port.name ?? "?"}:${port.port ?? "?"}`).join(", ");
+export function payloadFields(payload: Payload): Field[] {
+  const ports = payload.status?.ports?.map((port) => `${port.name ?? "?"}:${port.port ?? "?"}`).join(", ");
   return fields(
-    code("ID", p.id),
-    field("State", p.status?.state),
-    code("Address", p.status?.address),
+    code("ID", payload.id),
+    field("State", payload.status?.state),
+    code("Address", payload.status?.address),
     field("Ports", ports),
-    field("Labels", mapText(p.metadata?.labels)),
-    field("Annotations", mapText(p.metadata?.annotations)),
-    time("Created", p.created),
-    time("Last reserved", p.status?.last_reserved),
+    field("Labels", mapText(payload.metadata?.labels)),
+    field("Annotations", mapText(payload.metadata?.annotations)),
+    time("Created", payload.created),
+    time("Last reserved", payload.status?.last_reserved),
   );
 }
 
@@ -70,22 +70,22 @@ const list = defineOperation({
   risk: "read",
   needsIdentity: false,
   args: { ...where },
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.orchestration.listPayloads(
-      { project_id: a.project, allocation_id: a.allocation },
+      { project_id: args.project, allocation_id: args.allocation },
       callOptions(ctx),
     ),
-  render: (payloads, a): Output => ({
+  render: (payloads, args): Output => ({
     kind: "list",
-    title: `Payloads of allocation ${a.allocation}`,
+    title: `Payloads of allocation ${args.allocation}`,
     empty: "This allocation has no payloads.",
-    items: payloads.map((p) => ({
-      title: mapText(p.metadata?.labels) ?? p.id,
-      code: p.id,
+    items: payloads.map((payload) => ({
+      title: mapText(payload.metadata?.labels) ?? payload.id,
+      code: payload.id,
       fields: fields(
-        field("State", p.status?.state),
-        code("Address", p.status?.address),
-        time("Created", p.created),
+        field("State", payload.status?.state),
+        code("Address", payload.status?.address),
+        time("Created", payload.created),
       ),
     })),
   }),
@@ -100,12 +100,13 @@ const get = defineOperation({
   risk: "read",
   needsIdentity: false,
   args: { payloadId: payloadIdArg, ...where },
-  run: (ctx, a) => ctx.api.orchestration.getPayload(on(a), callOptions(ctx)),
-  render: (p) => record(`Payload ${p.id}`, payloadFields(p), { tone: toneOf(p.status?.state) }),
+  run: (ctx, args) => ctx.api.orchestration.getPayload(on(args), callOptions(ctx)),
+  render: (payload) =>
+    record(`Payload ${payload.id}`, payloadFields(payload), { tone: toneOf(payload.status?.state) }),
   target,
   // A reservation ends where its follow says (Reserved); a payload in error ends any follow.
-  progress: (p) => {
-    const state = p.status?.state ?? "Unknown";
+  progress: (payload) => {
+    const state = payload.status?.state ?? "Unknown";
     return state === "Error" || state === "Unhealthy" ? { state, outcome: "failed" as const } : { state };
   },
 });
@@ -122,26 +123,30 @@ const state = defineOperation({
   risk: "read",
   needsIdentity: false,
   args: { payloadId: payloadIdArg, ...where },
-  run: async (ctx, a) => {
+  run: async (ctx, args) => {
     try {
-      const p = await ctx.api.orchestration.getPayload(on(a), callOptions(ctx));
-      return { id: p.id, state: p.status?.state ?? "Unknown" };
+      const payload = await ctx.api.orchestration.getPayload(on(args), callOptions(ctx));
+      return { id: payload.id, state: payload.status?.state ?? "Unknown" };
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) return { id: a.payloadId, state: "Deleted" };
+      if (error instanceof ApiError && error.status === 404) return { id: args.payloadId, state: "Deleted" };
       throw error;
     }
   },
-  render: (s) =>
-    record(`Payload ${s.id}: ${s.state}`, fields(code("Payload", s.id), field("State", s.state)), {
-      tone: toneOf(s.state),
-    }),
+  render: (result) =>
+    record(
+      `Payload ${result.id}: ${result.state}`,
+      fields(code("Payload", result.id), field("State", result.state)),
+      {
+        tone: toneOf(result.state),
+      },
+    ),
   target,
-  progress: (s) =>
-    s.state === "Deleted"
-      ? { state: s.state, outcome: "succeeded" as const }
-      : s.state === "Error" || s.state === "Unhealthy"
-        ? { state: s.state, outcome: "failed" as const }
-        : { state: s.state },
+  progress: (result) =>
+    result.state === "Deleted"
+      ? { state: result.state, outcome: "succeeded" as const }
+      : result.state === "Error" || result.state === "Unhealthy"
+        ? { state: result.state, outcome: "failed" as const }
+        : { state: result.state },
 });
 
 const remove = defineOperation({
@@ -160,21 +165,21 @@ const remove = defineOperation({
     }),
     ...where,
   },
-  run: (ctx, a) =>
-    ctx.api.orchestration.deletePayload({ ...on(a), force_delete: a.forceDelete }, callOptions(ctx)),
-  render: (_result, a) =>
+  run: (ctx, args) =>
+    ctx.api.orchestration.deletePayload({ ...on(args), force_delete: args.forceDelete }, callOptions(ctx)),
+  render: (_result, args) =>
     record(
-      `Payload ${a.payloadId} deleted`,
-      fields(code("Payload", a.payloadId), code("Allocation", a.allocation)),
+      `Payload ${args.payloadId} deleted`,
+      fields(code("Payload", args.payloadId), code("Allocation", args.allocation)),
       {
         tone: "success",
       },
     ),
   target,
-  follow: (_result, a) => ({
+  follow: (_result, args) => ({
     operationId: "payload:state",
-    args: { payloadId: a.payloadId, project: a.project, allocation: a.allocation },
-    subject: `payload ${a.payloadId}`,
+    args: { payloadId: args.payloadId, project: args.project, allocation: args.allocation },
+    subject: `payload ${args.payloadId}`,
   }),
 });
 
@@ -195,10 +200,15 @@ const label = defineOperation({
     }),
     ...where,
   },
-  run: (ctx, a) =>
-    ctx.api.orchestration.setPayloadLabel({ ...on(a), key: a.key, value: a.value }, callOptions(ctx)),
-  render: (_result, a) =>
-    record(`Label ${a.key}=${a.value} set`, fields(code("Payload", a.payloadId)), { tone: "success" }),
+  run: (ctx, args) =>
+    ctx.api.orchestration.setPayloadLabel(
+      { ...on(args), key: args.key, value: args.value },
+      callOptions(ctx),
+    ),
+  render: (_result, args) =>
+    record(`Label ${args.key}=${args.value} set`, fields(code("Payload", args.payloadId)), {
+      tone: "success",
+    }),
   target,
 });
 
@@ -219,12 +229,19 @@ const annotate = defineOperation({
     }),
     ...where,
   },
-  run: (ctx, a) =>
-    ctx.api.orchestration.setPayloadAnnotation({ ...on(a), key: a.key, value: a.value }, callOptions(ctx)),
-  render: (_result, a) =>
-    record(`Annotation ${a.key} set`, fields(code("Payload", a.payloadId), field("Value", a.value)), {
-      tone: "success",
-    }),
+  run: (ctx, args) =>
+    ctx.api.orchestration.setPayloadAnnotation(
+      { ...on(args), key: args.key, value: args.value },
+      callOptions(ctx),
+    ),
+  render: (_result, args) =>
+    record(
+      `Annotation ${args.key} set`,
+      fields(code("Payload", args.payloadId), field("Value", args.value)),
+      {
+        tone: "success",
+      },
+    ),
   target,
 });
 
@@ -267,36 +284,36 @@ const reserve = defineOperation({
     }),
     ...where,
   },
-  run: (ctx, a) => {
+  run: (ctx, args) => {
     const metadata = {
-      ...(Object.keys(a.label).length > 0 ? { labels: a.label } : {}),
-      ...(Object.keys(a.annotation).length > 0 ? { annotations: a.annotation } : {}),
+      ...(Object.keys(args.label).length > 0 ? { labels: args.label } : {}),
+      ...(Object.keys(args.annotation).length > 0 ? { annotations: args.annotation } : {}),
     };
     return ctx.api.orchestration.createReservation(
       {
-        project_id: a.project,
-        allocation_id: a.allocation,
-        ...(a.selector.length > 0 ? { selectors: a.selector } : {}),
+        project_id: args.project,
+        allocation_id: args.allocation,
+        ...(args.selector.length > 0 ? { selectors: args.selector } : {}),
         ...(Object.keys(metadata).length > 0 ? { payload_metadata: metadata } : {}),
       },
       callOptions(ctx),
     );
   },
-  render: (r) =>
+  render: (result) =>
     record(
-      `Payload ${r.payload_id} reserved`,
+      `Payload ${result.payload_id} reserved`,
       fields(
-        code("Payload", r.payload_id),
-        code("Address", r.payload_address),
-        field("Ports", r.payload_ports.map((p) => `${p.name ?? "?"}:${p.port ?? "?"}`).join(", ")),
+        code("Payload", result.payload_id),
+        code("Address", result.payload_address),
+        field("Ports", result.payload_ports.map((p) => `${p.name ?? "?"}:${p.port ?? "?"}`).join(", ")),
       ),
       { tone: "success" },
     ),
   target,
-  follow: (r, a) => ({
+  follow: (result, args) => ({
     operationId: "payload:get",
-    args: { payloadId: r.payload_id, project: a.project, allocation: a.allocation },
-    subject: `payload ${r.payload_id}`,
+    args: { payloadId: result.payload_id, project: args.project, allocation: args.allocation },
+    subject: `payload ${result.payload_id}`,
     settleOn: ["Reserved"],
   }),
 });
@@ -309,9 +326,11 @@ const release = defineOperation({
   risk: "write",
   needsIdentity: false,
   args: { payloadId: payloadIdArg, ...where },
-  run: (ctx, a) => ctx.api.orchestration.deleteReservation(on(a), callOptions(ctx)),
-  render: (_result, a) =>
-    record(`Payload ${a.payloadId} released`, fields(code("Payload", a.payloadId)), { tone: "success" }),
+  run: (ctx, args) => ctx.api.orchestration.deleteReservation(on(args), callOptions(ctx)),
+  render: (_result, args) =>
+    record(`Payload ${args.payloadId} released`, fields(code("Payload", args.payloadId)), {
+      tone: "success",
+    }),
   target,
 });
 

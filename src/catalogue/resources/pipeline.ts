@@ -32,21 +32,25 @@ const run = defineOperation({
     branch: branchFlag,
   },
   // Only the form route takes a branch; the plain routes differ by whether a namespace is given.
-  run: (ctx, a) => {
-    const input = { repository: a.repository, directory: a.directory, name: a.name };
-    if (a.branch !== undefined)
+  run: (ctx, args) => {
+    const input = { repository: args.repository, directory: args.directory, name: args.name };
+    if (args.branch !== undefined)
       return ctx.api.deploy.runPipelineV2(
-        { ...input, namespace: a.namespace, branch: a.branch },
+        { ...input, namespace: args.namespace, branch: args.branch },
         asCaller(ctx),
       );
-    if (a.namespace !== undefined)
-      return ctx.api.deploy.runPipelineInNamespaceAs({ ...input, namespace: a.namespace }, asCaller(ctx));
+    if (args.namespace !== undefined)
+      return ctx.api.deploy.runPipelineInNamespaceAs({ ...input, namespace: args.namespace }, asCaller(ctx));
     return ctx.api.deploy.runPipelineAs(input, asCaller(ctx));
   },
   render: (result) => launched("Pipeline started", result),
-  target: (a) => ({ namespace: a.namespace ?? kubeNameFrom(a.repository) }),
-  follow: (result, a) =>
-    pipelineFollow(result, a.namespace ?? kubeNameFrom(a.repository), `${a.repository}/${a.directory}`),
+  target: (args) => ({ namespace: args.namespace ?? kubeNameFrom(args.repository) }),
+  follow: (result, args) =>
+    pipelineFollow(
+      result,
+      args.namespace ?? kubeNameFrom(args.repository),
+      `${args.repository}/${args.directory}`,
+    ),
 });
 
 const runConfig = defineOperation({
@@ -71,15 +75,19 @@ const runConfig = defineOperation({
       input: "multiline",
     }),
   },
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.deploy.runPipelineWithConfiguration(
-      { namespace: a.namespace, configuration: a.configuration },
+      { namespace: args.namespace, configuration: args.configuration },
       asCaller(ctx),
     ),
   render: (result) => launched("Pipeline started from its configuration", result),
-  target: (a) => ({ namespace: a.namespace }),
-  follow: (result, a) =>
-    pipelineFollow(result, a.namespace, `${String(a.configuration.name ?? "pipeline")} in ${a.namespace}`),
+  target: (args) => ({ namespace: args.namespace }),
+  follow: (result, args) =>
+    pipelineFollow(
+      result,
+      args.namespace,
+      `${String(args.configuration.name ?? "pipeline")} in ${args.namespace}`,
+    ),
 });
 
 const idArg = arg.positional(safeId, {
@@ -105,8 +113,9 @@ const state = defineOperation({
     }),
     id: idArg,
   },
-  run: (ctx, a) => ctx.api.deploy.getPipelineState({ namespace: a.namespace, id: a.id }, callOptions(ctx)),
-  render: (result, a) => runState(`Pipeline ${a.id}`, result),
+  run: (ctx, args) =>
+    ctx.api.deploy.getPipelineState({ namespace: args.namespace, id: args.id }, callOptions(ctx)),
+  render: (result, args) => runState(`Pipeline ${args.id}`, result),
   progress: (result) => runProgress(result.status),
 });
 
@@ -118,9 +127,9 @@ const kill = defineOperation({
   risk: "destructive",
   needsIdentity: true,
   args: { id: idArg },
-  run: (ctx, a) => ctx.api.deploy.killPipeline({ id: a.id }, asCaller(ctx)),
-  render: (result, a) =>
-    record(`Pipeline ${a.id} killed`, [{ label: "Pipeline", value: a.id, code: true }], {
+  run: (ctx, args) => ctx.api.deploy.killPipeline({ id: args.id }, asCaller(ctx)),
+  render: (result, args) =>
+    record(`Pipeline ${args.id} killed`, [{ label: "Pipeline", value: args.id, code: true }], {
       tone: result.killed === false ? "warning" : "success",
       ...(result.message ? { text: result.message } : {}),
     }),
@@ -134,12 +143,12 @@ const list = defineOperation({
   risk: "read",
   needsIdentity: false,
   args: { namespace: namespaceFlag("Only this namespace; every namespace when left empty") },
-  run: (ctx, a) =>
-    a.namespace === undefined
+  run: (ctx, args) =>
+    args.namespace === undefined
       ? ctx.api.deploy.listPipelines({}, callOptions(ctx))
-      : ctx.api.deploy.listPipelinesInNamespace({ namespace: a.namespace }, callOptions(ctx)),
-  render: (items, a) =>
-    deployList(a.namespace ? `Pipelines in ${a.namespace}` : "Pipelines", items, "No pipelines found."),
+      : ctx.api.deploy.listPipelinesInNamespace({ namespace: args.namespace }, callOptions(ctx)),
+  render: (items, args) =>
+    deployList(args.namespace ? `Pipelines in ${args.namespace}` : "Pipelines", items, "No pipelines found."),
 });
 
 export const pipelineOperations: readonly AnyOperation[] = [

@@ -42,33 +42,33 @@ const deploy = defineOperation({
       placeholder: "0 * * * *",
     }),
   },
-  check: (a) =>
-    a.schedule && a.name && a.name.length > CRONJOB_NAME_MAX
+  check: (args) =>
+    args.schedule && args.name && args.name.length > CRONJOB_NAME_MAX
       ? [{ arg: "name", message: `must be at most ${CRONJOB_NAME_MAX} characters for a scheduled task` }]
       : [],
   // The Deploy API has one GET route per plain combination (none, name, namespace+name); anything else
   // (a branch, a schedule, or a namespace without a name) needs the v2 form route, which takes them all.
-  run: (ctx, a) => {
-    const source = { repository: a.repository, directory: a.directory };
-    if (a.branch === undefined && a.schedule === undefined) {
-      if (a.name === undefined && a.namespace === undefined)
+  run: (ctx, args) => {
+    const source = { repository: args.repository, directory: args.directory };
+    if (args.branch === undefined && args.schedule === undefined) {
+      if (args.name === undefined && args.namespace === undefined)
         return ctx.api.deploy.deployTask(source, asCaller(ctx));
-      if (a.name !== undefined && a.namespace === undefined)
-        return ctx.api.deploy.deployTaskAs({ ...source, name: a.name }, asCaller(ctx));
-      if (a.name !== undefined && a.namespace !== undefined)
+      if (args.name !== undefined && args.namespace === undefined)
+        return ctx.api.deploy.deployTaskAs({ ...source, name: args.name }, asCaller(ctx));
+      if (args.name !== undefined && args.namespace !== undefined)
         return ctx.api.deploy.deployTaskInNamespaceAs(
-          { ...source, name: a.name, namespace: a.namespace },
+          { ...source, name: args.name, namespace: args.namespace },
           asCaller(ctx),
         );
     }
     return ctx.api.deploy.deployTaskV2(
-      { ...source, name: a.name, namespace: a.namespace, branch: a.branch, schedule: a.schedule },
+      { ...source, name: args.name, namespace: args.namespace, branch: args.branch, schedule: args.schedule },
       asCaller(ctx),
     );
   },
   render: (result) => launched("Task deployed", result),
-  target: (a) => ({ namespace: a.namespace ?? kubeNameFrom(a.repository) }),
-  follow: (result, a) => deployFollow(result, `${a.repository}/${a.directory}`),
+  target: (args) => ({ namespace: args.namespace ?? kubeNameFrom(args.repository) }),
+  follow: (result, args) => deployFollow(result, `${args.repository}/${args.directory}`),
 });
 
 const deployConfig = defineOperation({
@@ -104,26 +104,26 @@ const deployConfig = defineOperation({
     }),
   },
   // The API builds the image from the repository folder when the manifest names a destination.
-  check: (a) =>
-    a.configuration["image-destination"] === undefined
+  check: (args) =>
+    args.configuration["image-destination"] === undefined
       ? []
       : (["repository", "directory"] as const)
-          .filter((k) => a[k] === undefined)
+          .filter((k) => args[k] === undefined)
           .map((k) => ({ arg: k, message: "is required when the manifest has an image-destination" })),
-  run: (ctx, a) =>
+  run: (ctx, args) =>
     ctx.api.deploy.deployTaskWithConfiguration(
       {
-        namespace: a.namespace,
-        configuration: a.configuration,
-        repository: a.repository,
-        directory: a.directory,
+        namespace: args.namespace,
+        configuration: args.configuration,
+        repository: args.repository,
+        directory: args.directory,
       },
       asCaller(ctx),
     ),
   render: (result) => launched("Task deployed from its configuration", result),
-  target: (a) => ({ namespace: a.namespace }),
-  follow: (result, a) =>
-    deployFollow(result, `${String(a.configuration.name ?? "manifest")} in ${a.namespace}`),
+  target: (args) => ({ namespace: args.namespace }),
+  follow: (result, args) =>
+    deployFollow(result, `${String(args.configuration.name ?? "manifest")} in ${args.namespace}`),
 });
 
 const state = defineOperation({
@@ -136,8 +136,8 @@ const state = defineOperation({
   args: {
     id: arg.positional(safeId, { label: "Task ID", hint: "ID a deploy answered", placeholder: "task-1" }),
   },
-  run: (ctx, a) => ctx.api.deploy.getTaskState({ id: a.id }, callOptions(ctx)),
-  render: (result, a) => runState(`Task ${a.id}`, result),
+  run: (ctx, args) => ctx.api.deploy.getTaskState({ id: args.id }, callOptions(ctx)),
+  render: (result, args) => runState(`Task ${args.id}`, result),
   progress: (result) => runProgress(result.status),
 });
 
@@ -149,12 +149,12 @@ const list = defineOperation({
   risk: "read",
   needsIdentity: false,
   args: { namespace: namespaceFlag("Only this namespace; every namespace when left empty") },
-  run: (ctx, a) =>
-    a.namespace === undefined
+  run: (ctx, args) =>
+    args.namespace === undefined
       ? ctx.api.deploy.listTasks({}, callOptions(ctx))
-      : ctx.api.deploy.listTasksInNamespace({ namespace: a.namespace }, callOptions(ctx)),
-  render: (items, a) =>
-    deployList(a.namespace ? `Tasks in ${a.namespace}` : "Tasks", items, "No tasks found."),
+      : ctx.api.deploy.listTasksInNamespace({ namespace: args.namespace }, callOptions(ctx)),
+  render: (items, args) =>
+    deployList(args.namespace ? `Tasks in ${args.namespace}` : "Tasks", items, "No tasks found."),
 });
 
 export const taskOperations: readonly AnyOperation[] = [

@@ -71,11 +71,11 @@ const PARENT_SEARCH_DEPTH = 1_000;
 
 /** The permissions file's `followups` section, as settings. */
 export function followUpSettingsOf(policy: Policy): Partial<FollowUpSettings> {
-  const f = policy.followups;
-  const rps = f.maxRequestsPerSecond;
+  const followups = policy.followups;
+  const rps = followups.maxRequestsPerSecond;
   return {
-    ...(f.pollIntervalMs ? { intervalMs: f.pollIntervalMs } : {}),
-    ...(f.timeoutMs ? { timeoutMs: f.timeoutMs } : {}),
+    ...(followups.pollIntervalMs ? { intervalMs: followups.pollIntervalMs } : {}),
+    ...(followups.timeoutMs ? { timeoutMs: followups.timeoutMs } : {}),
     ...(rps
       ? {
           requestsPerSecond: Object.fromEntries(
@@ -211,75 +211,79 @@ export class FollowUpEngine {
     const deps = this.#deps;
     const due = await deps.store.followUps.due(deps.now(), 500);
     const byBackend = new Map<string, FollowUp[]>();
-    for (const f of due)
-      if (!this.#polling.has(f.id)) byBackend.set(f.backend, [...(byBackend.get(f.backend) ?? []), f]);
+    for (const followUp of due)
+      if (!this.#polling.has(followUp.id))
+        byBackend.set(followUp.backend, [...(byBackend.get(followUp.backend) ?? []), followUp]);
     const chosen: FollowUp[] = [];
     for (const [backend, list] of byBackend)
       chosen.push(...list.slice(0, this.#budget.take(backend, list.length)));
     // Not awaited: a poll may wait on the Slack queue's pacing, which must not hold up the others.
-    for (const f of chosen) void this.#pollGuarded(f);
+    for (const followUp of chosen) void this.#pollGuarded(followUp);
   }
 
   /** Refresh: poll one follow-up now (within the budget, so a click storm cannot flood a backend). */
   async refresh(id: string): Promise<"polled" | "finished" | "busy" | "not-found"> {
-    const f = await this.#deps.store.followUps.get(id);
-    if (!f) return "not-found";
-    if (f.status !== "active") return "finished";
-    if (this.#polling.has(id) || this.#budget.take(f.backend, 1) === 0) return "busy";
-    await this.#pollGuarded(f);
+    const followUp = await this.#deps.store.followUps.get(id);
+    if (!followUp) return "not-found";
+    if (followUp.status !== "active") return "finished";
+    if (this.#polling.has(id) || this.#budget.take(followUp.backend, 1) === 0) return "busy";
+    await this.#pollGuarded(followUp);
     return "polled";
   }
 
   /** After a restart: parents that were never posted, and transitions not known to be in Slack. */
   async resume(): Promise<void> {
     const deps = this.#deps;
-    for (const f of await deps.store.followUps.active()) {
-      this.#active.add(f.id);
+    for (const followUp of await deps.store.followUps.active()) {
+      this.#active.add(followUp.id);
       try {
-        if (!f.parentTs) await this.#recoverParent(f);
-        await this.#repairTransitions(f);
+        if (!followUp.parentTs) await this.#recoverParent(followUp);
+        await this.#repairTransitions(followUp);
       } catch (error) {
-        deps.logger.warn({ err: error, followUp: f.id }, "resuming a follow-up failed; it is polled anyway");
+        deps.logger.warn(
+          { err: error, followUp: followUp.id },
+          "resuming a follow-up failed; it is polled anyway",
+        );
       }
     }
   }
 
-  async #pollGuarded(f: FollowUp): Promise<void> {
-    if (this.#polling.has(f.id)) return;
-    this.#polling.add(f.id);
+  async #pollGuarded(followUp: FollowUp): Promise<void> {
+    if (this.#polling.has(followUp.id)) return;
+    this.#polling.add(followUp.id);
     try {
-      await this.#poll(f);
+      await this.#poll(followUp);
     } catch (error) {
-      this.#deps.logger.error({ err: error, followUp: f.id }, "a follow-up poll failed");
+      this.#deps.logger.error({ err: error, followUp: followUp.id }, "a follow-up poll failed");
     } finally {
-      this.#polling.delete(f.id);
+      this.#polling.delete(followUp.id);
     }
   }
 
-  async #poll(f: FollowUp): Promise<void> {
+  async #poll(followUp: FollowUp): Promise<void> {
     const deps = this.#deps;
     const now = deps.now();
-    if (now >= f.timeoutAt) {
+    if (now >= followUp.timeoutAt) {
       const minutes = Math.round(this.#settings.timeoutMs / 60_000);
       const ended = await deps.store.followUps.end(
-        f.id,
+        followUp.id,
         "unknown",
-        `No final state after ${minutes} min: check it with /ops ${this.#lookup(f)}.`,
+        `No final state after ${minutes} min: check it with /ops ${this.#lookup(followUp)}.`,
         now,
       );
       if (ended) await this.#finish(ended, "unknown", ended.lastError);
       return;
     }
-    if (!f.parentTs) {
+    if (!followUp.parentTs) {
       // Its parent message is still queued for Slack: a state seen now would have no thread to go in.
-      await deps.store.followUps.polled(f.id, { nextPollAt: now + this.#settings.intervalMs }, now);
+      await deps.store.followUps.polled(followUp.id, { nextPollAt: now + this.#settings.intervalMs }, now);
       return;
     }
-    const operation = deps.catalogue.byId(f.poll.operationId);
-    const validation = operation ? validateArgs(operation, f.poll.args, deps.defaults) : undefined;
+    const operation = deps.catalogue.byId(followUp.poll.operationId);
+    const validation = operation ? validateArgs(operation, followUp.poll.args, deps.defaults) : undefined;
     if (!operation?.progress || !validation?.ok) {
       const ended = await deps.store.followUps.end(
-        f.id,
+        followUp.id,
         "unknown",
         "This opsbot can no longer follow it.",
         now,
@@ -288,32 +292,32 @@ export class FollowUpEngine {
       return;
     }
     const outcome = await runInvocation(deps, {
-      id: f.correlationId,
+      id: followUp.correlationId,
       operation,
       args: validation.args,
-      actor: { userId: f.requesterId, channelId: f.channelId },
+      actor: { userId: followUp.requesterId, channelId: followUp.channelId },
     });
     if (!outcome.ok) {
       // A backend hiccup is a warning in the thread, once per streak, not a failure of the operation.
       const next =
         now +
         this.#jittered(
-          Math.min(this.#settings.maxIntervalMs, this.#settings.intervalMs * 2 ** (f.failures + 1)),
+          Math.min(this.#settings.maxIntervalMs, this.#settings.intervalMs * 2 ** (followUp.failures + 1)),
         );
       const updated = await deps.store.followUps.polled(
-        f.id,
+        followUp.id,
         { nextPollAt: next, error: outcome.message },
         now,
       );
-      if (updated.failures === 1 && f.parentTs)
+      if (updated.failures === 1 && followUp.parentTs)
         await this.#poster
           .post({
-            channel: f.channelId,
-            thread_ts: f.parentTs,
+            channel: followUp.channelId,
+            thread_ts: followUp.parentTs,
             text: `⚠️ ${outcome.message} Still following.`,
             metadata: {
               event_type: NOTE_METADATA_TYPE,
-              event_payload: { followup: f.id, warning: updated.polls },
+              event_payload: { followup: followUp.id, warning: updated.polls },
             },
           })
           .catch((error: unknown) =>
@@ -322,19 +326,19 @@ export class FollowUpEngine {
       return;
     }
     const progress = operation.progress(outcome.result);
-    const final = this.#finalOf(f, progress);
-    if (progress.state === f.state && !final) {
+    const final = this.#finalOf(followUp, progress);
+    if (progress.state === followUp.state && !final) {
       const delay = Math.min(
         this.#settings.maxIntervalMs,
-        this.#settings.intervalMs * 1.25 ** Math.min(f.polls, 20),
+        this.#settings.intervalMs * 1.25 ** Math.min(followUp.polls, 20),
       );
-      await deps.store.followUps.polled(f.id, { nextPollAt: now + this.#jittered(delay) }, now);
+      await deps.store.followUps.polled(followUp.id, { nextPollAt: now + this.#jittered(delay) }, now);
       return;
     }
     const recorded = await deps.store.followUps.transition(
-      f.id,
+      followUp.id,
       {
-        expectedSeq: f.seq,
+        expectedSeq: followUp.seq,
         state: progress.state,
         ...(final ? { terminal: final } : {}),
         nextPollAt: now + this.#jittered(this.#settings.intervalMs),
@@ -352,95 +356,105 @@ export class FollowUpEngine {
     void this.#postTransition(recorded.followUp, recorded.transition)
       .then(() => this.#updateParent(recorded.followUp))
       .catch((error: unknown) =>
-        deps.logger.warn({ err: error, followUp: f.id }, "a state could not be posted yet"),
+        deps.logger.warn({ err: error, followUp: followUp.id }, "a state could not be posted yet"),
       );
   }
 
-  #finalOf(f: FollowUp, progress: Progress): FollowUpStatus | undefined {
+  #finalOf(followUp: FollowUp, progress: Progress): FollowUpStatus | undefined {
     if (progress.outcome) return progress.outcome;
-    return f.settleOn?.includes(progress.state) ? "succeeded" : undefined;
+    return followUp.settleOn?.includes(progress.state) ? "succeeded" : undefined;
   }
 
-  async #postTransition(f: FollowUp, t: Transition): Promise<void> {
-    if (!f.parentTs) return;
-    const phase: FollowUpPhase = t.terminal ? (f.status as FollowUpPhase) : "active";
-    const reply = transitionReply(t.state, phase, t.at, f.startedAt);
+  async #postTransition(followUp: FollowUp, transition: Transition): Promise<void> {
+    if (!followUp.parentTs) return;
+    const phase: FollowUpPhase = transition.terminal ? (followUp.status as FollowUpPhase) : "active";
+    const reply = transitionReply(transition.state, phase, transition.at, followUp.startedAt);
     const posted = await this.#poster.post(
       {
-        channel: f.channelId,
-        thread_ts: f.parentTs,
+        channel: followUp.channelId,
+        thread_ts: followUp.parentTs,
         text: reply.text,
         blocks: reply.blocks,
         // The final state also shows in the channel, so nobody has to open the thread to see it.
-        ...(t.terminal ? { reply_broadcast: true } : {}),
-        metadata: { event_type: METADATA_TYPE, event_payload: { followup: f.id, seq: t.seq } },
+        ...(transition.terminal ? { reply_broadcast: true } : {}),
+        metadata: {
+          event_type: METADATA_TYPE,
+          event_payload: { followup: followUp.id, seq: transition.seq },
+        },
       },
-      { critical: t.terminal },
+      { critical: transition.terminal },
     );
-    await this.#deps.store.followUps.markPosted(f.id, t.seq, posted.ts);
+    await this.#deps.store.followUps.markPosted(followUp.id, transition.seq, posted.ts);
   }
 
   /** Transitions recorded but not marked posted: posted now unless the thread already has them. */
-  async #repairTransitions(f: FollowUp): Promise<void> {
-    const missing = await this.#deps.store.followUps.unposted(f.id);
-    if (missing.length === 0 || !f.parentTs) return;
+  async #repairTransitions(followUp: FollowUp): Promise<void> {
+    const missing = await this.#deps.store.followUps.unposted(followUp.id);
+    if (missing.length === 0 || !followUp.parentTs) return;
     const inThread = new Map<number, string>();
     // If the thread cannot be read, posting again risks a duplicate; not posting would lose the state.
     const replies = await this.#poster
-      .repliesWithMetadata(f.channelId, f.parentTs)
+      .repliesWithMetadata(followUp.channelId, followUp.parentTs)
       .catch((error: unknown) => {
         this.#deps.logger.warn(
-          { err: error, followUp: f.id },
+          { err: error, followUp: followUp.id },
           "the thread could not be read; posting unconfirmed states",
         );
         return [];
       });
-    for (const m of replies) {
-      const payload = m.metadata?.event_type === METADATA_TYPE ? m.metadata.event_payload : undefined;
-      if (payload?.followup === f.id && typeof payload.seq === "number") inThread.set(payload.seq, m.ts);
+    for (const reply of replies) {
+      const payload = reply.metadata?.event_type === METADATA_TYPE ? reply.metadata.event_payload : undefined;
+      if (payload?.followup === followUp.id && typeof payload.seq === "number")
+        inThread.set(payload.seq, reply.ts);
     }
-    for (const t of missing) {
-      const ts = inThread.get(t.seq);
-      if (ts) await this.#deps.store.followUps.markPosted(f.id, t.seq, ts);
-      else await this.#postTransition(f, t);
+    for (const transition of missing) {
+      const ts = inThread.get(transition.seq);
+      if (ts) await this.#deps.store.followUps.markPosted(followUp.id, transition.seq, ts);
+      else await this.#postTransition(followUp, transition);
     }
   }
 
   async #finish(
-    f: FollowUp,
+    followUp: FollowUp,
     status: FollowUpStatus,
     note?: string,
     output?: Output,
     operation?: AnyOperation,
   ): Promise<void> {
     const deps = this.#deps;
-    this.#active.delete(f.id);
-    await this.#updateParent(f, note, true);
-    if (status === "unknown" && f.parentTs)
+    this.#active.delete(followUp.id);
+    await this.#updateParent(followUp, note, true);
+    if (status === "unknown" && followUp.parentTs)
       await this.#poster
         .post(
           {
-            channel: f.channelId,
-            thread_ts: f.parentTs,
+            channel: followUp.channelId,
+            thread_ts: followUp.parentTs,
             text: `❔ ${note ?? "Outcome unknown."}`,
             reply_broadcast: true,
-            metadata: { event_type: NOTE_METADATA_TYPE, event_payload: { followup: f.id, note: "unknown" } },
+            metadata: {
+              event_type: NOTE_METADATA_TYPE,
+              event_payload: { followup: followUp.id, note: "unknown" },
+            },
           },
           { critical: true },
         )
         .catch((error: unknown) =>
-          deps.logger.warn({ err: error, followUp: f.id }, "the outcome-unknown note could not be posted"),
+          deps.logger.warn(
+            { err: error, followUp: followUp.id },
+            "the outcome-unknown note could not be posted",
+          ),
         );
     // The final output goes in the thread when it says more than the state: a file, a next step, or
     // why it failed.
     const telling =
       output && (output.kind === "document" || output.actions !== undefined || status === "failed");
-    if (output && operation && f.parentTs && telling) {
-      const parentTs = f.parentTs;
+    if (output && operation && followUp.parentTs && telling) {
+      const parentTs = followUp.parentTs;
       const withPrefill: Output = output.actions
         ? {
             ...output,
-            actions: output.actions.map((a) => ({ ...a, args: { ...f.prefill, ...a.args } })),
+            actions: output.actions.map((a) => ({ ...a, args: { ...followUp.prefill, ...a.args } })),
           }
         : output;
       await replyWithOutput(
@@ -448,112 +462,117 @@ export class FollowUpEngine {
         operation,
         withPrefill,
         {
-          channelId: f.channelId,
-          userId: f.requesterId,
+          channelId: followUp.channelId,
+          userId: followUp.requesterId,
           threadTs: parentTs,
           respond: (message) =>
             this.#poster.post(
               {
-                channel: f.channelId,
+                channel: followUp.channelId,
                 thread_ts: parentTs,
                 text: message.text,
                 ...(message.blocks ? { blocks: message.blocks } : {}),
                 metadata: {
                   event_type: NOTE_METADATA_TYPE,
-                  event_payload: { followup: f.id, note: "result" },
+                  event_payload: { followup: followUp.id, note: "result" },
                 },
               },
               { critical: true },
             ),
         },
-        { raw: f.poll.args, privately: false },
+        { raw: followUp.poll.args, privately: false },
       ).catch((error: unknown) =>
-        deps.logger.warn({ err: error, followUp: f.id }, "the final result could not be posted"),
+        deps.logger.warn({ err: error, followUp: followUp.id }, "the final result could not be posted"),
       );
     }
     const event = status === "succeeded" ? "operation.succeeded" : "operation.failed";
     await deps.notifier.notify(
       event,
-      `${status === "succeeded" ? "✅" : status === "unknown" ? "❔" : "❌"} \`${f.operationId}\` ${f.title} asked by <@${f.requesterId}> in <#${f.channelId}>: ${status} (${f.state ?? "no state"}).`,
-      [f.channelId],
+      `${status === "succeeded" ? "✅" : status === "unknown" ? "❔" : "❌"} \`${followUp.operationId}\` ${followUp.title} asked by <@${followUp.requesterId}> in <#${followUp.channelId}>: ${status} (${followUp.state ?? "no state"}).`,
+      [followUp.channelId],
     );
   }
 
-  async #postParent(f: FollowUp): Promise<void> {
-    const message = followUpParent(this.#card(f));
+  async #postParent(followUp: FollowUp): Promise<void> {
+    const message = followUpParent(this.#card(followUp));
     const posted = await this.#poster.post(
       {
-        channel: f.channelId,
+        channel: followUp.channelId,
         text: message.text,
         blocks: message.blocks,
-        metadata: { event_type: PARENT_METADATA_TYPE, event_payload: { followup: f.id } },
+        metadata: { event_type: PARENT_METADATA_TYPE, event_payload: { followup: followUp.id } },
       },
       { critical: true },
     );
-    await this.#deps.store.followUps.setParent(f.id, posted.ts);
+    await this.#deps.store.followUps.setParent(followUp.id, posted.ts);
   }
 
   /**
    * A parent not recorded may still be in Slack (a crash after Slack took it, before its ts was stored):
    * it is looked for in the channel by its metadata and only posted when it is not there.
    */
-  async #recoverParent(f: FollowUp): Promise<void> {
+  async #recoverParent(followUp: FollowUp): Promise<void> {
     const recent = await this.#poster
-      .historyWithMetadata(f.channelId, PARENT_SEARCH_DEPTH)
+      .historyWithMetadata(followUp.channelId, PARENT_SEARCH_DEPTH)
       .catch((error: unknown) => {
         this.#deps.logger.warn(
-          { err: error, followUp: f.id },
+          { err: error, followUp: followUp.id },
           "the channel could not be read; posting the parent",
         );
         return [];
       });
     const found = recent.find(
-      (m) => m.metadata?.event_type === PARENT_METADATA_TYPE && m.metadata.event_payload?.followup === f.id,
+      (message) =>
+        message.metadata?.event_type === PARENT_METADATA_TYPE &&
+        message.metadata.event_payload?.followup === followUp.id,
     );
-    if (found) await this.#deps.store.followUps.setParent(f.id, found.ts);
-    else await this.#postParent(f);
+    if (found) await this.#deps.store.followUps.setParent(followUp.id, found.ts);
+    else await this.#postParent(followUp);
   }
 
-  async #updateParent(f: FollowUp, note?: string, critical = false): Promise<void> {
-    if (!f.parentTs) return;
-    const message = followUpParent(this.#card(f, note));
+  async #updateParent(followUp: FollowUp, note?: string, critical = false): Promise<void> {
+    if (!followUp.parentTs) return;
+    const message = followUpParent(this.#card(followUp, note));
     await this.#poster
       .update(
-        { channel: f.channelId, ts: f.parentTs },
+        { channel: followUp.channelId, ts: followUp.parentTs },
         { text: message.text, blocks: message.blocks },
         { critical },
       )
       .catch((error: unknown) =>
-        this.#deps.logger.warn({ err: error, followUp: f.id }, "the parent message could not be updated"),
+        this.#deps.logger.warn(
+          { err: error, followUp: followUp.id },
+          "the parent message could not be updated",
+        ),
       );
   }
 
-  #card(f: FollowUp, note?: string) {
-    const cancelSpec = f.cancel;
+  #card(followUp: FollowUp, note?: string) {
+    const cancelSpec = followUp.cancel;
     const cancelOperation = cancelSpec ? this.#deps.catalogue.byId(cancelSpec.operationId) : undefined;
     const cancel =
       cancelSpec && cancelOperation
         ? operationButton(cancelOperation, cancelSpec.args, { action: "run", label: cancelSpec.label })
         : undefined;
     return {
-      id: f.id,
-      operationId: f.operationId,
-      ...(f.title === f.operationId ? {} : { subject: f.title }),
-      requesterId: f.requesterId,
-      ...(f.identity ? { identity: f.identity } : {}),
-      phase: f.status as FollowUpPhase,
-      ...(f.state ? { state: f.state } : {}),
-      startedAt: f.startedAt,
-      updatedAt: f.updatedAt,
+      id: followUp.id,
+      operationId: followUp.operationId,
+      ...(followUp.title === followUp.operationId ? {} : { subject: followUp.title }),
+      requesterId: followUp.requesterId,
+      ...(followUp.identity ? { identity: followUp.identity } : {}),
+      phase: followUp.status as FollowUpPhase,
+      ...(followUp.state ? { state: followUp.state } : {}),
+      startedAt: followUp.startedAt,
+      updatedAt: followUp.updatedAt,
       ...(note ? { note } : {}),
-      refreshValue: f.id,
+      refreshValue: followUp.id,
       ...(cancel ? { cancel } : {}),
     };
   }
 
-  #lookup(f: FollowUp): string {
-    const [resource, verb] = f.poll.operationId.split(":");
-    return `${resource} ${verb} ${Object.values(f.poll.args).join(" ")}`;
+  #lookup(followUp: FollowUp): string {
+    const [resource, verb] = followUp.poll.operationId.split(":");
+    return `${resource} ${verb} ${Object.values(followUp.poll.args).join(" ")}`;
   }
 
   #jittered(ms: number): number {

@@ -59,8 +59,8 @@ export class IdentityResolver {
     this.#cache.set(userId, { expires: this.#now() + this.#ttlMs, value });
     // A failed lookup is not remembered: the next command asks Slack again.
     value.then(
-      (r) => {
-        if (!r.ok) this.#cache.delete(userId);
+      (resolution) => {
+        if (!resolution.ok) this.#cache.delete(userId);
       },
       () => this.#cache.delete(userId),
     );

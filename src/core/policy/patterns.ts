@@ -82,24 +82,24 @@ function unique(items: readonly string[]): string[] {
  * regular expression so that a glob with many stars cannot make a long argument slow to check.
  */
 export function globMatches(glob: string, value: string): boolean {
-  let g = 0;
-  let v = 0;
+  let globIndex = 0;
+  let valueIndex = 0;
   let star = -1;
   let resume = 0;
-  while (v < value.length) {
-    if (g < glob.length && glob[g] === "*") {
-      star = g++;
-      resume = v;
-    } else if (g < glob.length && glob[g] === value[v]) {
-      g++;
-      v++;
+  while (valueIndex < value.length) {
+    if (globIndex < glob.length && glob[globIndex] === "*") {
+      star = globIndex++;
+      resume = valueIndex;
+    } else if (globIndex < glob.length && glob[globIndex] === value[valueIndex]) {
+      globIndex++;
+      valueIndex++;
     } else if (star >= 0) {
-      g = star + 1;
-      v = ++resume;
+      globIndex = star + 1;
+      valueIndex = ++resume;
     } else {
       return false;
     }
   }
-  while (g < glob.length && glob[g] === "*") g++;
-  return g === glob.length;
+  while (globIndex < glob.length && glob[globIndex] === "*") globIndex++;
+  return globIndex === glob.length;
 }

@@ -46,10 +46,10 @@ export function parsePolicy(text: string, options: PolicyOptions): Policy {
   };
   const syntax: PolicyProblem[] = [
     ...doc.errors.map((e) => ({ ...at(e.pos[0]), key: "", message: e.message.split("\n")[0] ?? e.message })),
-    ...duplicateKeys(doc.contents, []).map((d) => ({
-      ...at(d.offset),
-      key: keyOf(d.path),
-      message: `is given twice (first on line ${at(d.firstOffset).line}); a later one would silently win`,
+    ...duplicateKeys(doc.contents, []).map((duplicate) => ({
+      ...at(duplicate.offset),
+      key: keyOf(duplicate.path),
+      message: `is given twice (first on line ${at(duplicate.firstOffset).line}); a later one would silently win`,
     })),
   ];
   if (syntax.length > 0) throw new PolicyFileError(options.source, sorted(syntax));

@@ -236,8 +236,8 @@ function keysAt(schema: z.ZodType, path: readonly (string | number)[]): string[]
     readonly valueType?: z.ZodType;
     readonly in?: z.ZodType;
   }
-  const unwrap = (s: z.ZodType): Def => {
-    let def = s.def as Def;
+  const unwrap = (wrapped: z.ZodType): Def => {
+    let def = wrapped.def as Def;
     for (let i = 0; i < 10; i++) {
       const inner = def.innerType ?? (def.type === "pipe" ? def.in : undefined);
       if (!inner) break;
@@ -289,14 +289,14 @@ function grantRoleProblems(file: Record<string, unknown>): PathProblem[] {
 }
 
 /** A rule that lists only users can reach its `required` count. */
-function requiredProblems(rule: Record<string, unknown>, i: number): PathProblem[] {
+function requiredProblems(rule: Record<string, unknown>, index: number): PathProblem[] {
   const approvers = record(rule.approvers);
   const users = new Set(list(approvers.users)).size;
   const required = typeof rule.required === "number" ? rule.required : 1;
   if (list(approvers.usergroups).length > 0 || users === 0 || users >= required) return [];
   return [
     {
-      path: ["approvals", i, "required"],
+      path: ["approvals", index, "required"],
       message: `needs ${required} approvers but only ${users} user${users === 1 ? " is" : "s are"} listed`,
     },
   ];
@@ -355,18 +355,18 @@ function shadowProblems(rules: readonly Record<string, unknown>[], known: readon
   return rules.flatMap((_, j) => {
     const mine = matched[j] ?? [];
     if (mine.length === 0) return [];
-    const i = rules.findIndex(
+    const earlierIndex = rules.findIndex(
       (earlier, k) =>
         k < j &&
         Object.keys(record(earlier.when)).length === 0 &&
         mine.every((id) => (matched[k] ?? []).includes(id)),
     );
-    if (i < 0) return [];
-    const earlier = rules[i] ?? {};
+    if (earlierIndex < 0) return [];
+    const earlier = rules[earlierIndex] ?? {};
     return [
       {
         path: ["approvals", j, "match"],
-        message: `never applies: ${ruleName(earlier, i)} (approvals[${i}]) comes first and matches all of it; the first matching rule applies`,
+        message: `never applies: ${ruleName(earlier, earlierIndex)} (approvals[${earlierIndex}]) comes first and matches all of it; the first matching rule applies`,
       },
     ];
   });
@@ -387,39 +387,41 @@ function list(value: unknown): unknown[] {
 }
 
 function toPolicy(file: PolicyFileData, source: string): Policy {
-  const grants: Grant[] = (file.grants ?? []).map((g) => ({
-    role: g.role,
-    everyone: g.to.everyone === true,
-    users: g.to.users ?? [],
-    usergroups: g.to.usergroups ?? [],
-    ...(g.channels ? { channels: g.channels } : {}),
+  const grants: Grant[] = (file.grants ?? []).map((grant) => ({
+    role: grant.role,
+    everyone: grant.to.everyone === true,
+    users: grant.to.users ?? [],
+    usergroups: grant.to.usergroups ?? [],
+    ...(grant.channels ? { channels: grant.channels } : {}),
   }));
-  const approvals: ApprovalRule[] = (file.approvals ?? []).map((r, index) => ({
+  const approvals: ApprovalRule[] = (file.approvals ?? []).map((rule, index) => ({
     index,
-    name: ruleName(r, index),
-    match: r.match,
-    when: r.when ?? {},
-    approvers: { users: r.approvers.users ?? [], usergroups: r.approvers.usergroups ?? [] },
-    required: r.required,
-    expiresAfterMs: r.expires_after,
-    allowSelfApproval: r.allow_self_approval,
-    ...(r.notify ? { notify: r.notify } : {}),
+    name: ruleName(rule, index),
+    match: rule.match,
+    when: rule.when ?? {},
+    approvers: { users: rule.approvers.users ?? [], usergroups: rule.approvers.usergroups ?? [] },
+    required: rule.required,
+    expiresAfterMs: rule.expires_after,
+    allowSelfApproval: rule.allow_self_approval,
+    ...(rule.notify ? { notify: rule.notify } : {}),
   }));
-  const f = file.followups;
+  const followups = file.followups;
   return {
     source,
     roles: new Map(Object.entries(file.roles ?? {})),
     grants,
     approvals,
-    notifications: (file.notifications ?? []).map((n) => ({
-      channel: n.channel,
-      events: n.events satisfies NotificationEvent[],
+    notifications: (file.notifications ?? []).map((notification) => ({
+      channel: notification.channel,
+      events: notification.events satisfies NotificationEvent[],
     })),
     identityOverrides: file.identity?.overrides ?? {},
     followups: {
-      ...(f?.poll_interval ? { pollIntervalMs: f.poll_interval } : {}),
-      ...(f?.timeout ? { timeoutMs: f.timeout } : {}),
-      ...(f?.max_requests_per_second ? { maxRequestsPerSecond: f.max_requests_per_second } : {}),
+      ...(followups?.poll_interval ? { pollIntervalMs: followups.poll_interval } : {}),
+      ...(followups?.timeout ? { timeoutMs: followups.timeout } : {}),
+      ...(followups?.max_requests_per_second
+        ? { maxRequestsPerSecond: followups.max_requests_per_second }
+        : {}),
     },
   };
 }

@@ -195,8 +195,8 @@ function holds(key: string, glob: string, facts: ConditionFacts): boolean {
   const value =
     key === "namespace" || key === "allocation" ? (facts.target[key] ?? facts.args[key]) : facts.args[key];
   const values = Array.isArray(value) ? value : [value];
-  return values.some((v) => {
-    const text = textOf(v);
+  return values.some((item) => {
+    const text = textOf(item);
     return text !== undefined && globMatches(glob, text);
   });
 }

@@ -2,40 +2,40 @@ import type { EphemeralMessage, OutboxFile, OutboxMessage, UpdateContent } from 
 
 // Only the fields Slack should see, without undefined ones (form encoding would send "undefined").
 
-export function postArgs(m: OutboxMessage): Record<string, unknown> {
+export function postArgs(message: OutboxMessage): Record<string, unknown> {
   return {
-    channel: m.channel,
-    ...updateArgs(m),
-    ...(m.thread_ts === undefined ? {} : { thread_ts: m.thread_ts }),
-    ...(m.reply_broadcast === undefined ? {} : { reply_broadcast: m.reply_broadcast }),
+    channel: message.channel,
+    ...updateArgs(message),
+    ...(message.thread_ts === undefined ? {} : { thread_ts: message.thread_ts }),
+    ...(message.reply_broadcast === undefined ? {} : { reply_broadcast: message.reply_broadcast }),
   };
 }
 
-export function updateArgs(c: UpdateContent): Record<string, unknown> {
+export function updateArgs(content: UpdateContent): Record<string, unknown> {
   return {
-    text: c.text,
-    ...(c.blocks === undefined ? {} : { blocks: c.blocks }),
-    ...(c.metadata === undefined ? {} : { metadata: c.metadata }),
+    text: content.text,
+    ...(content.blocks === undefined ? {} : { blocks: content.blocks }),
+    ...(content.metadata === undefined ? {} : { metadata: content.metadata }),
   };
 }
 
-export function ephemeralArgs(m: EphemeralMessage): Record<string, unknown> {
+export function ephemeralArgs(message: EphemeralMessage): Record<string, unknown> {
   return {
-    channel: m.channel,
-    user: m.user,
-    text: m.text,
-    ...(m.blocks === undefined ? {} : { blocks: m.blocks }),
-    ...(m.thread_ts === undefined ? {} : { thread_ts: m.thread_ts }),
+    channel: message.channel,
+    user: message.user,
+    text: message.text,
+    ...(message.blocks === undefined ? {} : { blocks: message.blocks }),
+    ...(message.thread_ts === undefined ? {} : { thread_ts: message.thread_ts }),
   };
 }
 
 /** files.uploadV2 takes the channel as `channel_id`. */
-export function uploadArgs(f: OutboxFile): Record<string, unknown> {
+export function uploadArgs(file: OutboxFile): Record<string, unknown> {
   return {
-    channel_id: f.channel,
-    filename: f.filename,
-    title: f.title,
-    content: f.content,
-    ...(f.thread_ts === undefined ? {} : { thread_ts: f.thread_ts }),
+    channel_id: file.channel,
+    filename: file.filename,
+    title: file.title,
+    content: file.content,
+    ...(file.thread_ts === undefined ? {} : { thread_ts: file.thread_ts }),
   };
 }

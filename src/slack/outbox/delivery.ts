@@ -42,29 +42,29 @@ export function viaCall(call: OutboxCall, method: OutboxMethod, args: Record<str
  * Calls until Slack accepts, a permanent error, an unknown outcome the kind may not retry, or too many
  * failures (a critical write keeps going until stop).
  */
-export async function deliver(d: Delivery, env: DeliveryEnv): Promise<CallResult> {
-  const log = { method: d.write, ...d.about };
+export async function deliver(delivery: Delivery, env: DeliveryEnv): Promise<CallResult> {
+  const log = { method: delivery.write, ...delivery.about };
   let attempts = 0;
   let failures = 0;
   for (;;) {
-    const wait = d.pacer.reserve(env.now());
+    const wait = delivery.pacer.reserve(env.now());
     if (wait > 0) await env.sleep(wait);
     attempts += 1;
-    const outcome = await d.attempt();
+    const outcome = await delivery.attempt();
     if (outcome.kind === "ok") return outcome.result;
     if (outcome.kind === "rate_limited") {
       env.onRateLimited();
-      d.pacer.holdUntil(env.now() + outcome.retryAfterMs);
+      delivery.pacer.holdUntil(env.now() + outcome.retryAfterMs);
       env.logger?.warn({ ...log, retryAfterMs: outcome.retryAfterMs }, "slack rate limited");
       continue;
     }
     const { code, cause } = outcome;
     const outcomeUnknown = outcome.kind === "unknown";
     const fail = (permanent: boolean) =>
-      new SlackOutboxError(d.write, code, { attempts, permanent, outcomeUnknown, cause });
+      new SlackOutboxError(delivery.write, code, { attempts, permanent, outcomeUnknown, cause });
     if (outcome.kind === "permanent") throw fail(true);
-    if (outcomeUnknown && ON_UNKNOWN[d.write] !== "retry") {
-      const found = await lookAgain(d, env);
+    if (outcomeUnknown && ON_UNKNOWN[delivery.write] !== "retry") {
+      const found = await lookAgain(delivery, env);
       if (found === "cannot_tell") {
         env.logger?.error({ ...log, code, attempts }, "slack may have carried it out; not sent again");
         throw fail(false);
@@ -72,7 +72,7 @@ export async function deliver(d: Delivery, env: DeliveryEnv): Promise<CallResult
       if (found !== "absent") return found;
     }
     failures += 1;
-    const keepTrying = d.critical && !env.stopping();
+    const keepTrying = delivery.critical && !env.stopping();
     if (failures >= env.maxAttempts && !keepTrying) {
       env.logger?.error({ ...log, code, attempts }, "slack gave up");
       throw fail(false);
@@ -84,13 +84,16 @@ export async function deliver(d: Delivery, env: DeliveryEnv): Promise<CallResult
 }
 
 /** After an unknown outcome: the write found in Slack, absent (safe to send again), or no way to tell. */
-async function lookAgain(d: Delivery, env: DeliveryEnv): Promise<CallResult | "absent" | "cannot_tell"> {
-  if (ON_UNKNOWN[d.write] !== "look" || !d.look) return "cannot_tell";
+async function lookAgain(
+  delivery: Delivery,
+  env: DeliveryEnv,
+): Promise<CallResult | "absent" | "cannot_tell"> {
+  if (ON_UNKNOWN[delivery.write] !== "look" || !delivery.look) return "cannot_tell";
   try {
-    return (await d.look()) ?? "absent";
+    return (await delivery.look()) ?? "absent";
   } catch (error) {
     env.logger?.warn(
-      { err: error, method: d.write, ...d.about },
+      { err: error, method: delivery.write, ...delivery.about },
       "could not look for a write whose answer was lost",
     );
     return "cannot_tell";

@@ -106,17 +106,17 @@ function errorChain(err: unknown): { name?: unknown; code?: unknown }[] {
   const seen: { name?: unknown; code?: unknown }[] = [];
   const queue: unknown[] = [err];
   while (queue.length > 0 && seen.length < 10) {
-    const e = queue.shift();
-    if (typeof e !== "object" || e === null || seen.includes(e)) continue;
-    seen.push(e);
-    const { cause, original, errors } = e as { cause?: unknown; original?: unknown; errors?: unknown };
+    const error = queue.shift();
+    if (typeof error !== "object" || error === null || seen.includes(error)) continue;
+    seen.push(error);
+    const { cause, original, errors } = error as { cause?: unknown; original?: unknown; errors?: unknown };
     queue.push(cause, original, ...(Array.isArray(errors) ? errors : []));
   }
   return seen;
 }
 
-function fileOf(f: { id: string; title?: string | undefined }): { id: string; title?: string } {
-  return { id: f.id, ...(f.title === undefined ? {} : { title: f.title }) };
+function fileOf(file: { id: string; title?: string | undefined }): { id: string; title?: string } {
+  return { id: file.id, ...(file.title === undefined ? {} : { title: file.title }) };
 }
 
 /** A message the outbox could not deliver; `code` is Slack's error code (or `http_503`, `timeout`, ...). */

@@ -298,12 +298,12 @@ export class SlackOutbox {
           pacer: this.#updatePacer,
           about: { channel: entry.target.channel },
         });
-        for (const w of entry.waiters) w.resolve();
+        for (const waiter of entry.waiters) waiter.resolve();
       } catch (err) {
         const newer = this.#pendingUpdates.get(entry.key);
         // A newer version is still to be sent: it settles these callers too.
         if (newer) newer.waiters.unshift(...entry.waiters);
-        else for (const w of entry.waiters) w.reject(err);
+        else for (const waiter of entry.waiters) waiter.reject(err);
       }
       this.#updateQueue.shift();
     }
@@ -327,8 +327,8 @@ export class SlackOutbox {
     return { write: method, attempt: viaCall(this.#call, method, args), critical: options.critical ?? false };
   }
 
-  #deliver(d: Delivery): Promise<CallResult> {
-    return deliver(d, this.#env);
+  #deliver(delivery: Delivery): Promise<CallResult> {
+    return deliver(delivery, this.#env);
   }
 
   /** Only a post with metadata can be found again, and only with `findPosted`. */

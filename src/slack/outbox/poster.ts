@@ -17,9 +17,9 @@ const HISTORY_PAGE = 200;
 function withMetadata(
   messages: readonly { ts?: string; metadata?: unknown }[] | undefined,
 ): MessageWithMetadata[] {
-  return (messages ?? []).map((m) => ({
-    ts: m.ts ?? "",
-    ...(m.metadata ? { metadata: m.metadata as Metadata } : {}),
+  return (messages ?? []).map((message) => ({
+    ts: message.ts ?? "",
+    ...(message.metadata ? { metadata: message.metadata as Metadata } : {}),
   }));
 }
 
@@ -87,9 +87,9 @@ export function findPostedByMetadata(client: WebClient) {
         : await read.historyWithMetadata(channel, 100);
     const wanted = canonical(metadata.event_payload ?? {});
     return recent.find(
-      (m) =>
-        m.metadata?.event_type === metadata.event_type &&
-        canonical(m.metadata?.event_payload ?? {}) === wanted,
+      (message) =>
+        message.metadata?.event_type === metadata.event_type &&
+        canonical(message.metadata?.event_payload ?? {}) === wanted,
     )?.ts;
   };
 }

@@ -39,43 +39,43 @@ const TransitionRow = z.object({
 });
 
 function read(row: unknown): FollowUp {
-  const r = Row.parse(row);
+  const parsed = Row.parse(row);
   return {
-    id: r.id,
-    correlationId: r.correlation_id,
-    operationId: r.operation_id,
-    title: r.title,
-    poll: { operationId: r.poll.operationId, args: r.poll.args },
-    prefill: r.prefill,
-    ...(r.settle_on === null ? {} : { settleOn: r.settle_on }),
-    ...(r.cancel === null ? {} : { cancel: r.cancel }),
-    requesterId: r.requester_id,
-    ...(r.identity === null ? {} : { identity: r.identity }),
-    channelId: r.channel_id,
-    backend: r.backend,
-    ...(r.parent_ts === null ? {} : { parentTs: r.parent_ts }),
-    ...(r.state === null ? {} : { state: r.state }),
-    seq: r.seq,
-    status: r.status,
-    startedAt: r.started_at,
-    nextPollAt: r.next_poll_at,
-    timeoutAt: r.timeout_at,
-    updatedAt: r.updated_at,
-    polls: r.polls,
-    failures: r.failures,
-    ...(r.last_error === null ? {} : { lastError: r.last_error }),
+    id: parsed.id,
+    correlationId: parsed.correlation_id,
+    operationId: parsed.operation_id,
+    title: parsed.title,
+    poll: { operationId: parsed.poll.operationId, args: parsed.poll.args },
+    prefill: parsed.prefill,
+    ...(parsed.settle_on === null ? {} : { settleOn: parsed.settle_on }),
+    ...(parsed.cancel === null ? {} : { cancel: parsed.cancel }),
+    requesterId: parsed.requester_id,
+    ...(parsed.identity === null ? {} : { identity: parsed.identity }),
+    channelId: parsed.channel_id,
+    backend: parsed.backend,
+    ...(parsed.parent_ts === null ? {} : { parentTs: parsed.parent_ts }),
+    ...(parsed.state === null ? {} : { state: parsed.state }),
+    seq: parsed.seq,
+    status: parsed.status,
+    startedAt: parsed.started_at,
+    nextPollAt: parsed.next_poll_at,
+    timeoutAt: parsed.timeout_at,
+    updatedAt: parsed.updated_at,
+    polls: parsed.polls,
+    failures: parsed.failures,
+    ...(parsed.last_error === null ? {} : { lastError: parsed.last_error }),
   };
 }
 
 function readTransition(row: unknown): Transition {
-  const r = TransitionRow.parse(row);
+  const parsed = TransitionRow.parse(row);
   return {
-    followUpId: r.followup_id,
-    seq: r.seq,
-    state: r.state,
-    terminal: r.terminal,
-    at: r.at,
-    ...(r.posted_ts === null ? {} : { postedTs: r.posted_ts }),
+    followUpId: parsed.followup_id,
+    seq: parsed.seq,
+    state: parsed.state,
+    terminal: parsed.terminal,
+    at: parsed.at,
+    ...(parsed.posted_ts === null ? {} : { postedTs: parsed.posted_ts }),
   };
 }
 
@@ -88,23 +88,23 @@ const INSERT = `
 export function postgresFollowUps(db: Db): FollowUpStore {
   const rows = async (text: string, params: unknown[]) => (await db.query(text, params)).rows;
   return {
-    async create(f) {
+    async create(followUp) {
       const [row] = await rows(INSERT, [
-        f.id,
-        f.correlationId,
-        f.operationId,
-        f.title,
-        json(f.poll),
-        json(f.prefill),
-        f.settleOn ? json(f.settleOn) : null,
-        f.cancel ? json(f.cancel) : null,
-        f.requesterId,
-        f.identity ?? null,
-        f.channelId,
-        f.backend,
-        f.startedAt,
-        f.nextPollAt,
-        f.timeoutAt,
+        followUp.id,
+        followUp.correlationId,
+        followUp.operationId,
+        followUp.title,
+        json(followUp.poll),
+        json(followUp.prefill),
+        followUp.settleOn ? json(followUp.settleOn) : null,
+        followUp.cancel ? json(followUp.cancel) : null,
+        followUp.requesterId,
+        followUp.identity ?? null,
+        followUp.channelId,
+        followUp.backend,
+        followUp.startedAt,
+        followUp.nextPollAt,
+        followUp.timeoutAt,
       ]);
       return read(row);
     },

@@ -12,13 +12,13 @@ const Row = z.object({
 });
 
 function toLock(row: unknown): Lock {
-  const r = Row.parse(row);
+  const parsed = Row.parse(row);
   return {
-    target: { kind: r.kind, name: r.name },
-    reason: r.reason,
-    lockedBy: r.locked_by,
-    lockedAt: r.locked_at,
-    ...(r.until === null ? {} : { until: r.until }),
+    target: { kind: parsed.kind, name: parsed.name },
+    reason: parsed.reason,
+    lockedBy: parsed.locked_by,
+    lockedAt: parsed.locked_at,
+    ...(parsed.until === null ? {} : { until: parsed.until }),
   };
 }
 

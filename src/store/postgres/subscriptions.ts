@@ -11,11 +11,11 @@ const Row = z.object({
 
 export function postgresSubscriptions(db: Db): SubscriptionStore {
   return {
-    async add(s) {
+    async add(subscription) {
       const { rowCount } = await db.query(
         `INSERT INTO subscriptions (event, channel_id, created_by, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (event, channel_id) DO NOTHING`,
-        [s.event, s.channelId, s.createdBy, s.createdAt],
+        [subscription.event, subscription.channelId, subscription.createdBy, subscription.createdAt],
       );
       return rowCount === 1;
     },
@@ -37,8 +37,13 @@ export function postgresSubscriptions(db: Db): SubscriptionStore {
       // Events sort by code point, as with SQLite's BINARY collation, whatever the database's locale.
       const { rows } = await db.query('SELECT * FROM subscriptions ORDER BY event COLLATE "C", created_at');
       return rows.map((row) => {
-        const r = Row.parse(row);
-        return { event: r.event, channelId: r.channel_id, createdBy: r.created_by, createdAt: r.created_at };
+        const parsed = Row.parse(row);
+        return {
+          event: parsed.event,
+          channelId: parsed.channel_id,
+          createdBy: parsed.created_by,
+          createdAt: parsed.created_at,
+        };
       });
     },
   };

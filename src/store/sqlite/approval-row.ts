@@ -45,39 +45,39 @@ function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?
 }
 
 export function toRequest(row: unknown, votes: readonly unknown[]): ApprovalRequest {
-  const r = Row.parse(row);
+  const parsed = Row.parse(row);
   return {
-    id: r.id,
-    correlationId: r.correlation_id,
-    operationId: r.operation_id,
-    args: r.args,
-    rawArgs: r.raw_args,
-    target: defined(r.target),
-    fingerprint: r.fingerprint,
-    requesterId: r.requester_id,
-    ...(r.requester_identity === null ? {} : { requesterIdentity: r.requester_identity }),
-    channelId: r.channel_id,
-    rule: r.rule,
-    force: r.force === 1,
-    status: r.status,
-    approvals: votes.map((v) => {
-      const vote = VoteRow.parse(v);
+    id: parsed.id,
+    correlationId: parsed.correlation_id,
+    operationId: parsed.operation_id,
+    args: parsed.args,
+    rawArgs: parsed.raw_args,
+    target: defined(parsed.target),
+    fingerprint: parsed.fingerprint,
+    requesterId: parsed.requester_id,
+    ...(parsed.requester_identity === null ? {} : { requesterIdentity: parsed.requester_identity }),
+    channelId: parsed.channel_id,
+    rule: parsed.rule,
+    force: parsed.force === 1,
+    status: parsed.status,
+    approvals: votes.map((voteRow) => {
+      const vote = VoteRow.parse(voteRow);
       return { userId: vote.user_id, at: vote.at };
     }),
-    ...(r.decided_by === null ? {} : { decidedBy: r.decided_by }),
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    updatedAt: r.updated_at,
-    ...(r.message_channel !== null && r.message_ts !== null
-      ? { message: { channelId: r.message_channel, ts: r.message_ts } }
+    ...(parsed.decided_by === null ? {} : { decidedBy: parsed.decided_by }),
+    createdAt: parsed.created_at,
+    expiresAt: parsed.expires_at,
+    updatedAt: parsed.updated_at,
+    ...(parsed.message_channel !== null && parsed.message_ts !== null
+      ? { message: { channelId: parsed.message_channel, ts: parsed.message_ts } }
       : {}),
-    ...(r.outcome === null
+    ...(parsed.outcome === null
       ? {}
       : {
           outcome: {
-            ok: r.outcome.ok,
-            summary: r.outcome.summary,
-            ...defined({ durationMs: r.outcome.durationMs }),
+            ok: parsed.outcome.ok,
+            summary: parsed.outcome.summary,
+            ...defined({ durationMs: parsed.outcome.durationMs }),
           },
         }),
   };

@@ -29,20 +29,20 @@ const Row = z.object({
 });
 
 function toEntry(row: unknown): AuditEntry {
-  const r = Row.parse(row);
+  const parsed = Row.parse(row);
   return {
-    id: r.id,
-    at: r.at,
-    correlationId: r.correlation_id,
-    kind: r.kind,
-    ...(r.operation_id === null ? {} : { operationId: r.operation_id }),
-    ...(r.args === null ? {} : { args: r.args }),
-    userId: r.user_id,
-    ...(r.identity === null ? {} : { identity: r.identity }),
-    ...(r.channel_id === null ? {} : { channelId: r.channel_id }),
-    outcome: r.outcome,
-    ...(r.duration_ms === null ? {} : { durationMs: r.duration_ms }),
-    ...(r.detail === null ? {} : { detail: r.detail }),
+    id: parsed.id,
+    at: parsed.at,
+    correlationId: parsed.correlation_id,
+    kind: parsed.kind,
+    ...(parsed.operation_id === null ? {} : { operationId: parsed.operation_id }),
+    ...(parsed.args === null ? {} : { args: parsed.args }),
+    userId: parsed.user_id,
+    ...(parsed.identity === null ? {} : { identity: parsed.identity }),
+    ...(parsed.channel_id === null ? {} : { channelId: parsed.channel_id }),
+    outcome: parsed.outcome,
+    ...(parsed.duration_ms === null ? {} : { durationMs: parsed.duration_ms }),
+    ...(parsed.detail === null ? {} : { detail: parsed.detail }),
   };
 }
 

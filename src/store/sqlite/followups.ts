@@ -41,48 +41,48 @@ const TransitionRow = z.object({
 });
 
 function read(row: unknown): FollowUp {
-  const r = Row.parse(row);
+  const parsed = Row.parse(row);
   return {
-    id: r.id,
-    correlationId: r.correlation_id,
-    operationId: r.operation_id,
-    title: r.title,
-    poll: { operationId: r.poll.operationId, args: r.poll.args },
-    prefill: r.prefill,
-    ...(r.settle_on === null ? {} : { settleOn: r.settle_on }),
-    ...(r.cancel === null ? {} : { cancel: r.cancel }),
-    requesterId: r.requester_id,
-    ...(r.identity === null ? {} : { identity: r.identity }),
-    channelId: r.channel_id,
-    backend: r.backend,
-    ...(r.parent_ts === null ? {} : { parentTs: r.parent_ts }),
-    ...(r.state === null ? {} : { state: r.state }),
-    seq: r.seq,
-    status: r.status,
-    startedAt: r.started_at,
-    nextPollAt: r.next_poll_at,
-    timeoutAt: r.timeout_at,
-    updatedAt: r.updated_at,
-    polls: r.polls,
-    failures: r.failures,
-    ...(r.last_error === null ? {} : { lastError: r.last_error }),
+    id: parsed.id,
+    correlationId: parsed.correlation_id,
+    operationId: parsed.operation_id,
+    title: parsed.title,
+    poll: { operationId: parsed.poll.operationId, args: parsed.poll.args },
+    prefill: parsed.prefill,
+    ...(parsed.settle_on === null ? {} : { settleOn: parsed.settle_on }),
+    ...(parsed.cancel === null ? {} : { cancel: parsed.cancel }),
+    requesterId: parsed.requester_id,
+    ...(parsed.identity === null ? {} : { identity: parsed.identity }),
+    channelId: parsed.channel_id,
+    backend: parsed.backend,
+    ...(parsed.parent_ts === null ? {} : { parentTs: parsed.parent_ts }),
+    ...(parsed.state === null ? {} : { state: parsed.state }),
+    seq: parsed.seq,
+    status: parsed.status,
+    startedAt: parsed.started_at,
+    nextPollAt: parsed.next_poll_at,
+    timeoutAt: parsed.timeout_at,
+    updatedAt: parsed.updated_at,
+    polls: parsed.polls,
+    failures: parsed.failures,
+    ...(parsed.last_error === null ? {} : { lastError: parsed.last_error }),
   };
 }
 
 function readTransition(row: unknown): Transition {
-  const r = TransitionRow.parse(row);
+  const parsed = TransitionRow.parse(row);
   return {
-    followUpId: r.followup_id,
-    seq: r.seq,
-    state: r.state,
-    terminal: r.terminal === 1,
-    at: r.at,
-    ...(r.posted_ts === null ? {} : { postedTs: r.posted_ts }),
+    followUpId: parsed.followup_id,
+    seq: parsed.seq,
+    state: parsed.state,
+    terminal: parsed.terminal === 1,
+    at: parsed.at,
+    ...(parsed.posted_ts === null ? {} : { postedTs: parsed.posted_ts }),
   };
 }
 
 export function sqliteFollowUps(db: Database.Database): FollowUpStore {
-  const s = {
+  const statements = {
     insert: db.prepare(`
       INSERT INTO followups (id, correlation_id, operation_id, title, poll, prefill, settle_on, cancel, requester_id,
         identity, channel_id, backend, status, started_at, next_poll_at, timeout_at, updated_at)
@@ -118,7 +118,7 @@ export function sqliteFollowUps(db: Database.Database): FollowUpStore {
     ),
   };
   const must = (id: string): FollowUp => {
-    const row = s.get.get(id);
+    const row = statements.get.get(id);
     if (row === undefined) throw new Error(`follow-up ${id} vanished`);
     return read(row);
   };
@@ -128,7 +128,7 @@ export function sqliteFollowUps(db: Database.Database): FollowUpStore {
       change: { expectedSeq: number; state: string; terminal?: FollowUp["status"]; nextPollAt: number },
       now: number,
     ) => {
-      const changed = s.advance.run({
+      const changed = statements.advance.run({
         id,
         expected: change.expectedSeq,
         state: change.state,
@@ -138,7 +138,7 @@ export function sqliteFollowUps(db: Database.Database): FollowUpStore {
       }).changes;
       if (changed !== 1) return undefined;
       const seq = change.expectedSeq + 1;
-      s.addTransition.run(id, seq, change.state, change.terminal ? 1 : 0, now);
+      statements.addTransition.run(id, seq, change.state, change.terminal ? 1 : 0, now);
       return {
         followUp: must(id),
         transition: {
@@ -152,60 +152,60 @@ export function sqliteFollowUps(db: Database.Database): FollowUpStore {
     },
   );
   return {
-    async create(f) {
-      s.insert.run({
-        id: f.id,
-        correlation_id: f.correlationId,
-        operation_id: f.operationId,
-        title: f.title,
-        poll: JSON.stringify(f.poll),
-        prefill: JSON.stringify(f.prefill),
-        settle_on: f.settleOn ? JSON.stringify(f.settleOn) : null,
-        cancel: f.cancel ? JSON.stringify(f.cancel) : null,
-        requester_id: f.requesterId,
-        identity: f.identity ?? null,
-        channel_id: f.channelId,
-        backend: f.backend,
-        started_at: f.startedAt,
-        next_poll_at: f.nextPollAt,
-        timeout_at: f.timeoutAt,
+    async create(followUp) {
+      statements.insert.run({
+        id: followUp.id,
+        correlation_id: followUp.correlationId,
+        operation_id: followUp.operationId,
+        title: followUp.title,
+        poll: JSON.stringify(followUp.poll),
+        prefill: JSON.stringify(followUp.prefill),
+        settle_on: followUp.settleOn ? JSON.stringify(followUp.settleOn) : null,
+        cancel: followUp.cancel ? JSON.stringify(followUp.cancel) : null,
+        requester_id: followUp.requesterId,
+        identity: followUp.identity ?? null,
+        channel_id: followUp.channelId,
+        backend: followUp.backend,
+        started_at: followUp.startedAt,
+        next_poll_at: followUp.nextPollAt,
+        timeout_at: followUp.timeoutAt,
       });
-      return must(f.id);
+      return must(followUp.id);
     },
     async get(id) {
-      const row = s.get.get(id);
+      const row = statements.get.get(id);
       return row === undefined ? undefined : read(row);
     },
     async setParent(id, ts) {
-      s.setParent.run(ts, id);
+      statements.setParent.run(ts, id);
     },
     async due(now, limit) {
-      return s.due.all(now, limit).map(read);
+      return statements.due.all(now, limit).map(read);
     },
     async active() {
-      return s.active.all().map(read);
+      return statements.active.all().map(read);
     },
     async polled(id, result, now) {
-      s.polled.run({ id, next: result.nextPollAt, error: result.error ?? null, now });
+      statements.polled.run({ id, next: result.nextPollAt, error: result.error ?? null, now });
       return must(id);
     },
     async transition(id, change, now) {
       return transition.immediate(id, change, now);
     },
     async markPosted(id, seq, ts) {
-      s.markPosted.run(ts, id, seq);
+      statements.markPosted.run(ts, id, seq);
     },
     async unposted(id) {
-      return s.unposted.all(id).map(readTransition);
+      return statements.unposted.all(id).map(readTransition);
     },
     async transitions(id) {
-      return s.transitions.all(id).map(readTransition);
+      return statements.transitions.all(id).map(readTransition);
     },
     async end(id, status, note, now) {
-      return s.end.run({ id, status, note, now }).changes === 1 ? must(id) : undefined;
+      return statements.end.run({ id, status, note, now }).changes === 1 ? must(id) : undefined;
     },
     async listByRequester(userId, limit) {
-      return s.byRequester.all(userId, limit).map(read);
+      return statements.byRequester.all(userId, limit).map(read);
     },
   };
 }

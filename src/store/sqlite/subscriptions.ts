@@ -17,8 +17,11 @@ export function sqliteSubscriptions(db: Database.Database): SubscriptionStore {
   const forEvent = db.prepare("SELECT channel_id FROM subscriptions WHERE event = ? ORDER BY created_at");
   const all = db.prepare("SELECT * FROM subscriptions ORDER BY event, created_at");
   return {
-    async add(s) {
-      return insert.run(s.event, s.channelId, s.createdBy, s.createdAt).changes === 1;
+    async add(subscription) {
+      return (
+        insert.run(subscription.event, subscription.channelId, subscription.createdBy, subscription.createdAt)
+          .changes === 1
+      );
     },
     async remove(event, channelId) {
       return remove.run(event, channelId).changes === 1;
@@ -28,8 +31,13 @@ export function sqliteSubscriptions(db: Database.Database): SubscriptionStore {
     },
     async list() {
       return all.all().map((row) => {
-        const r = Row.parse(row);
-        return { event: r.event, channelId: r.channel_id, createdBy: r.created_by, createdAt: r.created_at };
+        const parsed = Row.parse(row);
+        return {
+          event: parsed.event,
+          channelId: parsed.channel_id,
+          createdBy: parsed.created_by,
+          createdAt: parsed.created_at,
+        };
       });
     },
   };
