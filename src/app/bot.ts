@@ -113,6 +113,8 @@ export function createBot(options: BotOptions): Bot {
       isDraining: () => draining,
       inFlight,
       onClient: (client) => metrics.watchSlackClient(client),
+      // Bound late: the outbox is built below, and only draining (after start) calls this.
+      respond: (url, message) => outbox.respond(url, message),
     }),
   );
   const now = options.now ?? Date.now;

@@ -15,6 +15,8 @@ export function drainingMiddleware(options: {
   readonly inFlight: InFlight;
   /** Sees each request's client (the metrics subscribe to its 429s). */
   readonly onClient?: (client: AllMiddlewareArgs["client"]) => void;
+  /** Posts to a response URL (through the outbox, which still takes work while requests drain). */
+  readonly respond: (responseUrl: string, message: Record<string, unknown>) => Promise<unknown>;
 }): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     options.onClient?.(args.client);
@@ -25,9 +27,15 @@ export function drainingMiddleware(options: {
       }
       if ("action" in args && args.action && args.body.type === "block_actions") {
         await args.ack();
-        await args
-          .respond({ response_type: "ephemeral", replace_original: false, text: RESTARTING_TEXT })
-          .catch(() => undefined);
+        const responseUrl = "response_url" in args.body ? args.body.response_url : undefined;
+        if (typeof responseUrl === "string")
+          await options
+            .respond(responseUrl, {
+              response_type: "ephemeral",
+              replace_original: false,
+              text: RESTARTING_TEXT,
+            })
+            .catch(() => undefined);
         return;
       }
     }
