@@ -16,10 +16,6 @@ import {
   textSize,
 } from "./text.js";
 
-// Kept here so existing importers (handlers/commands) keep working; new code imports errors.js / text.js.
-export { errorMessage } from "./errors.js";
-export { escapeMrkdwn, type RenderedMessage } from "./text.js";
-
 /** Renders an operation's Output as a Block Kit message: pure, and always within Slack's limits. */
 
 export interface RenderOptions {

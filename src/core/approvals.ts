@@ -32,7 +32,7 @@ export interface ApprovalDeskDeps extends CarryOutDeps {
   readonly now: Clock;
 }
 
-/** What the gate hands over when an operation needs approval. */
+/** What the invocation path hands over when an operation needs approval. */
 export interface ApprovalAsk {
   readonly correlationId: string;
   readonly operation: AnyOperation;

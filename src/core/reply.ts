@@ -1,7 +1,8 @@
 import { outputActionsBlock } from "../blocks/buttons.js";
 import { errorMessage } from "../blocks/errors.js";
 import { encodeOperationValue } from "../blocks/ids.js";
-import { type RenderedMessage, renderOutput } from "../blocks/output.js";
+import { renderOutput } from "../blocks/output.js";
+import type { RenderedMessage } from "../blocks/text.js";
 import type { Catalogue } from "../catalogue/catalogue.js";
 import type { AnyOperation } from "../catalogue/define.js";
 import type { Output } from "../catalogue/output.js";

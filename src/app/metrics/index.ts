@@ -32,7 +32,7 @@ export class Metrics {
     const registers = [this.registry];
     this.#commands = new Counter({
       name: "opsbot_commands_total",
-      help: "Commands, modal submissions and buttons that reached the gate, by operation and outcome (refused, needs-approval, succeeded, failed).",
+      help: "Commands, modal submissions and buttons that reached the invocation path, by operation and outcome (refused, needs-approval, succeeded, failed).",
       labelNames: ["operation", "outcome"],
       registers,
     });
@@ -60,7 +60,7 @@ export class Metrics {
     );
   };
 
-  /** Every audit record passes here; the ones that end a command's way through the gate are counted. */
+  /** Every audit record passes here; the ones that end a command's way through the invocation path are counted. */
   readonly observeAudit = (entry: Pick<AuditEntry, "kind" | "operationId" | "outcome">): void => {
     const outcome = commandOutcomeOf(entry);
     if (outcome && entry.operationId) this.#commands.inc({ operation: entry.operationId, outcome });
