@@ -115,6 +115,9 @@ const envSchema = z.object({
 
 type Env = z.output<typeof envSchema>;
 
+/** Every variable `loadConfig` reads (besides the `NAME_FILE` forms of FILE_VARIABLES). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 /**
  * The secrets that may be given as a file instead: `NAME_FILE=/path` reads NAME's value from the file (as
  * Docker and Kubernetes mount secrets), one trailing newline dropped. Setting NAME and NAME_FILE both is
