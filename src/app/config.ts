@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type {
   CalyptiaSettings,
@@ -126,6 +127,25 @@ const envSchema = z.object({
 
 type Env = z.output<typeof envSchema>;
 
+/** Every variable `loadConfig` reads (besides the `NAME_FILE` forms of FILE_VARIABLES). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/**
+ * The secrets that may be given as a file instead: `NAME_FILE=/path` reads NAME's value from the file (as
+ * Docker and Kubernetes mount secrets), one trailing newline dropped. Setting NAME and NAME_FILE both is
+ * a mistake, and so is a file that cannot be read or is empty; a message names the path, never the content.
+ */
+export const FILE_VARIABLES = [
+  "SLACK_BOT_TOKEN",
+  "SLACK_SIGNING_SECRET",
+  "SLACK_APP_TOKEN",
+  "CALYPTIA_API_TOKEN",
+  "ORCHESTRATION_API_TOKEN",
+  "ORCHESTRATION_CLIENT_SECRET",
+  "ORCHESTRATION_REFRESH_TOKEN",
+  "OPSBOT_METRICS_TOKEN",
+] as const satisfies readonly (keyof typeof envSchema.shape)[];
+
 export interface SlackSettings {
   readonly botToken: Secret | undefined;
   readonly signingSecret: Secret | undefined;
@@ -163,20 +183,26 @@ export interface Config {
 
 /** Parses the environment. Empty strings count as unset, as shells and .env files often leave them. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
-  const present = Object.fromEntries(
+  const present: Record<string, string> = Object.fromEntries(
     Object.keys(envSchema.shape)
       .map((key) => [key, env[key]])
       .filter(([, value]) => value !== undefined && value !== ""),
   );
+  const files = readSecretFiles(env, present);
   const parsed = envSchema.safeParse(present);
   // Every problem in one error: the cross-variable checks run on what is set even when a value is malformed.
-  const problems: ConfigProblem[] = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => ({
-        variable: String(issue.path[0] ?? "environment"),
-        message: issue.message,
-      }));
-  problems.push(...orchestrationAuthProblems(present));
+  const problems: ConfigProblem[] = [...files.problems];
+  if (!parsed.success)
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0] ?? "environment");
+      const path = files.read.get(variable);
+      problems.push(
+        path === undefined
+          ? { variable, message: issue.message }
+          : { variable: `${variable}_FILE`, message: `${issue.message} (the content of ${path})` },
+      );
+    }
+  problems.push(...orchestrationAuthProblems(new Set([...Object.keys(present), ...files.named])));
   if (present.OPSBOT_DB !== undefined && present.OPSBOT_DATABASE_URL !== undefined)
     problems.push({
       variable: "OPSBOT_DATABASE_URL",
@@ -239,6 +265,46 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   };
 }
 
+/**
+ * Reads each `NAME_FILE` that is set into `present[NAME]`. Returns the problems (both set, unreadable,
+ * empty), which file each value read came from, and every NAME whose file was named (read or not).
+ */
+function readSecretFiles(
+  env: Readonly<Record<string, string | undefined>>,
+  present: Record<string, string>,
+): { problems: ConfigProblem[]; read: Map<string, string>; named: Set<string> } {
+  const problems: ConfigProblem[] = [];
+  const read = new Map<string, string>();
+  const named = new Set<string>();
+  for (const name of FILE_VARIABLES) {
+    const variable = `${name}_FILE`;
+    const path = env[variable];
+    if (path === undefined || path === "") continue;
+    named.add(name);
+    if (present[name] !== undefined) {
+      problems.push({ variable, message: `set either ${name} or ${variable}, not both` });
+      continue;
+    }
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      // The code (ENOENT, EACCES, EISDIR...) and the path say enough; the content is never shown.
+      const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+      problems.push({ variable, message: `cannot read ${path} (${code})` });
+      continue;
+    }
+    const value = text.replace(/\r?\n$/, "");
+    if (value.trim() === "") {
+      problems.push({ variable, message: `${path} is empty` });
+      continue;
+    }
+    present[name] = value;
+    read.set(name, path);
+  }
+  return { problems, read, named };
+}
+
 const SERVICE_ACCOUNT_VARIABLES = [
   "ORCHESTRATION_CLIENT_ID",
   "ORCHESTRATION_CLIENT_SECRET",
@@ -246,10 +312,10 @@ const SERVICE_ACCOUNT_VARIABLES = [
 ] as const;
 
 /** Orchestration credentials: a static token or the whole service account, never both, never a part. */
-function orchestrationAuthProblems(present: Readonly<Record<string, unknown>>): ConfigProblem[] {
-  const missing = SERVICE_ACCOUNT_VARIABLES.filter((name) => present[name] === undefined);
+function orchestrationAuthProblems(set: ReadonlySet<string>): ConfigProblem[] {
+  const missing = SERVICE_ACCOUNT_VARIABLES.filter((name) => !set.has(name));
   const given = SERVICE_ACCOUNT_VARIABLES.length - missing.length;
-  if (present.ORCHESTRATION_API_TOKEN !== undefined && given > 0)
+  if (set.has("ORCHESTRATION_API_TOKEN") && given > 0)
     return [
       {
         variable: "ORCHESTRATION_API_TOKEN",

@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inspect } from "node:util";
-import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/app/config.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConfigError, FILE_VARIABLES, loadConfig } from "../../src/app/config.js";
 import { Secret } from "../../src/lib/secret.js";
 
 function configError(env: Record<string, string>): ConfigError {
@@ -174,5 +177,125 @@ describe("secrets in the configuration", () => {
   it("does not echo a secret's value in a configuration error", () => {
     const error = configError({ ...values, ORCHESTRATION_API_TOKEN: "static-SECRET4" });
     expect(error.message).not.toMatch(/SECRET\d/);
+  });
+});
+
+describe("secrets from files (NAME_FILE)", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "opsbot-config-"));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = (name: string, content: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, content, { mode: 0o600 });
+    return path;
+  };
+
+  it("offers a file for every secret and for nothing else", () => {
+    expect([...FILE_VARIABLES].sort()).toEqual([
+      "CALYPTIA_API_TOKEN",
+      "OPSBOT_METRICS_TOKEN",
+      "ORCHESTRATION_API_TOKEN",
+      "ORCHESTRATION_CLIENT_SECRET",
+      "ORCHESTRATION_REFRESH_TOKEN",
+      "SLACK_APP_TOKEN",
+      "SLACK_BOT_TOKEN",
+      "SLACK_SIGNING_SECRET",
+    ]);
+    // A variable that is no secret has no _FILE form: it is ignored like any unknown variable.
+    expect(loadConfig({ DEPLOY_API_URL_FILE: file("url", "https://deploy.example\n") }).deploy.baseUrl).toBe(
+      undefined,
+    );
+  });
+
+  it("reads each secret from its file, dropping the trailing newline", () => {
+    const config = loadConfig({
+      SLACK_BOT_TOKEN_FILE: file("bot", "xoxb-from-file\n"),
+      SLACK_APP_TOKEN_FILE: file("app", "xapp-from-file\r\n"),
+      SLACK_SIGNING_SECRET_FILE: file("signing", "signing-from-file"),
+      CALYPTIA_API_TOKEN_FILE: file("calyptia", "calyptia-from-file\n"),
+      OPSBOT_METRICS_TOKEN_FILE: file("metrics", "metrics-from-file\n"),
+      ORCHESTRATION_CLIENT_ID: "client",
+      ORCHESTRATION_CLIENT_SECRET_FILE: file("client-secret", "client-secret-from-file\n"),
+      ORCHESTRATION_REFRESH_TOKEN_FILE: file("refresh", "refresh-from-file\n"),
+    });
+    expect(config.slack.botToken?.reveal()).toBe("xoxb-from-file");
+    expect(config.slack.appToken?.reveal()).toBe("xapp-from-file");
+    expect(config.slack.signingSecret?.reveal()).toBe("signing-from-file");
+    expect(config.calyptia.token?.reveal()).toBe("calyptia-from-file");
+    expect(config.metricsToken?.reveal()).toBe("metrics-from-file");
+    expect(config.orchestration.auth).toMatchObject({ kind: "refresh-token", clientId: "client" });
+    const auth = config.orchestration.auth;
+    if (auth.kind !== "refresh-token") throw new Error("expected the service account");
+    expect([auth.clientSecret.reveal(), auth.refreshToken.reveal()]).toEqual([
+      "client-secret-from-file",
+      "refresh-from-file",
+    ]);
+    expect(
+      loadConfig({ ORCHESTRATION_API_TOKEN_FILE: file("static", "static-from-file\n") }).orchestration.auth,
+    ).toMatchObject({ kind: "static" });
+  });
+
+  it("treats an empty NAME_FILE as unset, like any empty variable", () => {
+    expect(loadConfig({ CALYPTIA_API_TOKEN_FILE: "" }).calyptia.token).toBeUndefined();
+  });
+
+  it("refuses NAME and NAME_FILE together, naming both", () => {
+    const error = configError({
+      SLACK_BOT_TOKEN: "xoxb-inline",
+      SLACK_BOT_TOKEN_FILE: file("bot", "xoxb-from-file\n"),
+    });
+    expect(error.problems).toEqual([
+      {
+        variable: "SLACK_BOT_TOKEN_FILE",
+        message: "set either SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE, not both",
+      },
+    ]);
+  });
+
+  it("names the variable and the path of a file it cannot read, and of an empty one", () => {
+    const missing = join(dir, "no-such-file");
+    const empty = file("empty", "\n");
+    const error = configError({
+      CALYPTIA_API_TOKEN_FILE: missing,
+      OPSBOT_METRICS_TOKEN_FILE: dir,
+      SLACK_SIGNING_SECRET_FILE: empty,
+    });
+    expect(error.problems).toEqual([
+      { variable: "SLACK_SIGNING_SECRET_FILE", message: `${empty} is empty` },
+      { variable: "CALYPTIA_API_TOKEN_FILE", message: `cannot read ${missing} (ENOENT)` },
+      { variable: "OPSBOT_METRICS_TOKEN_FILE", message: `cannot read ${dir} (EISDIR)` },
+    ]);
+    expect(error.message).toContain(`  - CALYPTIA_API_TOKEN_FILE: cannot read ${missing} (ENOENT)`);
+  });
+
+  it("does not ask for a service-account variable whose file could not be read", () => {
+    const error = configError({
+      ORCHESTRATION_CLIENT_ID: "client",
+      ORCHESTRATION_CLIENT_SECRET_FILE: join(dir, "missing"),
+      ORCHESTRATION_REFRESH_TOKEN_FILE: file("refresh", "refresh-token\n"),
+    });
+    expect(error.problems.map((p) => p.variable)).toEqual(["ORCHESTRATION_CLIENT_SECRET_FILE"]);
+  });
+
+  it("reports a malformed value under NAME_FILE, with the path and without the content", () => {
+    const path = file("bot", "not-a-bot-token-SECRET5\n");
+    const error = configError({ SLACK_BOT_TOKEN_FILE: path });
+    expect(error.problems).toEqual([
+      {
+        variable: "SLACK_BOT_TOKEN_FILE",
+        message: `must be a bot token (xoxb-...) (the content of ${path})`,
+      },
+    ]);
+    expect(error.message).not.toMatch(/SECRET\d/);
+  });
+
+  it("never shows a value read from a file", () => {
+    const config = loadConfig({ CALYPTIA_API_TOKEN_FILE: file("calyptia", "calyptia-SECRET6\n") });
+    expect(JSON.stringify(config)).not.toMatch(/SECRET\d/);
+    expect(inspect(config, { depth: 10 })).not.toMatch(/SECRET\d/);
   });
 });
