@@ -226,6 +226,8 @@ describe("follow-ups", () => {
           (f) => f.parentTs !== undefined && f.title.includes("job_python") && f.seq === 0,
         ),
       "a fresh follow-up",
+      // A loaded machine (the whole suite on 2 cores) can take longer than the default to post it.
+      2_000,
     );
     await stack.restartBot();
     // As if the process died right after recording transition 1: recorded, never posted.
