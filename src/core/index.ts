@@ -28,6 +28,7 @@ import { IdentityResolver } from "./policy/identity.js";
 import { groupsReferenced, type Policy } from "./policy/policy.js";
 import { quickCheck } from "./policy/quick-check.js";
 import type { Clock, ReplyTarget, SlackPoster } from "./ports.js";
+import { newProcessId } from "./process-id.js";
 import { whoami } from "./whoami.js";
 
 /** What the core reads from Slack's directory: who is in a user group, a profile's email. */
@@ -57,6 +58,8 @@ export interface CoreOptions {
   readonly sweepEveryMs?: number;
   /** Sees every audit record first (the metrics count commands by outcome). */
   readonly observeAudit?: (entry: AuditEntry) => void;
+  /** This process among the replicas sharing the store (default: a fresh one). */
+  readonly processId?: string;
 }
 
 /**
@@ -69,6 +72,8 @@ export interface Core {
   readonly access: AccessControl;
   readonly approvals: ApprovalDesk;
   readonly followUps: FollowUpEngine;
+  /** This process among the replicas sharing the store: the owner of the work it has in flight. */
+  readonly processId: string;
   /** The one path of every operation: permission, freeze, approval, run, audit, follow-up, reply. */
   invoke(submission: Submission): Promise<void>;
   /** A permission check bounded in time, for what must happen within Slack's 3 s (opening a form). */
@@ -141,6 +146,7 @@ export function createCore(options: CoreOptions): Core {
   const approvals = new ApprovalDesk({ ...carrying, store, access, defaults, notifier, now });
   const invoking = { ...carrying, access, store, approvals, now };
   const sweepEveryMs = options.sweepEveryMs ?? 15_000;
+  const processId = options.processId ?? newProcessId();
   let sweeper: NodeJS.Timeout | undefined;
 
   return {
@@ -149,6 +155,7 @@ export function createCore(options: CoreOptions): Core {
     access,
     approvals,
     followUps,
+    processId,
     invoke: (submission) => invoke(invoking, submission),
     quickCheck: (userId, channelId, operationId) => quickCheck(access, userId, channelId, operationId),
     home: (userId) => homeContent({ store, access }, userId),
