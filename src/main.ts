@@ -29,6 +29,7 @@ if (config.database) {
     store = await openPostgresStore({
       url: config.database.url.reveal(),
       ...(config.database.schema ? { schema: config.database.schema } : {}),
+      maxConnections: config.database.poolMax,
     });
   } catch (error) {
     const why = error instanceof SchemaTooNewError ? error.message : describeDatabaseError(error);

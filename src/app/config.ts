@@ -54,6 +54,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lowercase SQL name (letters, digits, _)")
     .optional(),
+  /** Connections each replica may hold open to PostgreSQL (replicas × this ≤ the server's max_connections). */
+  OPSBOT_DATABASE_POOL_MAX: positiveInt(200).default(10),
 
   OPSBOT_HTTP_CONNECT_TIMEOUT_MS: positiveInt(120_000).default(5_000),
   OPSBOT_HTTP_HEADERS_TIMEOUT_MS: positiveInt(600_000).default(15_000),
@@ -144,6 +146,7 @@ export const FILE_VARIABLES = [
   "ORCHESTRATION_CLIENT_SECRET",
   "ORCHESTRATION_REFRESH_TOKEN",
   "OPSBOT_METRICS_TOKEN",
+  "OPSBOT_DATABASE_URL",
 ] as const satisfies readonly (keyof typeof envSchema.shape)[];
 
 export interface SlackSettings {
@@ -168,7 +171,7 @@ export interface Config {
   /** OPSBOT_DB: where the store keeps approvals, the audit log and change freezes. */
   readonly databasePath: string;
   /** OPSBOT_DATABASE_URL / OPSBOT_DATABASE_SCHEMA: PostgreSQL instead of the SQLite file. */
-  readonly database?: { readonly url: Secret; readonly schema?: string };
+  readonly database?: { readonly url: Secret; readonly schema?: string; readonly poolMax: number };
   readonly slack: SlackSettings;
   readonly identity: IdentitySettings;
   readonly http: HttpSettings;
@@ -209,11 +212,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       message:
         "is set together with OPSBOT_DB: set one (PostgreSQL for several replicas, or the SQLite file)",
     });
-  if (present.OPSBOT_DATABASE_SCHEMA !== undefined && present.OPSBOT_DATABASE_URL === undefined)
-    problems.push({
-      variable: "OPSBOT_DATABASE_SCHEMA",
-      message: "needs OPSBOT_DATABASE_URL (it is PostgreSQL's)",
-    });
+  for (const variable of ["OPSBOT_DATABASE_SCHEMA", "OPSBOT_DATABASE_POOL_MAX"])
+    if (present[variable] !== undefined && present.OPSBOT_DATABASE_URL === undefined)
+      problems.push({ variable, message: "needs OPSBOT_DATABASE_URL (it is PostgreSQL's)" });
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const parsedEnv = parsed.data;
   const orchestrationAuth = resolveOrchestrationAuth(parsedEnv);
@@ -226,6 +227,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
           database: {
             url: parsedEnv.OPSBOT_DATABASE_URL,
             ...(parsedEnv.OPSBOT_DATABASE_SCHEMA ? { schema: parsedEnv.OPSBOT_DATABASE_SCHEMA } : {}),
+            poolMax: parsedEnv.OPSBOT_DATABASE_POOL_MAX,
           },
         }
       : {}),

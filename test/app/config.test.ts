@@ -100,8 +100,29 @@ describe("loadConfig", () => {
     const config = loadConfig({ OPSBOT_DATABASE_URL: url, OPSBOT_DATABASE_SCHEMA: "opsbot" });
     expect(config.database?.url.reveal()).toBe(url);
     expect(config.database?.schema).toBe("opsbot");
+    expect(config.database?.poolMax).toBe(10);
     expect(JSON.stringify(config)).not.toContain("s3cret-pw");
     expect(loadConfig({}).database).toBeUndefined();
+    expect(loadConfig({ OPSBOT_DATABASE_URL: url, OPSBOT_DATABASE_POOL_MAX: "25" }).database?.poolMax).toBe(
+      25,
+    );
+  });
+
+  it("reads OPSBOT_DATABASE_URL from a mounted Secret file (OPSBOT_DATABASE_URL_FILE)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "opsbot-db-url-"));
+    const path = join(dir, "url");
+    writeFileSync(path, "postgres://opsbot:pw@db:5432/opsbot\n", { mode: 0o600 });
+    expect(loadConfig({ OPSBOT_DATABASE_URL_FILE: path }).database?.url.reveal()).toBe(
+      "postgres://opsbot:pw@db:5432/opsbot",
+    );
+    // The file's content is checked like the variable's, and the message names the file, not the content.
+    writeFileSync(path, "mysql://opsbot:pw@db/opsbot\n");
+    const problems = configError({ OPSBOT_DATABASE_URL_FILE: path }).problems;
+    expect(problems).toEqual([
+      { variable: "OPSBOT_DATABASE_URL_FILE", message: expect.stringContaining(path) },
+    ]);
+    expect(JSON.stringify(problems)).not.toContain("pw@db");
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it.each([
@@ -112,6 +133,12 @@ describe("loadConfig", () => {
       "set one",
     ],
     [{ OPSBOT_DATABASE_SCHEMA: "opsbot" }, "OPSBOT_DATABASE_SCHEMA", "needs OPSBOT_DATABASE_URL"],
+    [{ OPSBOT_DATABASE_POOL_MAX: "5" }, "OPSBOT_DATABASE_POOL_MAX", "needs OPSBOT_DATABASE_URL"],
+    [
+      { OPSBOT_DATABASE_URL: "postgres://db/x", OPSBOT_DATABASE_POOL_MAX: "0" },
+      "OPSBOT_DATABASE_POOL_MAX",
+      "",
+    ],
     [
       { OPSBOT_DATABASE_URL: "postgres://db/x", OPSBOT_DATABASE_SCHEMA: "Ops-Bot" },
       "OPSBOT_DATABASE_SCHEMA",
@@ -197,6 +224,7 @@ describe("secrets from files (NAME_FILE)", () => {
   it("offers a file for every secret and for nothing else", () => {
     expect([...FILE_VARIABLES].sort()).toEqual([
       "CALYPTIA_API_TOKEN",
+      "OPSBOT_DATABASE_URL",
       "OPSBOT_METRICS_TOKEN",
       "ORCHESTRATION_API_TOKEN",
       "ORCHESTRATION_CLIENT_SECRET",

@@ -24,14 +24,8 @@ import { type KubeObject, KustomizeError, kustomizeBuild, kustomizeBuildFrom } f
 
 const ROOT = "deploy/kubernetes";
 const IMAGE_USER = imageUser(readDockerfile().at(-1) as Stage);
-/** Not read by src/app/config.ts yet: the PostgreSQL store's URL, which the postgres overlay sets. */
-const PENDING_VARIABLES = ["OPSBOT_DATABASE_URL"];
-const SECRET_VARIABLES = new Set<string>([...FILE_VARIABLES, "OPSBOT_DATABASE_URL"]);
-const KNOWN_VARIABLES = new Set([
-  ...CONFIG_VARIABLES,
-  ...FILE_VARIABLES.map((name) => `${name}_FILE`),
-  ...PENDING_VARIABLES,
-]);
+const SECRET_VARIABLES = new Set<string>(FILE_VARIABLES);
+const KNOWN_VARIABLES = new Set([...CONFIG_VARIABLES, ...FILE_VARIABLES.map((name) => `${name}_FILE`)]);
 
 const render = (resources: string[], components: string[] = []): KubeObject[] =>
   kustomizeBuildFrom(
@@ -272,12 +266,13 @@ function sqliteProblems(objects: readonly KubeObject[]): string[] {
     if (!pvcSpec?.resources?.requests?.storage) problems.push("the volume asks no storage size");
     if (mount?.mount.readOnly) problems.push("the volume is mounted read-only");
   }
-  if (env.has("OPSBOT_DATABASE_URL")) problems.push("OPSBOT_DATABASE_URL is set");
+  if (env.has("OPSBOT_DATABASE_URL") || env.has("OPSBOT_DATABASE_URL_FILE"))
+    problems.push("OPSBOT_DATABASE_URL is set");
   return problems;
 }
 
 function postgresProblems(objects: readonly KubeObject[]): string[] {
-  const { spec, pod, env } = theDeployment(objects);
+  const { spec, pod, container, env } = theDeployment(objects);
   const problems: string[] = [];
   const replicas = spec.replicas ?? 1;
   if (replicas < 2) problems.push(`${replicas} replica(s), not several`);
@@ -303,10 +298,14 @@ function postgresProblems(objects: readonly KubeObject[]): string[] {
   if (ofKind(objects, "PersistentVolumeClaim").length > 0) problems.push("a PersistentVolumeClaim");
   if (pod.volumes?.some((v) => v.persistentVolumeClaim)) problems.push("a volume claim in the pods");
   if (env.has("OPSBOT_DB")) problems.push("OPSBOT_DB is set");
-  const url = env.get("OPSBOT_DATABASE_URL");
-  const ref = url?.valueFrom?.secretKeyRef;
-  if (url?.value !== undefined || !ref?.name || !ref.key)
-    problems.push("OPSBOT_DATABASE_URL is not from a Secret");
+  // The URL may carry a password: it comes from the Secret, as a mounted file or a secretKeyRef.
+  const inline = env.get("OPSBOT_DATABASE_URL");
+  const file = env.get("OPSBOT_DATABASE_URL_FILE")?.value;
+  const mounted = file === undefined ? undefined : mountOf(pod, container, file);
+  const fromSecret = inline
+    ? inline.value === undefined && !!inline.valueFrom?.secretKeyRef?.key
+    : mounted?.volume?.secret !== undefined;
+  if (!fromSecret) problems.push("OPSBOT_DATABASE_URL is not from a Secret");
   return problems;
 }
 
@@ -314,7 +313,11 @@ function postgresProblems(objects: readonly KubeObject[]): string[] {
 function configOf(objects: readonly KubeObject[], dir: string) {
   const { pod, container } = theDeployment(objects);
   const env: Record<string, string> = {};
-  const fakes: Record<string, string> = { SLACK_BOT_TOKEN: "xoxb-test", SLACK_APP_TOKEN: "xapp-test" };
+  const fakes: Record<string, string> = {
+    SLACK_BOT_TOKEN: "xoxb-test",
+    SLACK_APP_TOKEN: "xapp-test",
+    OPSBOT_DATABASE_URL: "postgres://opsbot:made-up@db.example:5432/opsbot",
+  };
   for (const variable of container.env ?? []) {
     if (variable.value === undefined) continue;
     const mount = variable.name.endsWith("_FILE") ? mountOf(pod, container, variable.value) : undefined;
@@ -358,6 +361,7 @@ describe.each(Object.entries(SHAPES))("overlays/%s", (shape, { dir, problems }) 
     expect(config.policyFile).toBe("/etc/opsbot/opsbot.yml");
     expect(config.shutdownGraceMs).toBe(Number(env.get("OPSBOT_SHUTDOWN_GRACE_MS")?.value));
     if (shape === "sqlite") expect(config.databasePath).toBe("/var/lib/opsbot/opsbot.db");
+    else expect(config.database?.url.reveal()).toMatch(/^postgres:\/\//);
   });
 
   it("takes the ServiceMonitor component: /metrics with the token opsbot checks", () => {
@@ -547,8 +551,8 @@ describe("the checks", () => {
     [
       "an inline URL",
       (o: KubeObject[]) => {
-        const url = theDeployment(o).env.get("OPSBOT_DATABASE_URL") as EnvVar;
-        delete url.valueFrom;
+        const url = theDeployment(o).env.get("OPSBOT_DATABASE_URL_FILE") as EnvVar;
+        url.name = "OPSBOT_DATABASE_URL";
         url.value = "postgres://opsbot:password@db/opsbot";
       },
       "not from a Secret",
