@@ -80,7 +80,7 @@ const createPortBody = z.object({
   protocol: z.string().min(1),
   frontendPort: int32,
   backendPort: int32,
-  endpoint: z.string().min(1),
+  endpoint: z.string().refine(isHostname),
   kind: portKind.optional(),
 });
 const createCheckBody = z.object({

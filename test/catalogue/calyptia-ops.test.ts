@@ -61,6 +61,17 @@ describe("port operations", () => {
     await expect(stack.run(`port delete ${id}`)).rejects.toThrow(/not found/);
     expect(stack.issues("port delete not-a-uuid")).toEqual([{ arg: "portId", message: expect.any(String) }]);
   });
+
+  it.each(["bad host!", "-lead.example", "300.1.1.1", "a..b", "x".repeat(254)])(
+    "port:create refuses the endpoint %j before any call, as Calyptia would",
+    (endpoint) => {
+      expect(
+        stack.issues(
+          `port create ${pipelineId} --protocol tcp --frontend-port 7070 --backend-port 7070 --endpoint "${endpoint}"`,
+        ),
+      ).toEqual([{ arg: "endpoint", message: "must be an RFC 1123 host name or an IPv4 address" }]);
+    },
+  );
 });
 
 describe("check operations", () => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineEndpoint, type ResponseMeta } from "../endpoint.js";
 import { nextLinkParam } from "../link.js";
-import { hostname, port, text, uuid } from "../validators.js";
+import { hostname, port, uuid } from "../validators.js";
 
 /** Calyptia Cloud API v1: pipeline ports, core-instance checks, pipeline logs (seeds 000-002). */
 
@@ -114,7 +114,9 @@ export const calyptiaEndpoints = {
       protocol,
       frontendPort: port,
       backendPort: port,
-      endpoint: text(253),
+      // Free text in the spec, but Calyptia answers "invalid pipeline port endpoint" to anything that
+      // is not an address; checked here like every other host field, before the call.
+      endpoint: hostname,
       kind: portKind.optional(),
     }),
     body: "json",
