@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { createCatalogue } from "../../../src/catalogue/index.js";
 import { knownOperationIds } from "../../../src/catalogue/parse.js";
 import {
@@ -197,7 +198,8 @@ describe("approvalRuleFor", () => {
       approvers: { users: [], usergroups: ["S0SRE"] },
       notify: "C0ALERTS",
     });
-    expect(approvalRuleFor(policy, "allocation:enable", facts())?.name).toBe("destructive changes");
+    expect(approvalRuleFor(policy, "allocation:disable", facts())?.name).toBe("destructive changes");
+    expect(approvalRuleFor(policy, "allocation:list", facts())).toBeUndefined();
     expect(approvalRuleFor(policy, "task:deploy", facts({ namespace: "prod-eu" }))).toMatchObject({
       index: 1,
       name: "production deploys",
@@ -300,8 +302,65 @@ describe("groupsReferenced and notificationChannels", () => {
   });
 });
 
+/** The yaml block the README shows after naming opsbot.example.yml. */
+function readmeExample(): string {
+  const readme = readFileSync("README.md", "utf8");
+  const at = readme.indexOf("[`opsbot.example.yml`](opsbot.example.yml) is a complete");
+  expect(at).toBeGreaterThan(0);
+  const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at));
+  return block?.[1] ?? "";
+}
+
+// The files an operator copies: what their comments promise must be what they do.
+const COPIED = {
+  "opsbot.example.yml": () => example(),
+  "the README's example": () => parse(readmeExample()),
+  "the demo's opsbot.demo.yml": () => loadPolicyFile("devkit/demo/opsbot.demo.yml", OPTIONS),
+};
+const changesInANamespace = operations.filter((o) => o.risk !== "read" && "namespace" in (o.args ?? {}));
+
 describe("opsbot.example.yml", () => {
-  it("is the file the README documents", () => {
-    expect(readFileSync("README.md", "utf8")).toContain("opsbot.example.yml");
+  it("is what the README shows, without its comments", () => {
+    expect(parseYaml(readmeExample())).toEqual(parseYaml(readFileSync("opsbot.example.yml", "utf8")));
+  });
+
+  it("puts every change in a prod* namespace behind two leads, and every delete or kill behind SRE", () => {
+    const policy = example();
+    const facts = { target: { namespace: "prod-eu" }, args: { namespace: "prod-eu" } };
+    expect(changesInANamespace.map((o) => o.id)).toEqual(
+      expect.arrayContaining(["task:deploy", "task:deploy-config", "pipeline:run", "pipeline:run-config"]),
+    );
+    for (const operation of changesInANamespace) {
+      const rule = approvalRuleFor(policy, operation.id, facts);
+      expect({ operation: operation.id, rule: rule?.name, required: rule?.required }).toEqual({
+        operation: operation.id,
+        rule: operation.risk === "destructive" ? "destructive changes" : "production deploys",
+        required: operation.risk === "destructive" ? 1 : 2,
+      });
+    }
+    for (const id of ["pipeline:kill", "port:delete", "allocation:delete", "allocation:disable"])
+      expect(approvalRuleFor(policy, id, { target: {}, args: {} })?.name).toBe("destructive changes");
+    // Outside prod*, a deploy runs at once.
+    expect(
+      approvalRuleFor(policy, "task:deploy-config", { target: { namespace: "staging" }, args: {} }),
+    ).toBe(undefined);
+  });
+});
+
+describe.each(Object.entries(COPIED))("%s", (_name, load) => {
+  it("needs an approval for every change in a prod* namespace", () => {
+    const policy = load();
+    for (const operation of changesInANamespace)
+      expect(
+        approvalRuleFor(policy, operation.id, { target: { namespace: "prod" }, args: { namespace: "prod" } }),
+        operation.id,
+      ).toBeDefined();
+  });
+
+  it("never asks for an approval to read", () => {
+    const policy = load();
+    const reads = operations.filter((o) => o.risk === "read");
+    const facts = { target: { namespace: "prod", allocation: "prod" }, args: { key: "reserved-x" } };
+    expect(reads.filter((o) => approvalRuleFor(policy, o.id, facts)).map((o) => o.id)).toEqual([]);
   });
 });
