@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { tokenizeOrThrow } from "../src/catalogue/command-line/tokenize.js";
+import { createCatalogue } from "../src/catalogue/index.js";
+import { parseCommand } from "../src/catalogue/parse.js";
 import { manifestProblems, REQUIRED_BOT_SCOPES } from "../src/slack/manifest.js";
 
 const root = new URL("../", import.meta.url);
@@ -30,7 +33,22 @@ function schemaErrors(value: unknown): string[] {
   return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 
+/** Every `/ops …` example quoted in the text, as a command line (placeholders such as <id> filled in). */
+function opsExamples(text: string): string[] {
+  return [...text.matchAll(/"\/ops ([^"]+)"/g)].map((m) => (m[1] ?? "").replace(/<[^>]+>/g, "x1"));
+}
+
 describe("manifest.yml", () => {
+  it("quotes only commands that exist", () => {
+    const catalogue = createCatalogue();
+    const examples = opsExamples(String(manifest().display_information.long_description));
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    for (const example of examples.filter((e) => !e.startsWith("help") && !e.startsWith("x1"))) {
+      const parsed = parseCommand(catalogue, tokenizeOrThrow(example));
+      expect({ example, kind: parsed.kind }).toEqual({ example, kind: "operation" });
+    }
+  });
+
   it("is valid against Slack's manifest schema", () => {
     expect(schemaErrors(manifest())).toEqual([]);
   });
