@@ -80,27 +80,3 @@ describe("text objects", () => {
     expect(plain("<!channel> & co").text).toBe("<!channel> & co");
   });
 });
-
-describe("foreignMarkup, the fuzz oracle for mentions and links", () => {
-  const own = { users: ["U0ALICE"], channels: ["C0OPS"], usergroups: ["S0SRE"] };
-
-  it("accepts what the bot built: known IDs and its date tokens", () => {
-    const text = `${userMention("U0ALICE")} in ${channelMention("C0OPS")} for ${usergroupMention("S0SRE")} at ${slackDate(0)}`;
-    expect(foreignMarkup({ text, blocks: [{ type: "section", text: mrkdwn(text) }] }, own)).toEqual([]);
-  });
-
-  it("catches mentions, links and bare specials the bot did not build, and mrkdwn without verbatim", () => {
-    expect(foreignMarkup({ text: "<!channel> <@U0BOB> <https://evil|Approve> @here" }, own)).toEqual([
-      "<!channel>",
-      "<@U0BOB>",
-      "<https://evil|Approve>",
-      "@here",
-    ]);
-    expect(foreignMarkup({ type: "mrkdwn", text: "hi" })).toEqual(["mrkdwn without verbatim: hi"]);
-    expect(foreignMarkup({ text: "<!date^1^{time}|<!here>>" })).not.toEqual([]);
-  });
-
-  it("ignores plain text, which Slack never reads as markup", () => {
-    expect(foreignMarkup({ type: "plain_text", text: "<!channel>" })).toEqual([]);
-  });
-});
