@@ -31,6 +31,8 @@ export const faultSchema = z.object({
   latencyMs: z.number().int().min(0).max(120_000).default(100),
   /** Chance in [0, 1] that a matching request is hit. */
   probability: z.number().min(0).max(1).default(1),
+  /** What an `error` says in the backend's error body instead of "injected failure" (hostile text). */
+  message: z.string().max(10_000).optional(),
   /** What `wrong_shape` answers instead of `{"unexpected": true}` (valid JSON the client must refuse). */
   body: z.unknown().optional(),
   /** How many requests it hits before it is used up; absent means without limit. */

@@ -276,7 +276,7 @@ export class SimServer {
     if (fault?.kind === "error") {
       response = {
         status: fault.status,
-        body: this.#options.errorBody(fault.status, "injected failure", {}),
+        body: this.#options.errorBody(fault.status, fault.message ?? "injected failure", {}),
       };
     } else if (fault?.kind === "rate_limit") {
       response = {

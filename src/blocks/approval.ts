@@ -11,7 +11,9 @@ import {
   plain,
   type RenderedMessage,
   section,
+  slackDate,
   upperFirst,
+  userMention,
 } from "./text.js";
 
 /**
@@ -84,7 +86,7 @@ const STATUS_LINE: Readonly<Record<ApprovalState, (card: ApprovalCard) => string
     `✅ Approved by ${mentions(card.approvals)} and done: ${escapeMrkdwn(card.outcome?.summary ?? "")}`,
   failed: (card) =>
     `❌ Approved by ${mentions(card.approvals)}, but it failed: ${escapeMrkdwn(card.outcome?.summary ?? "")}`,
-  denied: (card) => `🚫 Denied by <@${card.decidedBy ?? "?"}>. Nothing was run.`,
+  denied: (card) => `🚫 Denied by ${userMention(card.decidedBy ?? "")}. Nothing was run.`,
   expired: () => "⌛ Expired before enough approvals. Nothing was run.",
 };
 
@@ -95,7 +97,7 @@ export function approvalMessage(card: ApprovalCard, fingerprint: string): Render
     header(title),
     section(
       fitText(
-        `<@${card.requesterId}> asks to run\n${codeLine(card.commandLine)}`,
+        `${userMention(card.requesterId)} asks to run\n${codeLine(card.commandLine)}`,
         SLACK_LIMITS.sectionText,
         (t) => t,
       ),
@@ -103,7 +105,9 @@ export function approvalMessage(card: ApprovalCard, fingerprint: string): Render
     {
       type: "section",
       fields: [
-        mrkdwn(`*Runs as*\n${card.identity ? inlineCode(card.identity) : "_no identity needed_"}`),
+        mrkdwn(
+          `*Runs as*\n${card.identity ? fitText(card.identity, 300, inlineCode) : "_no identity needed_"}`,
+        ),
         mrkdwn(
           `*Rule*\n${fitText(card.ruleName, 200, escapeMrkdwn)} (${card.required} of ${card.approvers})`,
         ),
@@ -118,7 +122,7 @@ export function approvalMessage(card: ApprovalCard, fingerprint: string): Render
     blocks.push(
       section(
         fitText(
-          `⚠️ The target is locked by <@${card.force.lockedBy}>: ${card.force.reason}. Approving breaks the freeze.`,
+          `⚠️ The target is locked by ${userMention(card.force.lockedBy)}: ${fitText(card.force.reason, 1_000, escapeMrkdwn)}. Approving breaks the freeze.`,
           SLACK_LIMITS.sectionText,
           (t) => t,
         ),
@@ -154,7 +158,7 @@ export function approvalMessage(card: ApprovalCard, fingerprint: string): Render
   }
   blocks.push(context(`Request ${inlineCode(card.id)} · reference ${inlineCode(card.correlationId)}`));
   const text = fitText(
-    `${title}: <@${card.requesterId}> asks to run ${card.operationId} (${card.status})`,
+    `${title}: ${userMention(card.requesterId)} asks to run ${escapeMrkdwn(card.operationId)} (${card.status})`,
     1_000,
     (t) => t,
   );
@@ -163,7 +167,7 @@ export function approvalMessage(card: ApprovalCard, fingerprint: string): Render
 
 /** The requester's private note: their request is waiting, where, and for whom. */
 export function approvalRequestedNote(card: ApprovalCard): RenderedMessage {
-  const text = `⏳ \`${card.operationId}\` needs ${card.required} approval${card.required === 1 ? "" : "s"} from ${card.approvers} (rule: ${escapeMrkdwn(card.ruleName)}). It runs as soon as it is approved; the request expires ${slackDate(card.expiresAt)}.`;
+  const text = `⏳ ${inlineCode(card.operationId)} needs ${card.required} approval${card.required === 1 ? "" : "s"} from ${card.approvers} (rule: ${escapeMrkdwn(card.ruleName)}). It runs as soon as it is approved; the request expires ${slackDate(card.expiresAt)}.`;
   return {
     text: fitText(text, 1_000, (t) => t),
     blocks: [section(fitText(text, SLACK_LIMITS.sectionText, (t) => t))],
@@ -171,15 +175,10 @@ export function approvalRequestedNote(card: ApprovalCard): RenderedMessage {
 }
 
 function mentions(approvals: readonly { readonly userId: string }[]): string {
-  return approvals.map((a) => `<@${a.userId}>`).join(", ") || "nobody";
+  return approvals.map((a) => userMention(a.userId)).join(", ") || "nobody";
 }
 
 /** A command line as code, within a section's limit (escaped: it echoes what was typed). */
 function codeLine(line: string): string {
   return fitText(line, 2_500, (t) => `\`\`\`${escapeMrkdwn(t).replace(/```/g, "ˋˋˋ")}\`\`\``);
-}
-
-function slackDate(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  return `<!date^${seconds}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
 }

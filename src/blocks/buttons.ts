@@ -4,7 +4,7 @@ import type { OutputAction } from "../catalogue/output.js";
 import type { RawArgs } from "../catalogue/validate.js";
 import { ACTION, BLOCK, encodeOperationValue, numberedAction, type OperationValue } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
-import { capitalize, escapeMrkdwn, fitText, plain } from "./text.js";
+import { capitalize, escapeMrkdwn, fitText, mrkdwn, plain } from "./text.js";
 
 /**
  * Buttons that carry an operation and its arguments, e.g. "Deploy this manifest" under a loaded
@@ -47,14 +47,13 @@ export function operationButton(
   if (operation.risk !== "read")
     button.confirm = {
       title: plain(`${capitalize(operation.verb || operation.resource)}?`, SLACK_LIMITS.confirmTitle),
-      text: {
-        type: "mrkdwn",
-        text: fitText(
+      text: mrkdwn(
+        fitText(
           `${operation.summary}${operation.risk === "destructive" ? ". This cannot be undone." : "."}`,
           SLACK_LIMITS.confirmText,
           escapeMrkdwn,
         ),
-      },
+      ),
       confirm: plain(capitalize(operation.verb || operation.resource), SLACK_LIMITS.confirmButton),
       deny: plain("Cancel", SLACK_LIMITS.confirmButton),
       ...(operation.risk === "destructive" ? { style: "danger" as const } : {}),

@@ -1,7 +1,17 @@
 import type { types } from "@slack/bolt";
 import { ACTION, BLOCK } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
-import { context, escapeMrkdwn, fitText, inlineCode, plain, type RenderedMessage, section } from "./text.js";
+import {
+  context,
+  escapeMrkdwn,
+  fitText,
+  inlineCode,
+  plain,
+  type RenderedMessage,
+  section,
+  slackDate,
+  userMention,
+} from "./text.js";
 
 /**
  * The parent message of a followed operation: what runs, who asked, as whom, and one status line that
@@ -49,7 +59,7 @@ export function followUpParent(card: FollowUpCard): RenderedMessage {
     section(fitText(`${ICON[card.phase]} ${what}`, SLACK_LIMITS.sectionText, (t) => t)),
     { ...section(`${status}${note}`), block_id: BLOCK.followUpStatus },
     context(
-      `Asked by <@${card.requesterId}>${card.identity ? ` · runs as ${inlineCode(card.identity)}` : ""} · started ${slackDate(card.startedAt)} · follow-up ${inlineCode(card.id)}`,
+      `Asked by ${userMention(card.requesterId)}${card.identity ? ` · runs as ${inlineCode(card.identity)}` : ""} · started ${time(card.startedAt)} · follow-up ${inlineCode(card.id)}`,
     ),
   ];
   if (card.phase === "active") {
@@ -81,7 +91,7 @@ export function transitionReply(
   startedAt: number,
 ): RenderedMessage {
   const icon = phase === "active" ? "•" : ICON[phase];
-  const text = `${icon} ${inlineCode(state)} at ${slackDate(at)}${phase === "active" ? "" : ` · ${phase} after ${duration(at - startedAt)}`}`;
+  const text = `${icon} ${inlineCode(state)} at ${time(at)}${phase === "active" ? "" : ` · ${phase} after ${duration(at - startedAt)}`}`;
   return { text, blocks: [section(text)] };
 }
 
@@ -93,6 +103,6 @@ export function duration(ms: number): string {
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m`;
 }
 
-function slackDate(ms: number): string {
-  return `<!date^${Math.floor(ms / 1000)}^{time_secs}|${new Date(ms).toISOString()}>`;
+function time(ms: number): string {
+  return slackDate(ms, "{time_secs}");
 }

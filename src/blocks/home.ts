@@ -1,6 +1,16 @@
 import type { types } from "@slack/bolt";
 import { SLACK_LIMITS } from "./limits.js";
-import { context, escapeMrkdwn, fitText, header, inlineCode, section } from "./text.js";
+import {
+  channelMention,
+  context,
+  escapeMrkdwn,
+  fitText,
+  header,
+  inlineCode,
+  section,
+  slackDate,
+  userMention,
+} from "./text.js";
 
 /**
  * The App Home tab: what waits for the person's approval, and what they recently ran. Read-only: the
@@ -61,7 +71,7 @@ export function homeView(content: HomeContent): types.HomeView {
   for (const approval of content.waitingForYou.slice(0, PER_LIST))
     blocks.push(
       section(
-        `${ICON[approval.status] ?? "•"} <@${approval.requesterId}> asks to run ${inlineCode(approval.operationId)} in <#${approval.channelId}> · ${approval.approvals} of ${approval.required} · expires ${date(approval.expiresAt)} · open the request in the channel to decide`,
+        `${ICON[approval.status] ?? "•"} ${userMention(approval.requesterId)} asks to run ${inlineCode(approval.operationId)} in ${channelMention(approval.channelId)} · ${approval.approvals} of ${approval.required} · expires ${date(approval.expiresAt)} · open the request in the channel to decide`,
       ),
     );
   blocks.push(header("Your approval requests"));
@@ -69,7 +79,7 @@ export function homeView(content: HomeContent): types.HomeView {
   for (const approval of content.yourRequests.slice(0, PER_LIST))
     blocks.push(
       section(
-        `${ICON[approval.status] ?? "•"} ${inlineCode(approval.operationId)} in <#${approval.channelId}>: ${approval.status} (${approval.approvals} of ${approval.required})`,
+        `${ICON[approval.status] ?? "•"} ${inlineCode(approval.operationId)} in ${channelMention(approval.channelId)}: ${escapeMrkdwn(approval.status)} (${approval.approvals} of ${approval.required})`,
       ),
     );
   blocks.push(header("Your recent operations"));
@@ -78,7 +88,7 @@ export function homeView(content: HomeContent): types.HomeView {
     blocks.push(
       section(
         fitText(
-          `${ICON[followUp.status] ?? "•"} ${inlineCode(followUp.operationId)} ${escapeMrkdwn(followUp.title === followUp.operationId ? "" : followUp.title)} in <#${followUp.channelId}>: ${followUp.status}${followUp.state ? ` (${inlineCode(followUp.state)})` : ""} · started ${date(followUp.startedAt)}`,
+          `${ICON[followUp.status] ?? "•"} ${inlineCode(followUp.operationId)} ${fitText(followUp.title === followUp.operationId ? "" : followUp.title, 300, escapeMrkdwn)} in ${channelMention(followUp.channelId)}: ${escapeMrkdwn(followUp.status)}${followUp.state ? ` (${inlineCode(followUp.state)})` : ""} · started ${date(followUp.startedAt)}`,
           SLACK_LIMITS.sectionText,
           (t) => t,
         ),
@@ -88,5 +98,5 @@ export function homeView(content: HomeContent): types.HomeView {
 }
 
 function date(ms: number): string {
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
+  return slackDate(ms);
 }

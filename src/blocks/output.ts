@@ -3,6 +3,7 @@ import type { Field, ListItem, Output, Tone } from "../catalogue/output.js";
 import { ACTION, BLOCK } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
 import {
+  channelMention,
   codeBlock,
   context,
   escapeMrkdwn,
@@ -13,7 +14,9 @@ import {
   plain,
   type RenderedMessage,
   section,
+  slackDate,
   textSize,
+  userMention,
 } from "./text.js";
 
 /** Renders an operation's Output as a Block Kit message: pure, and always within Slack's limits. */
@@ -87,13 +90,12 @@ function field(entry: Field, max: number): string {
 
 function fieldValue(entry: Field, value: string): string {
   // Only IDs Slack itself issued become mentions: anything else is shown as text, never as markup.
-  if (entry.mention === "user" && /^[UW][A-Z0-9]{2,}$/.test(value)) return `<@${value}>`;
-  if (entry.mention === "channel" && /^[CG][A-Z0-9]{2,}$/.test(value)) return `<#${value}>`;
+  if (entry.mention === "user") return userMention(value);
+  if (entry.mention === "channel") return channelMention(value);
   if (entry.time) {
     const ms = Date.parse(value);
     // Slack shows the date in the reader's time zone; the fallback is for clients that cannot.
-    if (!Number.isNaN(ms))
-      return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${escapeMrkdwn(value)}>`;
+    if (!Number.isNaN(ms)) return slackDate(ms, undefined, value);
   }
   return entry.code ? inlineCode(value) : escapeMrkdwn(value);
 }

@@ -12,19 +12,69 @@ export interface RenderedMessage {
 }
 
 /**
- * Escapes backend and user text for mrkdwn. Slack only gives `&`, `<` and `>` meaning, and `<` is what
- * makes `<!channel>`, `<@U123>` and `<https://evil|click>`, so these three are enough to keep data inert.
+ * The one escaping rule for text shown in Slack. Everything that came from a person or a backend (a lock
+ * reason, a label, a name, an error body, a state) goes through `escapeMrkdwn`, or `inlineCode` /
+ * `codeBlock` which use it; the bot's own mentions, channel links and dates come only from the builders
+ * below, which refuse anything that is not a Slack ID. `mrkdwn()` sets `verbatim`, so Slack does not turn
+ * bare URLs, `#channel` names or `@here` in data into links or mentions either.
  */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
+
+/** Word joiner: invisible, and breaks `@here` / `@channel` / `@everyone` so no client reads them as such. */
+const WORD_JOINER = "\u2060";
 
 /**
- * Inline code. A backtick inside would end the span early and let the rest be read as mrkdwn, so it is
+ * Escapes backend and user text for mrkdwn. Slack only gives `&`, `<` and `>` meaning, and `<` is what
+ * makes `<!channel>`, `<@U123>` and `<https://evil|click>`, so these three keep data inert; the bare
+ * special mentions are broken up as well, for clients and fallback texts that still parse them.
+ */
+export function escapeMrkdwn(text: string): string {
+  const escaped = text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  // Checked first: fitText calls this many times over long text, and most text has no `@`.
+  return escaped.includes("@") ? escaped.replace(SPECIAL_MENTION, `@${WORD_JOINER}`) : escaped;
+}
+
+const SPECIAL_MENTION = /@(?=here|channel|everyone)/gi;
+
+/** Inline code. A backtick inside would end the span early and let the rest be read as mrkdwn, so it is
  * swapped for a look-alike (U+02CB) rather than escaped: mrkdwn has no escape for it.
  */
 export function inlineCode(text: string): string {
   return `\`${escapeMrkdwn(text).replace(/`/g, "ˋ")}\``;
+}
+
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+const USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
+
+/** `<@U…>` for a Slack user ID; anything else is shown as escaped text, never as a mention. */
+export function userMention(id: string): string {
+  return USER_ID.test(id) ? `<@${id}>` : escapeMrkdwn(id || "someone");
+}
+
+/** `<#C…>` for a Slack channel ID; anything else is shown as escaped text. */
+export function channelMention(id: string): string {
+  return CHANNEL_ID.test(id) ? `<#${id}>` : escapeMrkdwn(id || "a channel");
+}
+
+/** `<!subteam^S…>` for a Slack user group ID; anything else is shown as escaped text. */
+export function usergroupMention(id: string): string {
+  return USERGROUP_ID.test(id) ? `<!subteam^${id}>` : escapeMrkdwn(id || "a group");
+}
+
+export const isUserId = (id: string): boolean => USER_ID.test(id);
+export const isChannelId = (id: string): boolean => CHANNEL_ID.test(id);
+
+/**
+ * A date Slack shows in the reader's time zone (`<!date^…>`), with `fallback` (escaped) for clients that
+ * cannot; the ISO time when there is none. A time that is not a number is shown as text.
+ */
+export function slackDate(
+  ms: number,
+  format = "{date_short_pretty} {time}",
+  fallback = Number.isFinite(ms) ? new Date(ms).toISOString() : "",
+): string {
+  if (!Number.isFinite(ms)) return escapeMrkdwn(fallback || "an unknown time");
+  return `<!date^${Math.floor(ms / 1000)}^${format}|${escapeMrkdwn(fallback)}>`;
 }
 
 /** A fenced block; a fence inside the content would close it early, so backtick runs are broken up. */
@@ -38,7 +88,8 @@ export const plain = (text: string, max = 3_000): types.PlainTextElement => ({
   emoji: true,
 });
 
-export const mrkdwn = (text: string): types.MrkdwnElement => ({ type: "mrkdwn", text });
+/** Every mrkdwn object opsbot builds is verbatim: links and mentions are only those it wrote itself. */
+export const mrkdwn = (text: string): types.MrkdwnElement => ({ type: "mrkdwn", text, verbatim: true });
 
 const EMPTY = "_(empty)_";
 

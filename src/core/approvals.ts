@@ -7,6 +7,7 @@ import {
   approvalRequestedNote,
 } from "../blocks/approval.js";
 import { errorMessage, refusal } from "../blocks/errors.js";
+import { channelMention, escapeMrkdwn, inlineCode, userMention } from "../blocks/text.js";
 import type { AnyOperation, Target } from "../catalogue/define.js";
 import { commandLineOf } from "../catalogue/parse.js";
 import { type ArgDefaults, type RawArgs, validateArgs } from "../catalogue/validate.js";
@@ -144,7 +145,7 @@ export class ApprovalDesk {
       detail: `${created.id} (${rule.name}, ${rule.required} needed)`,
       ...(created.requesterIdentity ? { identity: created.requesterIdentity } : {}),
     });
-    const note = `🔐 <@${reply.userId}> asks to run \`${operation.id}\` in <#${reply.channelId}>: ${rule.required} approval${rule.required === 1 ? "" : "s"} needed from ${approversText(rule)}.`;
+    const note = `🔐 ${userMention(reply.userId)} asks to run ${inlineCode(operation.id)} in ${channelMention(reply.channelId)}: ${rule.required} approval${rule.required === 1 ? "" : "s"} needed from ${approversText(rule)}.`;
     if (rule.notify && rule.notify !== reply.channelId)
       await deps.poster.post({ channel: rule.notify, text: note }).catch((error: unknown) => {
         deps.logger.warn(
@@ -217,7 +218,8 @@ export class ApprovalDesk {
       click.userId,
       result.kind,
     );
-    if (result.kind === "denied") await this.#decided(result.request, `denied by <@${click.userId}>`);
+    if (result.kind === "denied")
+      await this.#decided(result.request, `denied by ${userMention(click.userId)}`);
   }
 
   /**
@@ -263,7 +265,7 @@ export class ApprovalDesk {
       await this.#audit(request, "approval.expired", request.requesterId, "expired");
       await deps.notifier.notify(
         "approval.expired",
-        `⌛ The request of <@${request.requesterId}> to run \`${request.operationId}\` in <#${request.channelId}> expired without enough approvals.`,
+        `⌛ The request of ${userMention(request.requesterId)} to run ${inlineCode(request.operationId)} in ${channelMention(request.channelId)} expired without enough approvals.`,
         [request.channelId],
       );
     }
@@ -273,7 +275,7 @@ export class ApprovalDesk {
   async #decided(request: ApprovalRequest, how: string): Promise<void> {
     await this.#deps.notifier.notify(
       "approval.decided",
-      `🔐 The request of <@${request.requesterId}> to run \`${request.operationId}\` in <#${request.channelId}> was ${how}.`,
+      `🔐 The request of ${userMention(request.requesterId)} to run ${inlineCode(request.operationId)} in ${channelMention(request.channelId)} was ${how}.`,
       [request.channelId],
     );
   }
@@ -304,7 +306,7 @@ export class ApprovalDesk {
     const rule = deps.access.ruleNamed(request.rule.name);
     if (!rule)
       return refuse(
-        `The rule "${request.rule.name}" is no longer in the permissions file, so nobody can approve this.`,
+        `The rule "${escapeMrkdwn(request.rule.name)}" is no longer in the permissions file, so nobody can approve this.`,
       );
     const self = click.userId === request.requesterId;
     if (self && action === "approve" && !request.rule.allowSelfApproval)
@@ -481,5 +483,5 @@ function callFacts(
 }
 
 function mentions(request: ApprovalRequest): string {
-  return request.approvals.map((a) => `<@${a.userId}>`).join(", ");
+  return request.approvals.map((a) => userMention(a.userId)).join(", ");
 }

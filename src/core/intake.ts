@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { escapeMrkdwn } from "../blocks/text.js";
+import { inlineCode } from "../blocks/text.js";
 import type { Store } from "../store/types.js";
 import type { Clock } from "./ports.js";
 
@@ -75,7 +75,7 @@ export async function answerInterruptedCommands(deps: IntakeDeps, post: Response
       await post(entry.responseUrl, {
         response_type: "ephemeral",
         replace_original: false,
-        text: `:warning: opsbot restarted while it was handling \`/ops ${escapeMrkdwn(entry.text)}\` and may not have finished it. If it was a change, check its state before running it again; a read can simply be run again.`,
+        text: `:warning: opsbot restarted while it was handling ${inlineCode(`/ops ${entry.text}`)} and may not have finished it. If it was a change, check its state before running it again; a read can simply be run again.`,
       }).catch((error: unknown) =>
         deps.logger.warn({ err: error }, "could not tell someone their command was interrupted"),
       );

@@ -1,4 +1,4 @@
-import { escapeMrkdwn } from "../blocks/text.js";
+import { escapeMrkdwn, inlineCode, slackDate, userMention } from "../blocks/text.js";
 import type { Target } from "../catalogue/define.js";
 import type { Lock, LockStore } from "../store/types.js";
 
@@ -18,14 +18,12 @@ export async function activeLock(
 
 export function describeLock(lock: Lock | undefined): string {
   if (!lock) return "";
-  const until = lock.until
-    ? ` until <!date^${Math.floor(lock.until / 1000)}^{date_short_pretty} {time}|${new Date(lock.until).toISOString()}>`
-    : "";
-  return `${lock.target.kind} \`${lock.target.name}\` is locked${until} by <@${lock.lockedBy}>: ${escapeMrkdwn(lock.reason)}.`;
+  const until = lock.until ? ` until ${slackDate(lock.until)}` : "";
+  return `${lock.target.kind} ${inlineCode(lock.target.name)} is locked${until} by ${userMention(lock.lockedBy)}: ${escapeMrkdwn(lock.reason)}.`;
 }
 
 export function describeTarget(target: Target): string | undefined {
-  if (target.namespace) return `namespace \`${target.namespace}\``;
-  if (target.allocation) return `allocation \`${target.allocation}\``;
+  if (target.namespace) return `namespace ${inlineCode(target.namespace)}`;
+  if (target.allocation) return `allocation ${inlineCode(target.allocation)}`;
   return undefined;
 }

@@ -2,7 +2,7 @@ import { outputActionsBlock } from "../blocks/buttons.js";
 import { errorMessage } from "../blocks/errors.js";
 import { encodeOperationValue } from "../blocks/ids.js";
 import { renderOutput } from "../blocks/output.js";
-import type { RenderedMessage } from "../blocks/text.js";
+import { inlineCode, mrkdwn, type RenderedMessage, userMention } from "../blocks/text.js";
 import type { Catalogue } from "../catalogue/catalogue.js";
 import type { AnyOperation } from "../catalogue/define.js";
 import type { Output } from "../catalogue/output.js";
@@ -55,7 +55,7 @@ export async function replyWithOutput(
         ...blocks,
         {
           type: "context",
-          elements: [{ type: "mrkdwn", text: `\`${operation.id}\` by <@${target.userId}>` }],
+          elements: [mrkdwn(`${inlineCode(operation.id)} by ${userMention(target.userId)}`)],
         },
       ],
     });

@@ -109,7 +109,11 @@ describe("operationModal", () => {
     expect(loading.title.text).toBe("Task deploy");
     expect(loading.submit).toBeUndefined();
     expect(loading.blocks).toEqual([
-      { type: "section", block_id: BLOCK.loading, text: { type: "mrkdwn", text: "⏳ Loading…" } },
+      {
+        type: "section",
+        block_id: BLOCK.loading,
+        text: { type: "mrkdwn", text: "⏳ Loading…", verbatim: true },
+      },
     ]);
     expectModalWithinLimits(loading);
   });

@@ -69,6 +69,28 @@ const TRICKS = [
   "0x10",
 ];
 
+/** What people and backends may put in any free-text field: markup, entities, bare mentions, length. */
+export const HOSTILE_TEXT = [
+  "<!channel>",
+  "<!here>",
+  "<!everyone>",
+  "<@U123>",
+  "<@U123|alice>",
+  "<https://evil.example|Approve>",
+  "<#C1>",
+  "<!subteam^S1>",
+  "<!date^1^{time}|x>",
+  "&lt;!channel&gt;",
+  "&lt;https://evil.example|Approve&gt;",
+  "@channel",
+  "@here",
+  "@EVERYONE",
+  "*bold* _it_ ~strike~",
+  "```fenced``` `code`",
+  "https://evil.example",
+  "x".repeat(5_000),
+];
+
 /** One hostile token. */
 export const hostileToken = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...TRICKS) },
@@ -148,4 +170,51 @@ function safeDecode(segment: string): string {
   } catch {
     return segment;
   }
+}
+
+/** What the bot may have built itself in a message: the IDs and links the test knows. */
+export interface OwnMarkup {
+  readonly users?: readonly string[];
+  readonly channels?: readonly string[];
+  readonly usergroups?: readonly string[];
+  readonly links?: readonly string[];
+}
+
+/** Slack's date token as opsbot writes it: a number, a known format, an inert fallback. */
+const OWN_DATE = /^<!date\^\d+\^(?:\{date_short_pretty\} \{time\}|\{time_secs\})\|[^<>|]*>$/;
+
+/**
+ * Every mention, special mention or link in a message that the bot did not build: `<…>` tokens other
+ * than the known users, channels, groups, links and opsbot's date tokens; bare `@here` / `@channel` /
+ * `@everyone`; and mrkdwn objects without `verbatim` (Slack would link or mention from data in them).
+ * Plain-text objects are skipped: Slack never reads markup in them.
+ */
+export function foreignMarkup(message: unknown, own: OwnMarkup = {}): string[] {
+  const found: string[] = [];
+  const allowed = (token: string): boolean => {
+    const inner = token.slice(1, -1);
+    if (inner.startsWith("@")) return own.users?.includes(inner.slice(1)) ?? false;
+    if (inner.startsWith("#")) return own.channels?.includes(inner.slice(1)) ?? false;
+    if (inner.startsWith("!subteam^")) return own.usergroups?.includes(inner.slice(9)) ?? false;
+    if (inner.startsWith("!date^")) return OWN_DATE.test(token);
+    return own.links?.includes(inner) ?? false;
+  };
+  const scan = (text: string) => {
+    for (const token of text.match(/<[^<>]*>/g) ?? []) if (!allowed(token)) found.push(token);
+    for (const bare of text.match(/@(?:here|channel|everyone)/gi) ?? []) found.push(bare);
+  };
+  const walk = (value: unknown) => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (typeof value !== "object" || value === null) return;
+    const node = value as Record<string, unknown>;
+    if (node.type === "plain_text") return;
+    if (node.type === "mrkdwn" && node.verbatim !== true)
+      found.push(`mrkdwn without verbatim: ${String(node.text).slice(0, 80)}`);
+    for (const [key, child] of Object.entries(node)) {
+      if (key === "text" && typeof child === "string") scan(child);
+      else walk(child);
+    }
+  };
+  walk(message);
+  return found;
 }

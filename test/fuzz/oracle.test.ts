@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { strayPath, templatePatterns, unclearParts } from "./arbitraries.js";
+import { channelMention, mrkdwn, slackDate, usergroupMention, userMention } from "../../src/blocks/text.js";
+import { foreignMarkup, strayPath, templatePatterns, unclearParts } from "./arbitraries.js";
 
 // The fuzz suites' own checks, checked: a stray path is caught, a template path is not.
 
@@ -24,5 +25,29 @@ describe("the fuzz oracle", () => {
     expect(unclearParts("Unknown resource `undefined`", "undefined deploy")).toEqual([]);
     expect(unclearParts("port must be undefined")).toEqual(["undefined"]);
     expect(unclearParts(" ")).toEqual(["an empty message"]);
+  });
+});
+
+describe("foreignMarkup, the fuzz oracle for mentions and links", () => {
+  const own = { users: ["U0ALICE"], channels: ["C0OPS"], usergroups: ["S0SRE"] };
+
+  it("accepts what the bot built: known IDs and its date tokens", () => {
+    const text = `${userMention("U0ALICE")} in ${channelMention("C0OPS")} for ${usergroupMention("S0SRE")} at ${slackDate(0)}`;
+    expect(foreignMarkup({ text, blocks: [{ type: "section", text: mrkdwn(text) }] }, own)).toEqual([]);
+  });
+
+  it("catches mentions, links and bare specials the bot did not build, and mrkdwn without verbatim", () => {
+    expect(foreignMarkup({ text: "<!channel> <@U0BOB> <https://evil|Approve> @here" }, own)).toEqual([
+      "<!channel>",
+      "<@U0BOB>",
+      "<https://evil|Approve>",
+      "@here",
+    ]);
+    expect(foreignMarkup({ type: "mrkdwn", text: "hi" })).toEqual(["mrkdwn without verbatim: hi"]);
+    expect(foreignMarkup({ text: "<!date^1^{time}|<!here>>" })).not.toEqual([]);
+  });
+
+  it("ignores plain text, which Slack never reads as markup", () => {
+    expect(foreignMarkup({ type: "plain_text", text: "<!channel>" })).toEqual([]);
   });
 });

@@ -7,10 +7,21 @@ import type { ViewValues } from "../../devkit/testing/fixtures.js";
 import { stateValue } from "../../devkit/testing/index.js";
 import { CALLBACK } from "../../src/blocks/ids.js";
 import { operationModal } from "../../src/blocks/modals.js";
+import { escapeMrkdwn } from "../../src/blocks/text.js";
+import { NOTIFICATION_EVENTS } from "../../src/catalogue/events.js";
 import { createCatalogue } from "../../src/catalogue/index.js";
 import { encodeModalMetadata } from "../../src/slack/listeners/modal-metadata.js";
-import { type AppStack, simulatorBackendsEnv, startAppStack } from "../helpers/app-stack.js";
-import { commandLine, hostileToken, runs, strayPath, templatePatterns, unclearParts } from "./arbitraries.js";
+import { ALLOW_ALL, type AppStack, simulatorBackendsEnv, startAppStack } from "../helpers/app-stack.js";
+import {
+  commandLine,
+  foreignMarkup,
+  HOSTILE_TEXT,
+  hostileToken,
+  runs,
+  strayPath,
+  templatePatterns,
+  unclearParts,
+} from "./arbitraries.js";
 
 // Hostile text through the real receiver (signed requests), against the simulators: slash commands and
 // every operation's form submitted with arbitrary values. Never a 500 or an unhandled rejection, always
@@ -219,3 +230,133 @@ function stateFor(type: string, value: string) {
       return stateValue.text(value === "" ? null : value, type);
   }
 }
+
+// Hostile text in every free-text field the bot shows (lock reasons, annotations, names, backend error
+// bodies, follow-up states), typed as Slack sends it: whatever the bot posts, edits, answers or opens
+// mentions only the people and channels it knows and links nothing it did not build.
+
+const ADMIN = "U0ADMIN";
+const NOTES = "C0NOTES01";
+const OWN = { users: ["U0FUZZ", ADMIN], channels: [CHANNEL, NOTES] };
+
+/** What Slack sends for text a person typed: `&`, `<` and `>` as entities. */
+const slackEscaped = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+/** A quoted argument: straight quotes inside would end it, so they become apostrophes. */
+const quoted = (text: string) => `"${slackEscaped(text.replace(/"/g, "'").replace(/\n/g, " ")) || "x"}"`;
+
+describe("fuzz: hostile text never becomes a mention or a link", () => {
+  let hostile: AppStack;
+
+  beforeAll(async () => {
+    hostile = await startAppStack({
+      catalogue,
+      users: [
+        { id: "U0FUZZ", name: "fuzz", email: "fuzz@example.com" },
+        { id: ADMIN, name: "admin", email: "admin@example.com" },
+      ],
+      env: (sims, settings) => simulatorBackendsEnv(sims, settings),
+      policy: {
+        ...ALLOW_ALL,
+        grants: [{ role: "admin", everyone: false, users: ["U0FUZZ", ADMIN], usergroups: [] }],
+        notifications: [{ channel: NOTES, events: [...NOTIFICATION_EVENTS] }],
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await hostile?.close();
+  });
+
+  /** Everything the bot said from `since` on: Web API writes and views, and response URL posts. */
+  function saidSince(since: { calls: number; responses: number }): unknown[] {
+    const written = hostile.slackApi.calls
+      .slice(since.calls)
+      .filter((c) => /^(chat\.|views\.)/.test(c.method))
+      .map((c) => c.args);
+    return [
+      ...written,
+      ...hostile.slackApi
+        .responses()
+        .slice(since.responses)
+        .map((r) => r.body),
+    ];
+  }
+
+  async function ops(text: string): Promise<void> {
+    const command = hostile.fx.command({ text, user_id: "U0FUZZ", channel_id: CHANNEL });
+    const res = await hostile.send.command(command);
+    expect(res.status, text).toBe(200);
+    if (res.text) expect(foreignMarkup(res.json(), OWN), text).toEqual([]);
+    await settled(() => hostile.slackApi.responses().some((r) => r.url === command.response_url));
+  }
+
+  it("through lock reasons, annotations, names, backend errors and follow-up states", async () => {
+    const payloadId = Object.values(ORCHESTRATION_SEED.payloads)[0] ?? "";
+    const sims = () => hostile.sims;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.constantFrom(...HOSTILE_TEXT), hostileToken), async (text) => {
+        const since = {
+          calls: hostile.slackApi.calls.length,
+          responses: hostile.slackApi.responses().length,
+        };
+        // A freeze with a hostile reason: its confirmation, the refusal, the override card, the unlock.
+        await ops(`lock namespace analytics --reason ${quoted(text)}`);
+        await ops("task deploy quick_start job_python --namespace analytics");
+        await ops("task deploy quick_start job_python --namespace analytics --force");
+        await ops("unlock namespace analytics");
+        // Free text stored by a backend and shown back; a name that is not one.
+        await ops(`payload annotate ${payloadId} note ${quoted(text)}`);
+        await ops(`task deploy quick_start ${quoted(text)} --namespace analytics`);
+        // A backend's error body, on a read and on a followed operation's polls; then a hostile state.
+        sims().deploy.setFaults([
+          { kind: "error", status: 502, path: "^/v1/list/namespaces", message: text },
+        ]);
+        await ops("namespace list");
+        // Each poll tries up to 3 times: enough errors for one failed poll, then states that are text.
+        const thread = (pattern: string) =>
+          hostile.slackApi
+            .callsTo("chat.postMessage")
+            .some((c) => c.args.thread_ts && JSON.stringify(c.args).includes(pattern));
+        const warnings = hostile.slackApi
+          .callsTo("chat.postMessage")
+          .filter((c) => /Still following/.test(String(c.args.text))).length;
+        sims().deploy.setFaults([
+          { kind: "error", status: 502, path: "^/v1/task/state/", message: text, times: 6 },
+        ]);
+        await ops("task deploy quick_start job_python --namespace analytics");
+        await settled(
+          () =>
+            hostile.slackApi
+              .callsTo("chat.postMessage")
+              .filter((c) => /Still following/.test(String(c.args.text))).length > warnings,
+          5_000,
+        );
+        const state = `state ${text}`.slice(0, 200);
+        sims().deploy.setFaults([
+          { kind: "wrong_shape", path: "^/v1/task/state/", body: { status: state, message: text }, times: 3 },
+        ]);
+        await settled(() => thread(JSON.stringify(escapeMrkdwn(state)).slice(1, 40)), 5_000);
+        sims().deploy.setFaults([]);
+        const said = saidSince(since);
+        expect(said.length, text).toBeGreaterThan(0);
+        for (const message of said)
+          expect(
+            foreignMarkup(message, OWN),
+            `${text.slice(0, 80)} → ${JSON.stringify(message).slice(0, 400)}`,
+          ).toEqual([]);
+      }),
+      {
+        numRuns: runs(6, 0.001),
+        examples: [["<!channel> <https://evil.example|Approve> @here <@U0EVIL>"]],
+      },
+    );
+    // The hostile text did reach Slack, shown as text.
+    const everything = JSON.stringify(saidSince({ calls: 0, responses: 0 }));
+    expect(everything).toContain("&lt;!channel&gt;");
+    expect(everything).toContain("&lt;https://evil.example|Approve&gt;");
+    expect(everything).toContain("(HTTP 502) Still following.");
+    expect(everything).toContain("state &lt;!channel&gt;");
+    expect(rejections).toEqual([]);
+  }, 240_000);
+});

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { operationButton } from "../../blocks/buttons.js";
 import { type FollowUpPhase, followUpParent, transitionReply } from "../../blocks/followup.js";
+import { channelMention, escapeMrkdwn, fitText, inlineCode, userMention } from "../../blocks/text.js";
 import type { Catalogue } from "../../catalogue/catalogue.js";
 import type { AnyOperation, FollowSpec, Progress } from "../../catalogue/define.js";
 import type { Output } from "../../catalogue/output.js";
@@ -200,7 +201,7 @@ export class FollowUpEngine {
     await this.#postParent(created);
     await deps.notifier.notify(
       "operation.started",
-      `⏳ <@${created.requesterId}> started \`${created.operationId}\` ${created.title} in <#${created.channelId}>.`,
+      `⏳ ${userMention(created.requesterId)} started ${inlineCode(created.operationId)} ${fitText(created.title, 300, escapeMrkdwn)} in ${channelMention(created.channelId)}.`,
       [created.channelId],
     );
     return deps.store.followUps.get(created.id);
@@ -314,7 +315,7 @@ export class FollowUpEngine {
           .post({
             channel: followUp.channelId,
             thread_ts: followUp.parentTs,
-            text: `⚠️ ${outcome.message} Still following.`,
+            text: `⚠️ ${escapeMrkdwn(outcome.message)} Still following.`,
             metadata: {
               event_type: NOTE_METADATA_TYPE,
               event_payload: { followup: followUp.id, warning: updated.polls },
@@ -430,7 +431,7 @@ export class FollowUpEngine {
           {
             channel: followUp.channelId,
             thread_ts: followUp.parentTs,
-            text: `❔ ${note ?? "Outcome unknown."}`,
+            text: `❔ ${escapeMrkdwn(note ?? "Outcome unknown.")}`,
             reply_broadcast: true,
             metadata: {
               event_type: NOTE_METADATA_TYPE,
@@ -488,7 +489,7 @@ export class FollowUpEngine {
     const event = status === "succeeded" ? "operation.succeeded" : "operation.failed";
     await deps.notifier.notify(
       event,
-      `${status === "succeeded" ? "✅" : status === "unknown" ? "❔" : "❌"} \`${followUp.operationId}\` ${followUp.title} asked by <@${followUp.requesterId}> in <#${followUp.channelId}>: ${status} (${followUp.state ?? "no state"}).`,
+      `${status === "succeeded" ? "✅" : status === "unknown" ? "❔" : "❌"} ${inlineCode(followUp.operationId)} ${fitText(followUp.title, 300, escapeMrkdwn)} asked by ${userMention(followUp.requesterId)} in ${channelMention(followUp.channelId)}: ${status} (${followUp.state ? inlineCode(followUp.state) : "no state"}).`,
       [followUp.channelId],
     );
   }

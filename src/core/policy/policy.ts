@@ -1,3 +1,4 @@
+import { channelMention, usergroupMention, userMention } from "../../blocks/text.js";
 import type { NotificationEvent } from "../../catalogue/events.js";
 import { globMatches, matchesAny } from "./patterns.js";
 
@@ -132,7 +133,7 @@ export function authorize(policy: Policy, subject: Subject, operationId: string)
   );
   const needed = `${op} needs the ${orList(allowing)} role`;
   if (elsewhere.length > 0) {
-    const channels = [...new Set(elsewhere.flatMap((g) => g.channels ?? []))].map((c) => `<#${c}>`);
+    const channels = [...new Set(elsewhere.flatMap((g) => g.channels ?? []))].map(channelMention);
     return {
       allowed: false,
       neededRoles: allowing,
@@ -151,7 +152,7 @@ function grantorsLine(policy: Policy, where?: string): string {
   const adminRoles = [...policy.roles].filter(([, patterns]) => patterns.includes("*")).map(([role]) => role);
   const people = policy.grants
     .filter((g) => adminRoles.includes(g.role))
-    .flatMap((g) => [...g.users.map((u) => `<@${u}>`), ...g.usergroups.map((s) => `<!subteam^${s}>`)]);
+    .flatMap((g) => [...g.users.map(userMention), ...g.usergroups.map(usergroupMention)]);
   const unique = [...new Set(people)];
   const grant = where ? `grant it ${where}` : "grant it";
   return unique.length > 0
@@ -219,8 +220,8 @@ export function mayApprove(rule: ApprovalRule, subject: Pick<Subject, "userId" |
 /** The rule's approvers as Slack mentions. */
 export function approversText(rule: Pick<ApprovalRule, "approvers">): string {
   return orList([
-    ...rule.approvers.users.map((u) => `<@${u}>`),
-    ...rule.approvers.usergroups.map((s) => `<!subteam^${s}>`),
+    ...rule.approvers.users.map(userMention),
+    ...rule.approvers.usergroups.map(usergroupMention),
   ]);
 }
 
