@@ -47,6 +47,8 @@ export interface BotOptions {
   /** Known bot IDs spare a call to auth.test at start-up (tests and the demo pass them). */
   readonly botId?: string;
   readonly botUserId?: string;
+  /** The bot token's check, already run (main.ts); without one, start() runs it. */
+  readonly slackToken?: SlackTokenCheck;
   /** How followed operations are polled; tests shorten it. */
   readonly followUpSettings?: Partial<FollowUpSettings>;
   /** The permissions (main.ts reads OPSBOT_CONFIG); without one, reads only. */
@@ -100,12 +102,20 @@ export function createBot(options: BotOptions): Bot {
         installerOptions: { port: slack.port, clientOptions: { ...clientOptions } },
       })
     : undefined;
+  const slackToken: SlackTokenCheck =
+    options.slackToken ??
+    new SlackTokenCheck({
+      authTest: (): Promise<{ bot_id?: string; user_id?: string }> => app.client.auth.test(),
+      logger: logger.child({ module: "slack-token" }),
+    });
   const app = new App({
     token: botToken,
     logger: boltLogger,
     logLevel,
-    ...(options.botId ? { botId: options.botId } : {}),
-    ...(options.botUserId ? { botUserId: options.botUserId } : {}),
+    // Always given, so that Bolt never runs auth.test itself: a refused token there is an unhandled
+    // rejection that ends the process, where opsbot wants to stay up and say "not ready: slack".
+    botId: options.botId ?? slackToken.identity?.botId ?? "",
+    botUserId: options.botUserId ?? slackToken.identity?.botUserId ?? "",
     clientOptions,
     ...(socketReceiver
       ? { socketMode: true, receiver: socketReceiver }
@@ -114,10 +124,6 @@ export function createBot(options: BotOptions): Bot {
   const socket = socketReceiver
     ? followSocketConnection(socketReceiver.client, logger.child({ module: "socket-mode" }))
     : undefined;
-  const slackToken = new SlackTokenCheck({
-    authTest: () => app.client.auth.test(),
-    logger: logger.child({ module: "slack-token" }),
-  });
   // A broken permissions file stops the start-up here, with every problem listed (PolicyFileError).
   const policy =
     options.policy ??
