@@ -79,9 +79,10 @@ describe("Socket Mode, end to end", () => {
     bot = await startBotProcess({
       port: await freePort(),
       env: { ...baseEnv, SLACK_BOT_TOKEN: slackApi.token, OPSBOT_DB: join(dir, "socket.db") },
-      readyTimeoutMs: 30_000,
+      // A loaded CI machine takes its time to compile and start the process.
+      readyTimeoutMs: 60_000,
     });
-  }, 40_000);
+  }, 70_000);
 
   it("is ready once connected, and uses only the app-level token to connect", async () => {
     expect(await readyz(bot.port)).toEqual({ status: 200, body: { ready: true } });
@@ -164,7 +165,7 @@ describe("a bot token Slack refuses", () => {
       port: await freePort(),
       env: { ...baseEnv, SLACK_BOT_TOKEN: token, OPSBOT_DB: join(dir, "refused.db") },
       waitFor: "serving",
-      readyTimeoutMs: 30_000,
+      readyTimeoutMs: 60_000,
     });
     // Serving means started: the token was checked before the port answered, and the socket is up.
     await slackApi.socketMode.waitForConnections(3, 10_000);
@@ -177,5 +178,5 @@ describe("a bot token Slack refuses", () => {
     expect(bot.output()).toContain("Slack refused the bot token (auth.test: invalid_auth)");
     expect(bot.output()).not.toContain(token);
     await bot.kill();
-  }, 40_000);
+  }, 90_000);
 });
