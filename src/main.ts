@@ -1,6 +1,7 @@
 import { createApiClients } from "./api/index.js";
 import { createBot } from "./app/bot.js";
 import { ConfigError, loadConfig, slackProblems } from "./app/config.js";
+import { checkBotToken } from "./app/lifecycle/slack-token.js";
 import { createLogger } from "./app/logger.js";
 import { Metrics } from "./app/metrics/index.js";
 import { createCatalogue } from "./catalogue/index.js";
@@ -38,6 +39,8 @@ if (config.database) {
     process.exit(1);
   }
 }
+// Before the bot, so that it knows its own IDs; a refused token keeps it up but not ready.
+const slackToken = await checkBotToken(config.slack, logger.child({ module: "slack-token" }));
 let bot: ReturnType<typeof createBot>;
 try {
   bot = createBot({
@@ -46,6 +49,7 @@ try {
     catalogue: createCatalogue(),
     logger,
     metrics,
+    slackToken,
     ...(store ? { store } : {}),
   });
 } catch (error) {

@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { answerFault, FaultQueue, type Sent, spoilAnswer, spoilsAnswer } from "./faults.js";
 import { METHODS, receiveUpload, SlackApiFailure, UPLOAD_PATH } from "./methods/index.js";
 import { RateLimiter } from "./rate-limit.js";
 import { handleResponseUrl, RESPONSE_PREFIX } from "./response-url.js";
+import { LINK_PATH, SocketModeLink } from "./socket-mode/link.js";
+import { refuseUpgrade } from "./socket-mode/websocket.js";
 import { Workspace } from "./state.js";
 import type {
   EphemeralMessage,
@@ -23,7 +26,12 @@ export interface SlackStandIn {
   /** Base for WebClient's `slackApiUrl`: `http://127.0.0.1:<port>/api/`. */
   readonly url: string;
   readonly origin: string;
+  /** The bot token, the only one the Web API methods accept. */
   readonly token: string;
+  /** The app-level token (`xapp-…`), the only one `apps.connections.open` accepts. */
+  readonly appToken: string;
+  /** Socket Mode: the connections opened with `apps.connections.open`, envelopes out, acks back. */
+  readonly socketMode: SocketModeLink;
   readonly identity: StandInIdentity;
   /** Every Web API call so far, oldest first (a live array). */
   readonly calls: readonly RecordedCall[];
@@ -57,11 +65,18 @@ interface Answer extends Sent {
 const API_PREFIX = "/api/";
 const API_BODY_LIMIT = 2 * 1024 * 1024;
 const UPLOAD_BODY_LIMIT = 50 * 1024 * 1024;
+const CONNECTIONS_OPEN = "apps.connections.open";
 
 /** Starts a local stand-in for Slack's Web API on a real socket (127.0.0.1, port 0 unless told). */
 export async function startSlackStandIn(options: StandInOptions = {}): Promise<SlackStandIn> {
   const token = options.token ?? "xoxb-standin-token";
+  const appToken = options.appToken ?? "xapp-1-standin-app-token";
   const ws = new Workspace(options);
+  const link = new SocketModeLink({
+    appId: ws.identity.appId,
+    origin: () => ws.origin,
+    now: () => ws.now(),
+  });
   const faults = new FaultQueue();
   const limiter = options.rateLimits
     ? new RateLimiter(options.rateLimits === true ? {} : options.rateLimits)
@@ -93,7 +108,12 @@ export async function startSlackStandIn(options: StandInOptions = {}): Promise<S
   ): Promise<Answer> {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
     if (bearer === undefined) return { status: 200, body: { ok: false, error: "not_authed" } };
-    if (bearer !== token) return { status: 200, body: { ok: false, error: "invalid_auth" } };
+    // Each token opens its own door: the app-level token only apps.connections.open, the bot token the rest.
+    const expected = method === CONNECTIONS_OPEN ? appToken : token;
+    if (bearer !== expected) {
+      const known = bearer === token || bearer === appToken;
+      return { status: 200, body: { ok: false, error: known ? "not_allowed_token_type" : "invalid_auth" } };
+    }
     const fault = faults.take(method);
     const faulted = fault && (await answerFault(fault, req, res));
     if (faulted) return { ...faulted, sent: true };
@@ -114,6 +134,7 @@ export async function startSlackStandIn(options: StandInOptions = {}): Promise<S
         headers: { "retry-after": String(retryAfter) },
       };
     }
+    if (method === CONNECTIONS_OPEN) return { status: 200, body: { ok: true, url: link.issueUrl() } };
     const handler = methods.get(method);
     if (!handler) return { status: 200, body: { ok: false, error: "unknown_method" } };
     try {
@@ -191,6 +212,10 @@ export async function startSlackStandIn(options: StandInOptions = {}): Promise<S
       sendJson(res, 500, { ok: false, error: "internal_error", detail: String(err) });
     });
   });
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(req.url ?? "/", ws.origin).pathname === LINK_PATH) link.handleUpgrade(req, socket, head);
+    else refuseUpgrade(socket, 404, "no WebSocket here");
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
@@ -202,6 +227,8 @@ export async function startSlackStandIn(options: StandInOptions = {}): Promise<S
     url: `${ws.origin}${API_PREFIX}`,
     origin: ws.origin,
     token,
+    appToken,
+    socketMode: link,
     identity: ws.identity,
     calls,
     callsTo: (method) => calls.filter((c) => c.method === method),
@@ -222,6 +249,7 @@ export async function startSlackStandIn(options: StandInOptions = {}): Promise<S
     subscribe: (listener) => ws.subscribe(listener),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        link.close();
         server.close((err) => (err ? reject(err) : resolve()));
         // Keep-alive sockets from fetch would otherwise hold close() open.
         server.closeAllConnections();

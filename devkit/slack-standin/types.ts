@@ -50,6 +50,8 @@ export interface RateLimitOptions {
 export interface StandInOptions {
   /** The only bot token accepted. Default `xoxb-standin-token`. */
   readonly token?: string;
+  /** The only app-level token `apps.connections.open` accepts. Default `xapp-1-standin-app-token`. */
+  readonly appToken?: string;
   readonly port?: number;
   readonly host?: string;
   readonly identity?: Partial<StandInIdentity>;

@@ -1,4 +1,4 @@
-import { App } from "@slack/bolt";
+import { App, SocketModeReceiver } from "@slack/bolt";
 import { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { ApiClients } from "../api/index.js";
@@ -17,7 +17,10 @@ import { openSqliteStore, type Store } from "../store/index.js";
 import type { Config } from "./config.js";
 import { drainingMiddleware } from "./lifecycle/draining.js";
 import { InFlight } from "./lifecycle/in-flight.js";
+import { Readiness } from "./lifecycle/readiness.js";
 import { operationalRoutes } from "./lifecycle/routes.js";
+import { SlackTokenCheck } from "./lifecycle/slack-token.js";
+import { followSocketConnection } from "./lifecycle/socket-connection.js";
 import { Metrics } from "./metrics/index.js";
 
 export interface Bot {
@@ -44,6 +47,8 @@ export interface BotOptions {
   /** Known bot IDs spare a call to auth.test at start-up (tests and the demo pass them). */
   readonly botId?: string;
   readonly botUserId?: string;
+  /** The bot token's check, already run (main.ts); without one, start() runs it. */
+  readonly slackToken?: SlackTokenCheck;
   /** How followed operations are polled; tests shorten it. */
   readonly followUpSettings?: Partial<FollowUpSettings>;
   /** The permissions (main.ts reads OPSBOT_CONFIG); without one, reads only. */
@@ -68,35 +73,57 @@ export function createBot(options: BotOptions): Bot {
   const slack = config.slack;
   const botToken = slack.botToken?.reveal();
   if (!botToken) throw new Error("SLACK_BOT_TOKEN is required");
-  const socketMode = slack.appToken !== undefined;
-  let ready = false;
+  const appToken = slack.appToken?.reveal();
   let draining = false;
   // Process metrics only when main.ts asks for them: tests build many bots in one process.
   const metrics = options.metrics ?? new Metrics({ processMetrics: false });
   const inFlight = new InFlight();
   const customRoutes = operationalRoutes({
-    isReady: () => ready,
+    readiness: () => readiness.report(),
     metrics,
     metricsToken: config.metricsToken,
   });
+  const boltLogger = createBoltLogger(logger.child({ module: "bolt" }));
+  const logLevel = boltLogLevelOf(logger);
+  const clientOptions = {
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    // Quick retries: a views.open must land within its trigger's 3 s, so the last try comes ~0.6 s in.
+    retryConfig: { retries: 2, factor: 1, minTimeout: 300, maxTimeout: 300, randomize: false },
+    timeout: 10_000,
+  };
+  // Built here rather than by Bolt, so that readiness can follow its WebSocket. The options are those
+  // Bolt would give it; the port serves only the operator's routes (health, metrics) in Socket Mode.
+  const socketReceiver = appToken
+    ? new SocketModeReceiver({
+        appToken,
+        logger: boltLogger,
+        logLevel,
+        customRoutes,
+        installerOptions: { port: slack.port, clientOptions: { ...clientOptions } },
+      })
+    : undefined;
+  const slackToken: SlackTokenCheck =
+    options.slackToken ??
+    new SlackTokenCheck({
+      authTest: (): Promise<{ bot_id?: string; user_id?: string }> => app.client.auth.test(),
+      logger: logger.child({ module: "slack-token" }),
+    });
   const app = new App({
     token: botToken,
-    logger: createBoltLogger(logger.child({ module: "bolt" })),
-    logLevel: boltLogLevelOf(logger),
-    ...(options.botId ? { botId: options.botId } : {}),
-    ...(options.botUserId ? { botUserId: options.botUserId } : {}),
-    customRoutes,
-    clientOptions: {
-      ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
-      // Quick retries: a views.open must land within its trigger's 3 s, so the last try comes ~0.6 s in.
-      retryConfig: { retries: 2, factor: 1, minTimeout: 300, maxTimeout: 300, randomize: false },
-      timeout: 10_000,
-    },
-    ...(socketMode
-      ? // The port serves only the operator's routes (health, metrics) in Socket Mode.
-        { socketMode: true, appToken: slack.appToken?.reveal() ?? "", port: slack.port }
-      : { signingSecret: slack.signingSecret?.reveal() ?? "" }),
+    logger: boltLogger,
+    logLevel,
+    // Always given, so that Bolt never runs auth.test itself: a refused token there is an unhandled
+    // rejection that ends the process, where opsbot wants to stay up and say "not ready: slack".
+    botId: options.botId ?? slackToken.identity?.botId ?? "",
+    botUserId: options.botUserId ?? slackToken.identity?.botUserId ?? "",
+    clientOptions,
+    ...(socketReceiver
+      ? { socketMode: true, receiver: socketReceiver }
+      : { customRoutes, signingSecret: slack.signingSecret?.reveal() ?? "" }),
   });
+  const socket = socketReceiver
+    ? followSocketConnection(socketReceiver.client, logger.child({ module: "socket-mode" }))
+    : undefined;
   // A broken permissions file stops the start-up here, with every problem listed (PolicyFileError).
   const policy =
     options.policy ??
@@ -108,6 +135,11 @@ export function createBot(options: BotOptions): Bot {
         })
       : DEFAULT_POLICY);
   const store = options.store ?? openSqliteStore({ path: config.databasePath });
+  const readiness = new Readiness({
+    pingStore: () => store.ping(),
+    slackAccepted: () => slackToken.accepted,
+    ...(socket ? { socketOpen: () => socket.open } : {}),
+  });
   app.use(
     drainingMiddleware({
       isDraining: () => draining,
@@ -206,14 +238,14 @@ export function createBot(options: BotOptions): Bot {
     core,
     metrics,
     async start(port = slack.port, host) {
-      await core.start();
-      if (socketMode) {
+      await Promise.all([core.start(), slackToken.start()]);
+      if (socketReceiver) {
         await app.start();
-        ready = true;
+        readiness.serving();
         return undefined;
       }
       const server = (await app.start(host ? { port, host } : port)) as { address(): unknown };
-      ready = true;
+      readiness.serving();
       const address = server.address();
       return typeof address === "object" && address && "port" in address ? Number(address.port) : undefined;
     },
@@ -227,7 +259,8 @@ export function createBot(options: BotOptions): Bot {
   async function shutdown(graceMs: number): Promise<void> {
     const deadline = Date.now() + graceMs;
     const left = () => Math.max(0, deadline - Date.now());
-    ready = false;
+    readiness.stopping();
+    slackToken.stop();
     draining = true;
     if (!(await inFlight.idle(left())))
       logger.warn({ inFlight: inFlight.count }, "stopping with Slack requests still being handled");

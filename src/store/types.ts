@@ -183,6 +183,8 @@ export interface Store {
   readonly followUps: FollowUpStore;
   readonly subscriptions: SubscriptionStore;
   readonly intake: IntakeStore;
+  /** A trivial query (`SELECT 1`): resolves when the database answers, rejects when it does not. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -35,6 +35,8 @@ export interface BotProcessOptions {
   readonly port: number;
   /** How long to wait for /readyz. */
   readonly readyTimeoutMs?: number;
+  /** `serving`: resolve once /healthz answers, for bots a test expects never to be ready. Default `ready`. */
+  readonly waitFor?: "ready" | "serving";
 }
 
 export async function freePort(): Promise<number> {
@@ -46,7 +48,7 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts `node --import tsx src/main.ts` and resolves once it answers /readyz. */
+/** Starts `node --import tsx src/main.ts` and resolves once it answers /readyz (or /healthz: `waitFor`). */
 export async function startBotProcess(options: BotProcessOptions): Promise<BotProcess> {
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
@@ -84,7 +86,8 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
   const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
   while (Date.now() < deadline) {
     if (!bot.running) throw new Error(`the bot exited before it was ready:\n${output}`);
-    const res = await fetch(`http://127.0.0.1:${options.port}/readyz`).catch(() => undefined);
+    const path = options.waitFor === "serving" ? "/healthz" : "/readyz";
+    const res = await fetch(`http://127.0.0.1:${options.port}${path}`).catch(() => undefined);
     if (res?.status === 200) return bot;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -2,13 +2,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CustomRoute } from "@slack/bolt";
 import type { Secret } from "../../lib/secret.js";
 import type { Metrics } from "../metrics/index.js";
+import type { ReadinessReport } from "./readiness.js";
 
 /**
- * The operator's endpoints beside Slack's: liveness, readiness (false while starting and while shutting
- * down, so a load balancer stops sending work) and Prometheus metrics, optionally behind a bearer token.
+ * The operator's endpoints beside Slack's: liveness, readiness (see readiness.ts: 503 naming what fails,
+ * so a load balancer stops sending work and the operator knows why) and Prometheus metrics, optionally
+ * behind a bearer token.
  */
 export function operationalRoutes(options: {
-  readonly isReady: () => boolean;
+  readonly readiness: () => Promise<ReadinessReport>;
   readonly metrics: Metrics;
   readonly metricsToken: Secret | undefined;
 }): CustomRoute[] {
@@ -19,8 +21,10 @@ export function operationalRoutes(options: {
       path: "/readyz",
       method: "GET",
       handler: (_req, res) => {
-        const ready = options.isReady();
-        sendJson(res, ready ? 200 : 503, { ready });
+        options.readiness().then(
+          ({ ready, failing }) => sendJson(res, ready ? 200 : 503, ready ? { ready } : { ready, failing }),
+          () => sendJson(res, 503, { ready: false, failing: ["readiness"] }),
+        );
       },
     },
     {
@@ -54,6 +58,6 @@ function bearerOf(req: IncomingMessage): string | undefined {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
   res.end(JSON.stringify(body));
 }

@@ -80,6 +80,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     followUps: postgresFollowUps(db),
     subscriptions: postgresSubscriptions(db),
     intake: postgresIntake(db),
+    async ping() {
+      await db.query("SELECT 1");
+    },
     close,
   };
 }

@@ -46,6 +46,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     followUps: sqliteFollowUps(db),
     subscriptions: sqliteSubscriptions(db),
     intake: sqliteIntake(db),
+    async ping() {
+      // Throws once the file is closed, or when it cannot be read any more.
+      db.prepare("SELECT 1").get();
+    },
     async close() {
       if (db.open) db.close();
     },

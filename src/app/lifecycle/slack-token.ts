@@ -1,0 +1,103 @@
+import { ErrorCode, WebClient } from "@slack/web-api";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+
+/** What auth.test answers that the bot keeps: who it is in the workspace. */
+export interface BotIdentity {
+  readonly botId: string;
+  readonly botUserId: string;
+}
+
+type AuthTest = () => Promise<{ readonly bot_id?: string; readonly user_id?: string }>;
+
+/**
+ * Whether Slack accepts the bot token, from one auth.test at start-up; readiness needs to know. A
+ * refusal (invalid_auth, token_revoked, …) is final for this process, as the token cannot change
+ * without a restart; a failure to reach Slack is asked again until Slack answers.
+ */
+export class SlackTokenCheck {
+  readonly #authTest: AuthTest;
+  readonly #logger: Logger;
+  readonly #retryMs: number;
+  #state: "unchecked" | "accepted" | "refused" = "unchecked";
+  #identity: BotIdentity | undefined;
+  #started: Promise<void> | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: {
+    readonly authTest: AuthTest;
+    readonly logger: Logger;
+    readonly retryMs?: number;
+  }) {
+    this.#authTest = options.authTest;
+    this.#logger = options.logger;
+    this.#retryMs = options.retryMs ?? 5000;
+  }
+
+  get accepted(): boolean {
+    return this.#state === "accepted";
+  }
+
+  /** The bot's IDs, once Slack has accepted the token. */
+  get identity(): BotIdentity | undefined {
+    return this.#identity;
+  }
+
+  /** Runs the check once; resolves when Slack has answered or the first attempt failed to reach it. */
+  start(): Promise<void> {
+    this.#started ??= this.#check();
+    return this.#started;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
+  }
+
+  async #check(): Promise<void> {
+    try {
+      const answer = await this.#authTest();
+      this.#identity = { botId: answer.bot_id ?? "", botUserId: answer.user_id ?? "" };
+      this.#state = "accepted";
+    } catch (error) {
+      const refusal = slackErrorOf(error);
+      if (refusal) {
+        this.#state = "refused";
+        // The error code only: the token itself is never logged.
+        this.#logger.error(
+          { slackError: refusal },
+          `Slack refused the bot token (auth.test: ${refusal}); check SLACK_BOT_TOKEN: opsbot stays not ready`,
+        );
+        return;
+      }
+      this.#logger.warn(
+        { err: error, retryInMs: this.#retryMs },
+        "Slack could not be reached to check the bot token; trying again",
+      );
+      if (!this.#stopped) this.#retry = setTimeout(() => void this.#check(), this.#retryMs).unref();
+    }
+  }
+}
+
+/**
+ * The check main.ts runs before the bot is built, so that Bolt is given the bot's IDs and never calls
+ * auth.test itself: a refusal there is a rejection nobody handles, which ends the process.
+ */
+export async function checkBotToken(slack: Config["slack"], logger: Logger): Promise<SlackTokenCheck> {
+  const client = new WebClient(slack.botToken?.reveal(), {
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    retryConfig: { retries: 2, factor: 1, minTimeout: 300, maxTimeout: 300, randomize: false },
+    timeout: 10_000,
+  });
+  const check = new SlackTokenCheck({ authTest: () => client.auth.test(), logger });
+  await check.start();
+  return check;
+}
+
+/** The `error` of a Slack `{ok:false}` answer; undefined for a network or HTTP failure. */
+function slackErrorOf(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { code, data } = error as { code?: unknown; data?: { error?: unknown } };
+  return code === ErrorCode.PlatformError && typeof data?.error === "string" ? data.error : undefined;
+}
