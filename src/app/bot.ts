@@ -1,4 +1,4 @@
-import { App } from "@slack/bolt";
+import { App, HTTPReceiver } from "@slack/bolt";
 import { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { ApiClients } from "../api/index.js";
@@ -13,6 +13,7 @@ import type { Replies } from "../slack/listeners/reply.js";
 import { boltLogLevelOf, createBoltLogger } from "../slack/logger.js";
 import { SlackOutbox, webClientCall } from "../slack/outbox/index.js";
 import { findPostedByMetadata, outboxPoster } from "../slack/outbox/poster.js";
+import { guardSlackRequests } from "../slack/request-guard.js";
 import { openSqliteStore, type Store } from "../store/index.js";
 import type { Config } from "./config.js";
 import { drainingMiddleware } from "./lifecycle/draining.js";
@@ -79,24 +80,6 @@ export function createBot(options: BotOptions): Bot {
     metrics,
     metricsToken: config.metricsToken,
   });
-  const app = new App({
-    token: botToken,
-    logger: createBoltLogger(logger.child({ module: "bolt" })),
-    logLevel: boltLogLevelOf(logger),
-    ...(options.botId ? { botId: options.botId } : {}),
-    ...(options.botUserId ? { botUserId: options.botUserId } : {}),
-    customRoutes,
-    clientOptions: {
-      ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
-      // Quick retries: a views.open must land within its trigger's 3 s, so the last try comes ~0.6 s in.
-      retryConfig: { retries: 2, factor: 1, minTimeout: 300, maxTimeout: 300, randomize: false },
-      timeout: 10_000,
-    },
-    ...(socketMode
-      ? // The port serves only the operator's routes (health, metrics) in Socket Mode.
-        { socketMode: true, appToken: slack.appToken?.reveal() ?? "", port: slack.port }
-      : { signingSecret: slack.signingSecret?.reveal() ?? "" }),
-  });
   // A broken permissions file stops the start-up here, with every problem listed (PolicyFileError).
   const policy =
     options.policy ??
@@ -108,6 +91,25 @@ export function createBot(options: BotOptions): Bot {
         })
       : DEFAULT_POLICY);
   const store = options.store ?? openSqliteStore({ path: config.databasePath });
+  const now = options.now ?? Date.now;
+  const app = new App({
+    token: botToken,
+    logger: createBoltLogger(logger.child({ module: "bolt" })),
+    logLevel: boltLogLevelOf(logger),
+    ...(options.botId ? { botId: options.botId } : {}),
+    ...(options.botUserId ? { botUserId: options.botUserId } : {}),
+    clientOptions: {
+      ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+      // Quick retries: a views.open must land within its trigger's 3 s, so the last try comes ~0.6 s in.
+      retryConfig: { retries: 2, factor: 1, minTimeout: 300, maxTimeout: 300, randomize: false },
+      timeout: 10_000,
+    },
+    ...(socketMode
+      ? // The port serves only the operator's routes (health, metrics) in Socket Mode.
+        { socketMode: true, appToken: slack.appToken?.reveal() ?? "", port: slack.port, customRoutes }
+      : // HTTP mode: Bolt's receiver, behind the guard that refuses replayed and future-dated requests.
+        { receiver: guardedReceiver() }),
+  });
   app.use(
     drainingMiddleware({
       isDraining: () => draining,
@@ -117,7 +119,6 @@ export function createBot(options: BotOptions): Bot {
       respond: (url, message) => outbox.respond(url, message),
     }),
   );
-  const now = options.now ?? Date.now;
   // Its own client: 429s come back to the queue (which waits them out per channel) instead of being
   // slept on inside the client, and the queue does the retrying.
   const queueClient = new WebClient(botToken, {
@@ -223,6 +224,25 @@ export function createBot(options: BotOptions): Bot {
       return stopping;
     },
   };
+
+  function guardedReceiver(): HTTPReceiver {
+    const signingSecret = slack.signingSecret?.reveal() ?? "";
+    const http = new HTTPReceiver({
+      signingSecret,
+      customRoutes,
+      logger: createBoltLogger(logger.child({ module: "bolt" })),
+      logLevel: boltLogLevelOf(logger),
+    });
+    http.requestListener = guardSlackRequests(http.requestListener, {
+      signingSecret,
+      paths: ["/slack/events"],
+      firstSighting: (key, at, keepUntil) => store.requests.firstSighting(key, at, keepUntil),
+      // The wall clock, as Bolt's staleness check uses: tests may run the bot on a simulated one.
+      now: Date.now,
+      logger: logger.child({ module: "request-guard" }),
+    });
+    return http;
+  }
 
   async function shutdown(graceMs: number): Promise<void> {
     const deadline = Date.now() + graceMs;
