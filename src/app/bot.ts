@@ -1,4 +1,4 @@
-import { App, SocketModeReceiver } from "@slack/bolt";
+import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
 import { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { ApiClients } from "../api/index.js";
@@ -13,6 +13,7 @@ import type { Replies } from "../slack/listeners/reply.js";
 import { boltLogLevelOf, createBoltLogger } from "../slack/logger.js";
 import { SlackOutbox, webClientCall } from "../slack/outbox/index.js";
 import { findPostedByMetadata, outboxPoster } from "../slack/outbox/poster.js";
+import { guardSlackRequests } from "../slack/request-guard.js";
 import { openSqliteStore, type Store } from "../store/index.js";
 import type { Config } from "./config.js";
 import { drainingMiddleware } from "./lifecycle/draining.js";
@@ -119,7 +120,8 @@ export function createBot(options: BotOptions): Bot {
     clientOptions,
     ...(socketReceiver
       ? { socketMode: true, receiver: socketReceiver }
-      : { customRoutes, signingSecret: slack.signingSecret?.reveal() ?? "" }),
+      : // HTTP mode: Bolt's receiver, behind the guard that refuses replayed and future-dated requests.
+        { receiver: guardedReceiver() }),
   });
   const socket = socketReceiver
     ? followSocketConnection(socketReceiver.client, logger.child({ module: "socket-mode" }))
@@ -135,6 +137,7 @@ export function createBot(options: BotOptions): Bot {
         })
       : DEFAULT_POLICY);
   const store = options.store ?? openSqliteStore({ path: config.databasePath });
+  const now = options.now ?? Date.now;
   const readiness = new Readiness({
     pingStore: () => store.ping(),
     slackAccepted: () => slackToken.accepted,
@@ -149,7 +152,6 @@ export function createBot(options: BotOptions): Bot {
       respond: (url, message) => outbox.respond(url, message),
     }),
   );
-  const now = options.now ?? Date.now;
   // Its own client: 429s come back to the queue (which waits them out per channel) instead of being
   // slept on inside the client, and the queue does the retrying.
   const queueClient = new WebClient(botToken, {
@@ -255,6 +257,25 @@ export function createBot(options: BotOptions): Bot {
       return stopping;
     },
   };
+
+  function guardedReceiver(): HTTPReceiver {
+    const signingSecret = slack.signingSecret?.reveal() ?? "";
+    const http = new HTTPReceiver({
+      signingSecret,
+      customRoutes,
+      logger: boltLogger,
+      logLevel,
+    });
+    http.requestListener = guardSlackRequests(http.requestListener, {
+      signingSecret,
+      paths: ["/slack/events"],
+      firstSighting: (key, at, keepUntil) => store.requests.firstSighting(key, at, keepUntil),
+      // The wall clock, as Bolt's staleness check uses: tests may run the bot on a simulated one.
+      now: Date.now,
+      logger: logger.child({ module: "request-guard" }),
+    });
+    return http;
+  }
 
   async function shutdown(graceMs: number): Promise<void> {
     const deadline = Date.now() + graceMs;

@@ -185,7 +185,20 @@ export interface Store {
   readonly intake: IntakeStore;
   /** A trivial query (`SELECT 1`): resolves when the database answers, rejects when it does not. */
   ping(): Promise<void>;
+  readonly requests: RequestLedger;
   close(): Promise<void>;
+}
+
+/**
+ * Signed Slack requests already taken, so that a captured one sent again within its validity window is
+ * refused; in the store, so that a replay sent to another replica is refused too.
+ */
+export interface RequestLedger {
+  /**
+   * Records `key` until `keepUntil`: true the first time, false while an earlier record is kept.
+   * Records past `now` are forgotten as it goes.
+   */
+  firstSighting(key: string, now: number, keepUntil: number): Promise<boolean>;
 }
 
 /** A slash command acknowledged and still being handled: what a crash would otherwise lose silently. */

@@ -38,6 +38,7 @@ describe("opening the PostgreSQL store", () => {
       "intake",
       "locks",
       "schema_migrations",
+      "seen_requests",
       "subscriptions",
     ]);
   });

@@ -156,6 +156,17 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE followups ADD COLUMN settle_on jsonb, ADD COLUMN cancel jsonb;
     `,
   },
+  {
+    version: 6,
+    name: "signed Slack requests already taken (replay refusal)",
+    up: `
+      CREATE TABLE seen_requests (
+        key text PRIMARY KEY,
+        keep_until bigint NOT NULL
+      );
+      CREATE INDEX seen_requests_keep_until ON seen_requests (keep_until);
+    `,
+  },
 ];
 
 /**

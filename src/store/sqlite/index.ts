@@ -8,6 +8,7 @@ import { sqliteFollowUps } from "./followups.js";
 import { sqliteIntake } from "./intake.js";
 import { sqliteLocks } from "./locks.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
+import { sqliteRequestLedger } from "./requests.js";
 import { sqliteSubscriptions } from "./subscriptions.js";
 
 export interface SqliteStoreOptions {
@@ -50,6 +51,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       // Throws once the file is closed, or when it cannot be read any more.
       db.prepare("SELECT 1").get();
     },
+    requests: sqliteRequestLedger(db),
     async close() {
       if (db.open) db.close();
     },

@@ -160,6 +160,17 @@ export const MIGRATIONS: readonly Migration[] = [
         prefill = json_remove(prefill, '$."~settleOn"', '$."~cancel"');
     `,
   },
+  {
+    version: 6,
+    name: "signed Slack requests already taken (replay refusal)",
+    up: `
+      CREATE TABLE seen_requests (
+        key TEXT PRIMARY KEY,
+        keep_until INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX seen_requests_keep_until ON seen_requests (keep_until);
+    `,
+  },
 ];
 
 function currentVersion(db: Database.Database): number {
