@@ -123,14 +123,20 @@ describe.each(storeKinds)("follow-up leases (%s)", (kind) => {
   it("share one poll budget per backend, whoever takes from it", async () => {
     const s = await store.open();
     const other = await store.open();
+    const started = Date.now();
+    // A fresh bucket holds a second's worth.
     expect(await s.followUps.takePolls("deploy", 3, 5)).toBe(3);
-    expect(await other.followUps.takePolls("deploy", 3, 5)).toBe(2);
-    expect(await s.followUps.takePolls("deploy", 3, 5)).toBe(0);
+    const second = await other.followUps.takePolls("deploy", 3, 5);
+    const third = await s.followUps.takePolls("deploy", 3, 5);
+    // Five between them, plus what refilled meanwhile (a loaded machine may take a while between calls).
+    const refill = Math.ceil(((Date.now() - started) / 1000) * 5);
+    expect(3 + second + third).toBeGreaterThanOrEqual(5);
+    expect(3 + second + third).toBeLessThanOrEqual(5 + refill);
     expect(await other.followUps.takePolls("calyptia", 10, 2)).toBe(2);
     await sleep(450);
-    // About 2 more after ~0.45 s at 5 a second.
+    // At least 2 more after 0.45 s at 5 a second, never more than a second's worth.
     const refilled = await other.followUps.takePolls("deploy", 10, 5);
     expect(refilled).toBeGreaterThanOrEqual(2);
-    expect(refilled).toBeLessThanOrEqual(4);
+    expect(refilled).toBeLessThanOrEqual(5);
   });
 });

@@ -38,14 +38,14 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
 
 describe("two follow-up engines on one store", () => {
   it("poll every follow-up between them and post each state, the final one included, exactly once", async () => {
+    // Who claimed what: both engines call the one store.
     const owners = new Set<string>();
-    let watching = true;
-    const watch = (async () => {
-      while (watching) {
-        for (const f of await store.followUps.active()) if (f.leaseOwner) owners.add(f.leaseOwner);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
+    const claimDue = store.followUps.claimDue.bind(store.followUps);
+    store.followUps.claimDue = async (...args) => {
+      const leased = await claimDue(...args);
+      if (leased.length > 0) owners.add(args[2].owner);
+      return leased;
+    };
     const count = 12;
     for (let i = 0; i < count; i++) {
       const command = stack.fx.command({
@@ -70,8 +70,6 @@ describe("two follow-up engines on one store", () => {
       const transitions = await Promise.all(started.map((f) => store.followUps.transitions(f.id)));
       return transitions.every((list) => list.every((t) => t.postedTs)) ? transitions : undefined;
     }, "every follow-up to end with its states posted");
-    watching = false;
-    await watch;
 
     for (const [i, followUp] of started.entries()) {
       const replies = stack.slackApi
