@@ -210,7 +210,7 @@ export function createBot(options: BotOptions): Bot {
       "orchestration.allocationId": config.orchestration.allocationId,
     },
     identity: { overrides: config.identity.overrides, cacheTtlMs: config.identity.cacheTtlMs },
-    ...(options.followUpSettings ? { followUpSettings: options.followUpSettings } : {}),
+    followUpSettings: { leaseMs: config.followUpLeaseMs, ...options.followUpSettings },
     ...(options.sweepEveryMs === undefined ? {} : { sweepEveryMs: options.sweepEveryMs }),
     observeAudit: metrics.observeAudit,
   });

@@ -66,6 +66,10 @@ const envSchema = z.object({
   OPSBOT_METRICS_TOKEN: secret.optional(),
   /** How long SIGTERM waits for in-flight work and the Slack queue before closing anyway. */
   OPSBOT_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
+  /** A follow-up lease: how long a dead replica's follow-ups wait before another takes them over. */
+  OPSBOT_FOLLOWUP_LEASE_MS: positiveInt(3_600_000)
+    .pipe(z.number().min(500, "must be at least 500"))
+    .default(30_000),
 
   CALYPTIA_API_URL: url.default("https://cloud-api.calyptia.com"),
   CALYPTIA_API_TOKEN: secret.optional(),
@@ -182,6 +186,8 @@ export interface Config {
   readonly metricsToken: Secret | undefined;
   /** OPSBOT_SHUTDOWN_GRACE_MS. */
   readonly shutdownGraceMs: number;
+  /** OPSBOT_FOLLOWUP_LEASE_MS: how long a follow-up's lease lasts unless its holder extends it. */
+  readonly followUpLeaseMs: number;
 }
 
 /** Parses the environment. Empty strings count as unset, as shells and .env files often leave them. */
@@ -264,6 +270,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     },
     metricsToken: parsedEnv.OPSBOT_METRICS_TOKEN,
     shutdownGraceMs: parsedEnv.OPSBOT_SHUTDOWN_GRACE_MS,
+    followUpLeaseMs: parsedEnv.OPSBOT_FOLLOWUP_LEASE_MS,
   };
 }
 

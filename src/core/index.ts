@@ -132,8 +132,10 @@ export function createCore(options: CoreOptions): Core {
       whoami: () => whoami({ identities, access }, actor.userId, actor.channelId),
     }),
   };
+  const processId = options.processId ?? newProcessId();
   const followUps = new FollowUpEngine({
     ...runner,
+    owner: processId,
     catalogue,
     defaults,
     store,
@@ -146,7 +148,6 @@ export function createCore(options: CoreOptions): Core {
   const approvals = new ApprovalDesk({ ...carrying, store, access, defaults, notifier, now });
   const invoking = { ...carrying, access, store, approvals, now };
   const sweepEveryMs = options.sweepEveryMs ?? 15_000;
-  const processId = options.processId ?? newProcessId();
   let sweeper: NodeJS.Timeout | undefined;
 
   return {

@@ -1,7 +1,9 @@
 /**
  * What opsbot keeps: approval requests, the audit log and change freezes. Behind this interface so that
  * another database (PostgreSQL, for several replicas) can replace the embedded SQLite one. Timestamps are
- * epoch milliseconds given by the caller: the store never reads the clock, so tests control time.
+ * epoch milliseconds given by the caller: the store never reads the clock, so tests control time. The one
+ * exception is what replicas must agree on to the millisecond, follow-up leases and the shared poll budget:
+ * those are judged by the database's own clock, so that hosts whose clocks drift apart still agree.
  */
 
 export type ApprovalStatus =
@@ -259,6 +261,26 @@ export interface FollowUp {
   /** Failed polls in a row. */
   readonly failures: number;
   readonly lastError?: string;
+  /** The process working on it now (a poll, or a post still on its way to Slack), and until when. */
+  readonly leaseOwner?: string;
+  /** Epoch milliseconds by the database's clock. */
+  readonly leaseUntil?: number;
+}
+
+/** A follow-up just leased to a process, and whether that lease was taken over from one that lapsed. */
+export interface LeasedFollowUp {
+  readonly followUp: FollowUp;
+  /**
+   * Set when the previous holder let its lease run out instead of releasing it: it died or stalled, maybe
+   * between recording a state and posting it, so the new holder checks the thread before polling.
+   */
+  readonly lapsedFrom?: string;
+}
+
+/** A lease asked for: who holds it, and for how long (by the database's clock). */
+export interface LeaseRequest {
+  readonly owner: string;
+  readonly leaseMs: number;
 }
 
 export interface FollowUpCancel {
@@ -269,7 +291,16 @@ export interface FollowUpCancel {
 
 export type NewFollowUp = Omit<
   FollowUp,
-  "seq" | "status" | "updatedAt" | "polls" | "failures" | "lastError" | "parentTs" | "state"
+  | "seq"
+  | "status"
+  | "updatedAt"
+  | "polls"
+  | "failures"
+  | "lastError"
+  | "parentTs"
+  | "state"
+  | "leaseOwner"
+  | "leaseUntil"
 >;
 
 export interface Transition {
@@ -283,12 +314,32 @@ export interface Transition {
 }
 
 export interface FollowUpStore {
-  create(followUp: NewFollowUp): Promise<FollowUp>;
+  /** With `lease`, the row is born leased: nobody else touches it before its parent message is posted. */
+  create(followUp: NewFollowUp, lease?: LeaseRequest): Promise<FollowUp>;
   get(id: string): Promise<FollowUp | undefined>;
   setParent(id: string, ts: string): Promise<void>;
-  /** Active follow-ups due for a poll, soonest first. */
+  /** Active follow-ups due for a poll, soonest first (leases aside). */
   due(now: number, limit: number): Promise<FollowUp[]>;
   active(): Promise<FollowUp[]>;
+  countActive(): Promise<number>;
+  /**
+   * Leases to `owner`, atomically, at most `limit` follow-ups of `backend` that nobody holds (or whose
+   * lease ran out): the active ones due by `now`, soonest first, and the ended ones whose holder's lease
+   * lapsed (it may have died before posting the final state). Concurrent callers never get the same row.
+   */
+  claimDue(now: number, limit: number, lease: LeaseRequest, backend?: string): Promise<LeasedFollowUp[]>;
+  /** Leases one active follow-up unless someone (this owner included) holds it: the Refresh button, start-up repair. */
+  claim(id: string, lease: LeaseRequest): Promise<LeasedFollowUp | undefined>;
+  /** Pushes `owner`'s leases on `ids` `leaseMs` into the future; returns the ids it still holds. */
+  extend(ids: readonly string[], lease: LeaseRequest): Promise<string[]>;
+  /** Gives a lease back (nothing happens when `owner` no longer holds it). */
+  release(id: string, owner: string): Promise<void>;
+  /**
+   * The poll budget the whole deployment shares: takes up to `wanted` polls of `backend` from a token
+   * bucket kept in the database (refilled at `perSecond`, holding at most a second's worth); returns how
+   * many it got.
+   */
+  takePolls(backend: string, wanted: number, perSecond: number): Promise<number>;
   /** A poll that changed nothing, or failed (`error`): when to poll next. */
   polled(id: string, result: { nextPollAt: number; error?: string }, now: number): Promise<FollowUp>;
   /**

@@ -34,6 +34,14 @@ describe("loadConfig", () => {
     });
     expect(config.deploy).toEqual({ baseUrl: undefined, paths: {} });
     expect(config.orchestration.auth).toEqual({ kind: "none" });
+    expect(config.followUpLeaseMs).toBe(30_000);
+  });
+
+  it("takes the follow-up lease time, at least half a second", () => {
+    expect(loadConfig({ OPSBOT_FOLLOWUP_LEASE_MS: "1500" }).followUpLeaseMs).toBe(1_500);
+    expect(configError({ OPSBOT_FOLLOWUP_LEASE_MS: "100" }).problems).toEqual([
+      { variable: "OPSBOT_FOLLOWUP_LEASE_MS", message: "must be at least 500" },
+    ]);
   });
 
   it("treats empty strings as unset", () => {

@@ -31,6 +31,8 @@ export interface AppStack {
   readonly fx: ReturnType<typeof createSlackFixtures>;
   /** A new app on the same store, simulators and Slack stand-in: what a restart of the bot process is. */
   restartBot(): Promise<void>;
+  /** One more app on the same store, simulators and Slack stand-in: another replica (stopped by close). */
+  startReplica(): Promise<Bot>;
   /** Waits for what the bot posted to a response URL. */
   responseFor(responseUrl: string): Promise<Readonly<Record<string, unknown>>>;
   /** Waits until `count` posts reached a response URL and returns them in order. */
@@ -117,6 +119,7 @@ export async function startAppStack(options: {
     });
   let bot = makeBot();
   let port = await bot.start(0, "127.0.0.1");
+  const replicas: Bot[] = [];
   const stack: AppStack = {
     sims,
     slackApi,
@@ -138,6 +141,12 @@ export async function startAppStack(options: {
       bot = makeBot();
       port = await bot.start(0, "127.0.0.1");
     },
+    async startReplica() {
+      const replica = makeBot();
+      replicas.push(replica);
+      await replica.start(0, "127.0.0.1");
+      return replica;
+    },
     fx: createSlackFixtures(slackApi),
     async responseFor(responseUrl) {
       for (let i = 0; i < 100; i++) {
@@ -156,6 +165,7 @@ export async function startAppStack(options: {
       throw new Error(`fewer than ${count} responses posted to ${responseUrl}`);
     },
     async close() {
+      await Promise.all(replicas.map((replica) => replica.stop()));
       await bot.stop();
       if (!options.store) await store.close();
       await api.close();

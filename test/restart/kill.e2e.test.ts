@@ -68,6 +68,8 @@ beforeAll(async () => {
     SLACK_API_URL: slackApi.url,
     DEPLOY_API_URL: sims.deploy.url,
     ...simulatorBackendsEnv(sims, settings),
+    // A killed process's follow-up leases lapse before the restarted one may take them over: short here.
+    OPSBOT_FOLLOWUP_LEASE_MS: "1000",
     LOG_LEVEL: "info",
   };
 });

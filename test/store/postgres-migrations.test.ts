@@ -33,6 +33,7 @@ describe("opening the PostgreSQL store", () => {
       "approval_requests",
       "approval_votes",
       "audit_log",
+      "followup_poll_budget",
       "followup_transitions",
       "followups",
       "intake",

@@ -7,13 +7,13 @@ import type { Catalogue } from "../../catalogue/catalogue.js";
 import type { AnyOperation, FollowSpec, Progress } from "../../catalogue/define.js";
 import type { Output } from "../../catalogue/output.js";
 import { type ArgDefaults, validateArgs } from "../../catalogue/validate.js";
-import type { FollowUp, FollowUpStatus, Store, Transition } from "../../store/types.js";
+import type { FollowUp, FollowUpStatus, LeasedFollowUp, Store, Transition } from "../../store/types.js";
 import type { Notifier } from "../notifications/notifier.js";
 import type { Policy } from "../policy/policy.js";
 import type { Clock, SlackPoster } from "../ports.js";
 import { replyWithOutput } from "../reply.js";
 import { type RunnerDeps, runInvocation } from "../run.js";
-import { PollBudget } from "./budget.js";
+import { LeaseKeeper } from "./leases.js";
 
 export interface FollowUpDeps extends RunnerDeps {
   readonly catalogue: Catalogue;
@@ -23,6 +23,8 @@ export interface FollowUpDeps extends RunnerDeps {
   readonly poster: SlackPoster;
   readonly logger: Logger;
   readonly now: Clock;
+  /** This process among the replicas: the owner of the leases it takes. */
+  readonly owner: string;
   readonly settings?: Partial<FollowUpSettings>;
   /** For the jitter; tests fix it. */
   readonly random?: () => number;
@@ -34,6 +36,12 @@ export interface FollowUpDeps extends RunnerDeps {
  * thread reply, recorded before it is posted and checked against the thread after a crash, so none is
  * posted twice; the final state is broadcast to the channel. After a restart every unfinished follow-up
  * carries on from the store.
+ *
+ * Several replicas share the work through leases: a process polls, posts and repairs only follow-ups it
+ * has leased in the store, and holds the lease until what it started for one is in Slack (see
+ * leases.ts). A replica that dies leaves its leases to lapse; whoever claims such a row next looks in
+ * the thread for what was recorded and not posted before it polls. The poll budget is a token bucket in
+ * the store, one per backend, so it holds for the whole deployment however many replicas take from it.
  */
 
 export interface FollowUpSettings {
@@ -48,8 +56,13 @@ export interface FollowUpSettings {
   readonly jitter: number;
   /** How often due follow-ups are looked for. */
   readonly tickMs: number;
-  /** Polls per second each backend may receive. */
+  /** Polls per second each backend may receive, from the whole deployment. */
   readonly requestsPerSecond: Readonly<Record<string, number>>;
+  /**
+   * How long a lease lasts unless extended: how long a dead replica's follow-ups wait before another
+   * takes them over. The holder extends it every third of this while it works.
+   */
+  readonly leaseMs: number;
 }
 
 export const DEFAULT_FOLLOWUP_SETTINGS: FollowUpSettings = {
@@ -60,7 +73,11 @@ export const DEFAULT_FOLLOWUP_SETTINGS: FollowUpSettings = {
   jitter: 0.2,
   tickMs: 250,
   requestsPerSecond: { deploy: 5, calyptia: 5, orchestration: 5 },
+  leaseMs: 30_000,
 };
+
+/** Polls per second for a backend the settings do not name. */
+const DEFAULT_REQUESTS_PER_SECOND = 5;
 
 const METADATA_TYPE = "opsbot_followup_transition";
 /** The parent message's metadata: after a crash between posting it and recording it, it is found again. */
@@ -104,18 +121,27 @@ export class FollowUpEngine {
   readonly #poster: SlackPoster;
   readonly #random: () => number;
   readonly #polling = new Set<string>();
-  /** Follow-ups this process knows to be unfinished (begun or resumed here). */
-  readonly #active = new Set<string>();
+  /** Unfinished follow-ups in the store, as of the last tick. */
+  #following = 0;
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
-  readonly #budget: PollBudget;
+  readonly #leases: LeaseKeeper;
+  /** The backends follow-ups can poll: each has its own claims and budget. */
+  readonly #backends: readonly string[];
 
   constructor(deps: FollowUpDeps) {
     this.#deps = deps;
     this.#poster = deps.poster;
     this.#settings = { ...DEFAULT_FOLLOWUP_SETTINGS, ...deps.settings };
     this.#random = deps.random ?? Math.random;
-    this.#budget = new PollBudget((backend) => this.#settings.requestsPerSecond[backend] ?? 5, deps.now);
+    this.#leases = new LeaseKeeper(
+      deps.store.followUps,
+      { owner: deps.owner, leaseMs: this.#settings.leaseMs },
+      deps.logger,
+    );
+    this.#backends = [
+      ...new Set(deps.catalogue.operations.filter((o) => o.progress).map((o) => o.backend as string)),
+    ];
   }
 
   /** Polls running right now. */
@@ -123,13 +149,19 @@ export class FollowUpEngine {
     return this.#polling.size;
   }
 
-  /** Unfinished follow-ups this process is following (the demo waits for them). */
+  /** Unfinished follow-ups, whichever replica polls them (the demo waits for them). */
   get following(): number {
-    return this.#active.size;
+    return this.#following;
+  }
+
+  /** Follow-ups this process holds a lease on right now. */
+  get leased(): number {
+    return this.#leases.size;
   }
 
   /** Picks up what a previous run left unfinished, then polls on a timer. */
   async start(): Promise<void> {
+    this.#leases.start();
     await this.resume();
     if (this.#timer) return;
     this.#timer = setInterval(() => {
@@ -150,6 +182,9 @@ export class FollowUpEngine {
     // Polls under way may finish: each state is recorded before it is posted, so none is lost either way.
     for (let i = 0; i < 100 && this.#polling.size > 0; i++)
       await new Promise((resolve) => setTimeout(resolve, 20));
+    // What is done gave its lease back; what is still on its way to Slack keeps it until it gets there
+    // (or lets it lapse, for the next holder to check the thread).
+    this.#leases.stopWhenIdle();
   }
 
   /** Starts following a launched operation: its row, then its parent message. */
@@ -174,94 +209,200 @@ export class FollowUpEngine {
       return undefined;
     }
     const now = deps.now();
-    const created = await deps.store.followUps.create({
-      id: `fu_${randomBytes(9).toString("base64url")}`,
-      correlationId: launch.correlationId,
-      operationId: launch.operation.id,
-      title: launch.follow.subject ?? launch.operation.id,
-      poll: { operationId: launch.follow.operationId, args: { ...launch.follow.args } },
-      prefill: { ...launch.follow.prefill },
-      ...(launch.follow.settleOn ? { settleOn: [...launch.follow.settleOn] } : {}),
-      ...(launch.follow.cancel ? { cancel: launch.follow.cancel } : {}),
-      requesterId: launch.userId,
-      ...(launch.identity ? { identity: launch.identity } : {}),
-      channelId: launch.channelId,
-      backend: polled.backend,
-      startedAt: now,
-      nextPollAt: now + this.#jittered(this.#settings.firstPollMs),
-      timeoutAt: now + this.#settings.timeoutMs,
-    });
-    this.#active.add(created.id);
+    // Born leased: no other replica touches it before its parent message is posted (announce()).
+    const created = await deps.store.followUps.create(
+      {
+        id: `fu_${randomBytes(9).toString("base64url")}`,
+        correlationId: launch.correlationId,
+        operationId: launch.operation.id,
+        title: launch.follow.subject ?? launch.operation.id,
+        poll: { operationId: launch.follow.operationId, args: { ...launch.follow.args } },
+        prefill: { ...launch.follow.prefill },
+        ...(launch.follow.settleOn ? { settleOn: [...launch.follow.settleOn] } : {}),
+        ...(launch.follow.cancel ? { cancel: launch.follow.cancel } : {}),
+        requesterId: launch.userId,
+        ...(launch.identity ? { identity: launch.identity } : {}),
+        channelId: launch.channelId,
+        backend: polled.backend,
+        startedAt: now,
+        nextPollAt: now + this.#jittered(this.#settings.firstPollMs),
+        timeoutAt: now + this.#settings.timeoutMs,
+      },
+      this.#leases.lease,
+    );
+    this.#leases.hold(created.id);
+    this.#following += 1;
     return created;
   }
 
   /** The second half of begin(): the parent message and the "started" notification. */
   async announce(created: FollowUp): Promise<FollowUp | undefined> {
     const deps = this.#deps;
-    await this.#postParent(created);
-    await deps.notifier.notify(
-      "operation.started",
-      `⏳ ${userMention(created.requesterId)} started ${inlineCode(created.operationId)} ${fitText(created.title, 300, escapeMrkdwn)} in ${channelMention(created.channelId)}.`,
-      [created.channelId],
-    );
+    let ok = false;
+    try {
+      await this.#postParent(created);
+      await deps.notifier.notify(
+        "operation.started",
+        `⏳ ${userMention(created.requesterId)} started ${inlineCode(created.operationId)} ${fitText(created.title, 300, escapeMrkdwn)} in ${channelMention(created.channelId)}.`,
+        [created.channelId],
+      );
+      ok = true;
+    } finally {
+      // Failed, the lease lapses: the next holder looks for the parent in the channel, and posts it.
+      await this.#leases.done(created.id, ok);
+    }
     return deps.store.followUps.get(created.id);
   }
 
-  /** Follow-ups due now, within each backend's budget; polls run concurrently. */
+  /** Leases the follow-ups due now, backend by backend, and polls those the shared budget allows. */
   async tick(): Promise<void> {
-    const deps = this.#deps;
-    const due = await deps.store.followUps.due(deps.now(), 500);
-    const byBackend = new Map<string, FollowUp[]>();
-    for (const followUp of due)
-      if (!this.#polling.has(followUp.id))
-        byBackend.set(followUp.backend, [...(byBackend.get(followUp.backend) ?? []), followUp]);
-    const chosen: FollowUp[] = [];
-    for (const [backend, list] of byBackend)
-      chosen.push(...list.slice(0, this.#budget.take(backend, list.length)));
-    // Not awaited: a poll may wait on the Slack queue's pacing, which must not hold up the others.
-    for (const followUp of chosen) void this.#pollGuarded(followUp);
+    const store = this.#deps.store.followUps;
+    const now = this.#deps.now();
+    await Promise.all(this.#backends.map((backend) => this.#tickBackend(backend, now)));
+    this.#following = await store.countActive();
+  }
+
+  async #tickBackend(backend: string, now: number): Promise<void> {
+    const store = this.#deps.store.followUps;
+    const rate = this.#rateOf(backend);
+    // At most a second's worth of the budget: more could not be polled now anyway.
+    const leased = await store.claimDue(now, Math.max(1, Math.ceil(rate)), this.#leases.lease, backend);
+    const pollable = leased.filter((l) => l.followUp.status === "active").length;
+    let granted = pollable > 0 ? await store.takePolls(backend, pollable, rate) : 0;
+    for (const one of leased) {
+      const poll = one.followUp.status === "active" && granted > 0;
+      if (poll) granted -= 1;
+      // Not awaited: a poll may wait on the Slack queue's pacing, which must not hold up the others.
+      if (poll || this.#needsRepair(one)) void this.#work(one, { poll });
+      // Over the budget: given back for whoever has budget next (this process included).
+      else
+        void store
+          .release(one.followUp.id, this.#deps.owner)
+          .catch((error: unknown) =>
+            this.#deps.logger.warn(
+              { err: error, followUp: one.followUp.id },
+              "a lease could not be released",
+            ),
+          );
+    }
   }
 
   /** Refresh: poll one follow-up now (within the budget, so a click storm cannot flood a backend). */
   async refresh(id: string): Promise<"polled" | "finished" | "busy" | "not-found"> {
-    const followUp = await this.#deps.store.followUps.get(id);
+    const store = this.#deps.store.followUps;
+    const followUp = await store.get(id);
     if (!followUp) return "not-found";
     if (followUp.status !== "active") return "finished";
-    if (this.#polling.has(id) || this.#budget.take(followUp.backend, 1) === 0) return "busy";
-    await this.#pollGuarded(followUp);
-    return "polled";
+    // Held here or by another replica: it is being polled (or its state posted) right now.
+    const leased = await store.claim(id, this.#leases.lease);
+    if (!leased) return "busy";
+    const poll = (await store.takePolls(followUp.backend, 1, this.#rateOf(followUp.backend))) > 0;
+    if (!poll && !this.#needsRepair(leased)) {
+      await store.release(id, this.#deps.owner);
+      return "busy";
+    }
+    await this.#work(leased, { poll });
+    return poll ? "polled" : "busy";
   }
 
-  /** After a restart: parents that were never posted, and transitions not known to be in Slack. */
+  /**
+   * At start-up: parents that were never posted, and transitions not known to be in Slack, of every
+   * unfinished follow-up no live replica holds: each is repaired by the one process that leases it.
+   */
   async resume(): Promise<void> {
     const deps = this.#deps;
     for (const followUp of await deps.store.followUps.active()) {
-      this.#active.add(followUp.id);
-      try {
-        if (!followUp.parentTs) await this.#recoverParent(followUp);
-        await this.#repairTransitions(followUp);
-      } catch (error) {
-        deps.logger.warn(
-          { err: error, followUp: followUp.id },
-          "resuming a follow-up failed; it is polled anyway",
-        );
-      }
+      const leased = await deps.store.followUps
+        .claim(followUp.id, this.#leases.lease)
+        .catch((error: unknown) => {
+          deps.logger.warn(
+            { err: error, followUp: followUp.id },
+            "a follow-up could not be leased to resume it",
+          );
+          return undefined;
+        });
+      if (leased) await this.#work(leased, { poll: false, checkThread: true });
     }
   }
 
-  async #pollGuarded(followUp: FollowUp): Promise<void> {
-    if (this.#polling.has(followUp.id)) return;
-    this.#polling.add(followUp.id);
+  #rateOf(backend: string): number {
+    return this.#settings.requestsPerSecond[backend] ?? DEFAULT_REQUESTS_PER_SECOND;
+  }
+
+  /** Taken over from a holder that lapsed, parentless, or ended with its final state maybe unposted. */
+  #needsRepair(leased: LeasedFollowUp): boolean {
+    return (
+      leased.lapsedFrom !== undefined || !leased.followUp.parentTs || leased.followUp.status !== "active"
+    );
+  }
+
+  /**
+   * Everything done on a leased follow-up: repair what a previous holder may have left, then poll. Resolves
+   * once the poll is done; the lease is given back later, once the states it posts are in Slack.
+   */
+  async #work(
+    leased: LeasedFollowUp,
+    options: { readonly poll: boolean; readonly checkThread?: boolean },
+  ): Promise<void> {
+    const id = leased.followUp.id;
+    this.#leases.hold(id);
+    this.#polling.add(id);
+    const trailing: Promise<unknown>[] = [];
+    let ok = true;
     try {
-      await this.#poll(followUp);
+      const repaired = await this.#repair(leased, options.checkThread === true);
+      ok = repaired.ok;
+      if (options.poll && repaired.followUp.status === "active")
+        await this.#poll(repaired.followUp, trailing);
     } catch (error) {
-      this.#deps.logger.error({ err: error, followUp: followUp.id }, "a follow-up poll failed");
+      ok = false;
+      this.#deps.logger.error({ err: error, followUp: id }, "a follow-up poll failed");
     } finally {
-      this.#polling.delete(followUp.id);
+      this.#polling.delete(id);
+    }
+    void Promise.allSettled(trailing).then((results) =>
+      this.#leases.done(id, ok && results.every((result) => result.status === "fulfilled")),
+    );
+  }
+
+  /** What a previous holder may have left undone: the parent, states recorded and not posted, the end. */
+  async #repair(
+    leased: LeasedFollowUp,
+    checkThread: boolean,
+  ): Promise<{ readonly followUp: FollowUp; readonly ok: boolean }> {
+    const deps = this.#deps;
+    let followUp = leased.followUp;
+    if (leased.lapsedFrom)
+      deps.logger.info(
+        { followUp: followUp.id, from: leased.lapsedFrom },
+        "taking over a follow-up whose holder's lease lapsed",
+      );
+    try {
+      if (followUp.status !== "active") {
+        const missing = await this.#repairTransitions(followUp);
+        // The end is told after the final state is marked posted: unmarked, it was never told.
+        if (missing.some((transition) => transition.terminal))
+          await this.#finish(followUp, followUp.status, followUp.lastError);
+        else await this.#updateParent(followUp, undefined, true);
+        return { followUp, ok: true };
+      }
+      if (!followUp.parentTs) {
+        await this.#recoverParent(followUp);
+        followUp = (await deps.store.followUps.get(followUp.id)) ?? followUp;
+      }
+      if (checkThread || leased.lapsedFrom) await this.#repairTransitions(followUp);
+      return { followUp, ok: true };
+    } catch (error) {
+      // Left to lapse afterwards, so that the next holder tries again.
+      deps.logger.warn(
+        { err: error, followUp: followUp.id },
+        "repairing a follow-up failed; it is polled anyway",
+      );
+      return { followUp, ok: false };
     }
   }
 
-  async #poll(followUp: FollowUp): Promise<void> {
+  async #poll(followUp: FollowUp, trailing: Promise<unknown>[]): Promise<void> {
     const deps = this.#deps;
     const now = deps.now();
     if (now >= followUp.timeoutAt) {
@@ -352,13 +493,16 @@ export class FollowUpEngine {
       await this.#finish(recorded.followUp, final, undefined, outcome.output, operation);
       return;
     }
-    // A state on the way is queued for Slack without holding up the next poll; the queue keeps each
-    // channel's posts in order, and the record says what is not confirmed yet.
-    void this.#postTransition(recorded.followUp, recorded.transition)
-      .then(() => this.#updateParent(recorded.followUp))
-      .catch((error: unknown) =>
-        deps.logger.warn({ err: error, followUp: followUp.id }, "a state could not be posted yet"),
-      );
+    // A state on the way is queued for Slack without holding up the other polls; the queue keeps each
+    // channel's posts in order, the record says what is not confirmed yet, and the lease stays until
+    // Slack has it (a failure lets it lapse, for the next holder to post it).
+    const posting = this.#postTransition(recorded.followUp, recorded.transition).then(() =>
+      this.#updateParent(recorded.followUp),
+    );
+    trailing.push(posting);
+    posting.catch((error: unknown) =>
+      deps.logger.warn({ err: error, followUp: followUp.id }, "a state could not be posted yet"),
+    );
   }
 
   #finalOf(followUp: FollowUp, progress: Progress): FollowUpStatus | undefined {
@@ -388,10 +532,13 @@ export class FollowUpEngine {
     await this.#deps.store.followUps.markPosted(followUp.id, transition.seq, posted.ts);
   }
 
-  /** Transitions recorded but not marked posted: posted now unless the thread already has them. */
-  async #repairTransitions(followUp: FollowUp): Promise<void> {
+  /**
+   * Transitions recorded but not marked posted: posted now unless the thread already has them. Returns
+   * those it found unmarked.
+   */
+  async #repairTransitions(followUp: FollowUp): Promise<readonly Transition[]> {
     const missing = await this.#deps.store.followUps.unposted(followUp.id);
-    if (missing.length === 0 || !followUp.parentTs) return;
+    if (missing.length === 0 || !followUp.parentTs) return [];
     const inThread = new Map<number, string>();
     // If the thread cannot be read, posting again risks a duplicate; not posting would lose the state.
     const replies = await this.#poster
@@ -413,6 +560,7 @@ export class FollowUpEngine {
       if (ts) await this.#deps.store.followUps.markPosted(followUp.id, transition.seq, ts);
       else await this.#postTransition(followUp, transition);
     }
+    return missing;
   }
 
   async #finish(
@@ -423,7 +571,6 @@ export class FollowUpEngine {
     operation?: AnyOperation,
   ): Promise<void> {
     const deps = this.#deps;
-    this.#active.delete(followUp.id);
     await this.#updateParent(followUp, note, true);
     if (status === "unknown" && followUp.parentTs)
       await this.#poster

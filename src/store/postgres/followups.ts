@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { FollowUp, FollowUpStore, Transition } from "../types.js";
+import { burstOf, takeTokens } from "../token-bucket.js";
+import type { FollowUp, FollowUpStore, LeasedFollowUp, Transition } from "../types.js";
 import type { Db } from "./db.js";
 import { json, StringMap } from "./rows.js";
 
@@ -27,6 +28,8 @@ const Row = z.object({
   polls: z.number().int(),
   failures: z.number().int(),
   last_error: z.string().nullable(),
+  lease_owner: z.string().nullable(),
+  lease_until: z.number().nullable(),
 });
 
 const TransitionRow = z.object({
@@ -64,8 +67,57 @@ function read(row: unknown): FollowUp {
     polls: parsed.polls,
     failures: parsed.failures,
     ...(parsed.last_error === null ? {} : { lastError: parsed.last_error }),
+    ...(parsed.lease_owner === null ? {} : { leaseOwner: parsed.lease_owner }),
+    ...(parsed.lease_until === null ? {} : { leaseUntil: parsed.lease_until }),
   };
 }
+
+const Lapsed = z.object({ lapsed_owner: z.string().nullable() });
+
+/** A row just leased (RETURNING order is not the claim's): soonest first again. */
+function readLeased(rows: unknown[]): LeasedFollowUp[] {
+  return rows
+    .map((row) => {
+      const lapsed = Lapsed.parse(row).lapsed_owner;
+      return { followUp: read(row), ...(lapsed === null ? {} : { lapsedFrom: lapsed }) };
+    })
+    .sort((a, b) => a.followUp.nextPollAt - b.followUp.nextPollAt);
+}
+
+/**
+ * Leases are judged by the database's clock, never a replica's: replicas on hosts whose clocks drift
+ * apart would otherwise take each other's leases early. statement_timestamp() is one instant per
+ * statement, so a claim compares and stamps with the same time.
+ */
+const DB_NOW = "(extract(epoch FROM statement_timestamp()) * 1000)::bigint";
+
+// Free: nobody holds it, or its holder's lease ran out. Ended rows come back only with a lapsed holder,
+// whose final state may be recorded and not posted. SKIP LOCKED: concurrent claimers pass over the rows
+// another is taking instead of waiting for them, and never get the same one.
+const CLAIM_DUE = `
+  UPDATE followups f SET lease_owner = $3, lease_until = ${DB_NOW} + $4
+  FROM (
+    SELECT id, CASE WHEN lease_until < ${DB_NOW} THEN lease_owner END AS lapsed_owner FROM followups
+    WHERE ($5::text IS NULL OR backend = $5) AND (
+      (status = 'active' AND next_poll_at <= $1 AND (lease_owner IS NULL OR lease_until < ${DB_NOW}))
+      OR (status <> 'active' AND lease_owner IS NOT NULL AND lease_until < ${DB_NOW}))
+    ORDER BY next_poll_at LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  ) claimed
+  WHERE f.id = claimed.id
+  RETURNING f.*, claimed.lapsed_owner`;
+
+const CLAIM_ONE = `
+  UPDATE followups f SET lease_owner = $2, lease_until = ${DB_NOW} + $3
+  FROM (
+    SELECT id, CASE WHEN lease_until < ${DB_NOW} THEN lease_owner END AS lapsed_owner FROM followups
+    WHERE id = $1 AND status = 'active' AND (lease_owner IS NULL OR lease_until < ${DB_NOW})
+    FOR UPDATE SKIP LOCKED
+  ) claimed
+  WHERE f.id = claimed.id
+  RETURNING f.*, claimed.lapsed_owner`;
+
+const BudgetRow = z.object({ tokens: z.number(), at: z.number(), now: z.number() });
 
 function readTransition(row: unknown): Transition {
   const parsed = TransitionRow.parse(row);
@@ -85,11 +137,13 @@ const INSERT = `
   VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9, $10, $11, $12, 'active', $13, $14, $15, $13)
   RETURNING *`;
 
+const LEASE_NEW = `UPDATE followups SET lease_owner = $2, lease_until = ${DB_NOW} + $3 WHERE id = $1 RETURNING *`;
+
 export function postgresFollowUps(db: Db): FollowUpStore {
   const rows = async (text: string, params: unknown[]) => (await db.query(text, params)).rows;
   return {
-    async create(followUp) {
-      const [row] = await rows(INSERT, [
+    async create(followUp, lease) {
+      const params = [
         followUp.id,
         followUp.correlationId,
         followUp.operationId,
@@ -105,8 +159,12 @@ export function postgresFollowUps(db: Db): FollowUpStore {
         followUp.startedAt,
         followUp.nextPollAt,
         followUp.timeoutAt,
-      ]);
-      return read(row);
+      ];
+      if (!lease) return read((await rows(INSERT, params))[0]);
+      return db.transaction(async (sql) => {
+        await sql(INSERT, params);
+        return read((await sql(LEASE_NEW, [followUp.id, lease.owner, lease.leaseMs])).rows[0]);
+      });
     },
     async get(id) {
       const [row] = await rows("SELECT * FROM followups WHERE id = $1", [id]);
@@ -127,6 +185,53 @@ export function postgresFollowUps(db: Db): FollowUpStore {
       return (await rows("SELECT * FROM followups WHERE status = 'active' ORDER BY started_at", [])).map(
         read,
       );
+    },
+    async countActive() {
+      const [row] = await rows("SELECT count(*) AS n FROM followups WHERE status = 'active'", []);
+      return z.object({ n: z.number().int() }).parse(row).n;
+    },
+    async claimDue(now, limit, lease, backend) {
+      return readLeased(await rows(CLAIM_DUE, [now, limit, lease.owner, lease.leaseMs, backend ?? null]));
+    },
+    async claim(id, lease) {
+      return readLeased(await rows(CLAIM_ONE, [id, lease.owner, lease.leaseMs]))[0];
+    },
+    async extend(ids, lease) {
+      if (ids.length === 0) return [];
+      const extended = await rows(
+        `UPDATE followups SET lease_until = ${DB_NOW} + $3 WHERE id = ANY($1) AND lease_owner = $2 RETURNING id`,
+        [[...ids], lease.owner, lease.leaseMs],
+      );
+      return extended.map((row) => z.object({ id: z.string() }).parse(row).id);
+    },
+    async release(id, owner) {
+      await db.query(
+        "UPDATE followups SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
+        [id, owner],
+      );
+    },
+    async takePolls(backend, wanted, perSecond) {
+      if (wanted <= 0) return 0;
+      return db.transaction(async (sql) => {
+        // The bucket's row lock makes replicas take turns; a first taker creates it full.
+        await sql(
+          `INSERT INTO followup_poll_budget (backend, tokens, at) VALUES ($1, $2, ${DB_NOW})
+           ON CONFLICT (backend) DO NOTHING`,
+          [backend, burstOf(perSecond)],
+        );
+        const found = await sql(
+          `SELECT tokens, at, ${DB_NOW} AS now FROM followup_poll_budget WHERE backend = $1 FOR UPDATE`,
+          [backend],
+        );
+        const { now, ...bucket } = BudgetRow.parse(found.rows[0]);
+        const taken = takeTokens(bucket, now, perSecond, wanted);
+        await sql("UPDATE followup_poll_budget SET tokens = $2, at = $3 WHERE backend = $1", [
+          backend,
+          taken.bucket.tokens,
+          taken.bucket.at,
+        ]);
+        return taken.granted;
+      });
     },
     async polled(id, result, now) {
       const [row] = await rows(

@@ -167,6 +167,19 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX seen_requests_keep_until ON seen_requests (keep_until);
     `,
   },
+  {
+    version: 7,
+    name: "follow-ups: leases, and the poll budget shared by the replicas",
+    up: `
+      ALTER TABLE followups ADD COLUMN lease_owner text, ADD COLUMN lease_until bigint;
+      CREATE INDEX followups_leased ON followups (lease_until) WHERE lease_owner IS NOT NULL;
+      CREATE TABLE followup_poll_budget (
+        backend text PRIMARY KEY,
+        tokens double precision NOT NULL,
+        at bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { z } from "zod";
-import type { FollowUp, FollowUpStore, Transition } from "../types.js";
+import { burstOf, takeTokens } from "../token-bucket.js";
+import type { FollowUp, FollowUpStore, LeasedFollowUp, LeaseRequest, Transition } from "../types.js";
 import { jsonColumn } from "./json.js";
 
 const StringMap = z.record(z.string(), z.string());
@@ -29,6 +30,8 @@ const Row = z.object({
   polls: z.number().int(),
   failures: z.number().int(),
   last_error: z.string().nullable(),
+  lease_owner: z.string().nullable(),
+  lease_until: z.number().nullable(),
 });
 
 const TransitionRow = z.object({
@@ -66,8 +69,20 @@ function read(row: unknown): FollowUp {
     polls: parsed.polls,
     failures: parsed.failures,
     ...(parsed.last_error === null ? {} : { lastError: parsed.last_error }),
+    ...(parsed.lease_owner === null ? {} : { leaseOwner: parsed.lease_owner }),
+    ...(parsed.lease_until === null ? {} : { leaseUntil: parsed.lease_until }),
   };
 }
+
+const Lapsed = z.object({ lapsed_owner: z.string().nullable() });
+
+/**
+ * Leases are judged by SQLite's clock, which is the host's: every process on one file shares it (WAL
+ * does not work across hosts). Read once per transaction, so one claim compares against one instant.
+ */
+const DB_NOW = "SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER) AS now";
+const DbNow = z.object({ now: z.number().int() });
+const BudgetRow = z.object({ tokens: z.number(), at: z.number() });
 
 function readTransition(row: unknown): Transition {
   const parsed = TransitionRow.parse(row);
@@ -83,6 +98,7 @@ function readTransition(row: unknown): Transition {
 
 export function sqliteFollowUps(db: Database.Database): FollowUpStore {
   const statements = {
+    dbNow: db.prepare(DB_NOW),
     insert: db.prepare(`
       INSERT INTO followups (id, correlation_id, operation_id, title, poll, prefill, settle_on, cancel, requester_id,
         identity, channel_id, backend, status, started_at, next_poll_at, timeout_at, updated_at)
@@ -116,7 +132,61 @@ export function sqliteFollowUps(db: Database.Database): FollowUpStore {
     byRequester: db.prepare(
       "SELECT * FROM followups WHERE requester_id = ? ORDER BY started_at DESC LIMIT ?",
     ),
+    countActive: db.prepare("SELECT count(*) AS n FROM followups WHERE status = 'active'"),
+    // Free: nobody holds it, or its holder's lease ran out. Ended rows come back only with a lapsed
+    // holder, whose final state may be recorded and not posted.
+    claimable: db.prepare(`
+      SELECT *, CASE WHEN lease_until < @db_now THEN lease_owner END AS lapsed_owner FROM followups
+      WHERE (@backend IS NULL OR backend = @backend) AND (
+        (status = 'active' AND next_poll_at <= @now AND (lease_owner IS NULL OR lease_until < @db_now))
+        OR (status <> 'active' AND lease_owner IS NOT NULL AND lease_until < @db_now))
+      ORDER BY next_poll_at LIMIT @limit`),
+    claimOne: db.prepare(`
+      SELECT *, CASE WHEN lease_until < @db_now THEN lease_owner END AS lapsed_owner FROM followups
+      WHERE id = @id AND status = 'active' AND (lease_owner IS NULL OR lease_until < @db_now)`),
+    lease: db.prepare("UPDATE followups SET lease_owner = @owner, lease_until = @until WHERE id = @id"),
+    extend: db.prepare(
+      "UPDATE followups SET lease_until = @until WHERE id = @id AND lease_owner = @owner RETURNING id",
+    ),
+    release: db.prepare(
+      "UPDATE followups SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
+    ),
+    budget: db.prepare("SELECT tokens, at FROM followup_poll_budget WHERE backend = ?"),
+    saveBudget: db.prepare(`
+      INSERT INTO followup_poll_budget (backend, tokens, at) VALUES (@backend, @tokens, @at)
+      ON CONFLICT (backend) DO UPDATE SET tokens = excluded.tokens, at = excluded.at`),
   };
+  const dbNow = () => DbNow.parse(statements.dbNow.get()).now;
+  const leaseRows = (rows: unknown[], lease: LeaseRequest): LeasedFollowUp[] => {
+    const until = dbNow() + lease.leaseMs;
+    return rows.map((row) => {
+      const { id } = z.object({ id: z.string() }).parse(row);
+      statements.lease.run({ id, owner: lease.owner, until });
+      const lapsed = Lapsed.parse(row).lapsed_owner;
+      return { followUp: must(id), ...(lapsed === null ? {} : { lapsedFrom: lapsed }) };
+    });
+  };
+  // IMMEDIATE: the write lock is taken before the read, so two processes never lease the same row.
+  const claimDue = db.transaction(
+    (now: number, limit: number, lease: LeaseRequest, backend: string | null): LeasedFollowUp[] =>
+      leaseRows(statements.claimable.all({ now, limit, backend, db_now: dbNow() }), lease),
+  );
+  const claimOne = db.transaction((id: string, lease: LeaseRequest): LeasedFollowUp | undefined => {
+    const row = statements.claimOne.get({ id, db_now: dbNow() });
+    return row === undefined ? undefined : leaseRows([row], lease)[0];
+  });
+  const extend = db.transaction((ids: readonly string[], lease: LeaseRequest): string[] => {
+    const until = dbNow() + lease.leaseMs;
+    return ids.filter((id) => statements.extend.get({ id, owner: lease.owner, until }) !== undefined);
+  });
+  const takePolls = db.transaction((backend: string, wanted: number, perSecond: number): number => {
+    const now = dbNow();
+    const found = statements.budget.get(backend);
+    const bucket = found === undefined ? { tokens: burstOf(perSecond), at: now } : BudgetRow.parse(found);
+    const taken = takeTokens(bucket, now, perSecond, wanted);
+    statements.saveBudget.run({ backend, tokens: taken.bucket.tokens, at: taken.bucket.at });
+    return taken.granted;
+  });
   const must = (id: string): FollowUp => {
     const row = statements.get.get(id);
     if (row === undefined) throw new Error(`follow-up ${id} vanished`);
@@ -152,24 +222,29 @@ export function sqliteFollowUps(db: Database.Database): FollowUpStore {
     },
   );
   return {
-    async create(followUp) {
-      statements.insert.run({
-        id: followUp.id,
-        correlation_id: followUp.correlationId,
-        operation_id: followUp.operationId,
-        title: followUp.title,
-        poll: JSON.stringify(followUp.poll),
-        prefill: JSON.stringify(followUp.prefill),
-        settle_on: followUp.settleOn ? JSON.stringify(followUp.settleOn) : null,
-        cancel: followUp.cancel ? JSON.stringify(followUp.cancel) : null,
-        requester_id: followUp.requesterId,
-        identity: followUp.identity ?? null,
-        channel_id: followUp.channelId,
-        backend: followUp.backend,
-        started_at: followUp.startedAt,
-        next_poll_at: followUp.nextPollAt,
-        timeout_at: followUp.timeoutAt,
+    async create(followUp, lease) {
+      const insert = db.transaction(() => {
+        statements.insert.run({
+          id: followUp.id,
+          correlation_id: followUp.correlationId,
+          operation_id: followUp.operationId,
+          title: followUp.title,
+          poll: JSON.stringify(followUp.poll),
+          prefill: JSON.stringify(followUp.prefill),
+          settle_on: followUp.settleOn ? JSON.stringify(followUp.settleOn) : null,
+          cancel: followUp.cancel ? JSON.stringify(followUp.cancel) : null,
+          requester_id: followUp.requesterId,
+          identity: followUp.identity ?? null,
+          channel_id: followUp.channelId,
+          backend: followUp.backend,
+          started_at: followUp.startedAt,
+          next_poll_at: followUp.nextPollAt,
+          timeout_at: followUp.timeoutAt,
+        });
+        if (lease)
+          statements.lease.run({ id: followUp.id, owner: lease.owner, until: dbNow() + lease.leaseMs });
       });
+      insert.immediate();
       return must(followUp.id);
     },
     async get(id) {
@@ -184,6 +259,24 @@ export function sqliteFollowUps(db: Database.Database): FollowUpStore {
     },
     async active() {
       return statements.active.all().map(read);
+    },
+    async countActive() {
+      return z.object({ n: z.number().int() }).parse(statements.countActive.get()).n;
+    },
+    async claimDue(now, limit, lease, backend) {
+      return claimDue.immediate(now, limit, lease, backend ?? null);
+    },
+    async claim(id, lease) {
+      return claimOne.immediate(id, lease);
+    },
+    async extend(ids, lease) {
+      return ids.length === 0 ? [] : extend.immediate(ids, lease);
+    },
+    async release(id, owner) {
+      statements.release.run(id, owner);
+    },
+    async takePolls(backend, wanted, perSecond) {
+      return wanted <= 0 ? 0 : takePolls.immediate(backend, wanted, perSecond);
     },
     async polled(id, result, now) {
       statements.polled.run({ id, next: result.nextPollAt, error: result.error ?? null, now });

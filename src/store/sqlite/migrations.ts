@@ -171,6 +171,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX seen_requests_keep_until ON seen_requests (keep_until);
     `,
   },
+  {
+    version: 7,
+    name: "follow-ups: leases, and the poll budget shared by the replicas",
+    // Leased rows are few (those being worked on), so the partial index finds lapsed ones cheaply.
+    up: `
+      ALTER TABLE followups ADD COLUMN lease_owner TEXT;
+      ALTER TABLE followups ADD COLUMN lease_until INTEGER;
+      CREATE INDEX followups_leased ON followups (lease_until) WHERE lease_owner IS NOT NULL;
+      CREATE TABLE followup_poll_budget (
+        backend TEXT PRIMARY KEY,
+        tokens REAL NOT NULL,
+        at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 function currentVersion(db: Database.Database): number {
