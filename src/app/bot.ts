@@ -6,11 +6,15 @@ import type { Catalogue } from "../catalogue/catalogue.js";
 import { knownOperationIds } from "../catalogue/parse.js";
 import type { FollowUpSettings } from "../core/followups/engine.js";
 import { type Core, createCore } from "../core/index.js";
+import type { OptionsSettings } from "../core/options.js";
+import type { Serving } from "../core/policy/member.js";
 import { DEFAULT_POLICY, type Policy } from "../core/policy/policy.js";
 import { conditionKeysOf, loadPolicyFile } from "../core/policy/policy-file.js";
 import { registerListeners } from "../slack/listeners/index.js";
 import type { Replies } from "../slack/listeners/reply.js";
 import { boltLogLevelOf, createBoltLogger } from "../slack/logger.js";
+import { lookUpMember } from "../slack/member.js";
+import { servingMiddleware } from "../slack/middleware/serving.js";
 import { SlackOutbox, webClientCall } from "../slack/outbox/index.js";
 import { findPostedByMetadata, outboxPoster } from "../slack/outbox/poster.js";
 import { openSqliteStore, type Store } from "../store/index.js";
@@ -58,6 +62,8 @@ export interface BotOptions {
   readonly slackRates?: { readonly postsPerChannelPerSecond?: number; readonly updatesPerMinute?: number };
   /** How often expired approval requests are swept; 0 turns the sweep off (tests call it). */
   readonly sweepEveryMs?: number;
+  /** Dropdown options' per-person limit and per-source cache (tests shorten them). */
+  readonly dropdowns?: Partial<OptionsSettings>;
   /** The metrics registry; main.ts makes it first so that the API clients can report to it. */
   readonly metrics?: Metrics;
 }
@@ -117,6 +123,25 @@ export function createBot(options: BotOptions): Bot {
       respond: (url, message) => outbox.respond(url, message),
     }),
   );
+  // Who opsbot serves: configured, or else asked of Slack at start (the token's own workspace).
+  let serving: Serving | undefined =
+    config.serving.teams.length > 0 || config.serving.enterprise
+      ? { teams: new Set(config.serving.teams), enterprise: config.serving.enterprise }
+      : undefined;
+  app.use(
+    servingMiddleware({
+      serving: () => serving,
+      // Bound late, like the draining middleware's: requests arrive only after start.
+      refused: (origin, detail) =>
+        core.recordRefusal({
+          userId: origin.userId ?? "unknown",
+          ...(origin.channelId ? { channelId: origin.channelId } : {}),
+          outcome: "other-team",
+          detail,
+        }),
+      respond: (url, message) => outbox.respond(url, message),
+    }),
+  );
   const now = options.now ?? Date.now;
   // Its own client: 429s come back to the queue (which waits them out per channel) instead of being
   // slept on inside the client, and the queue does the retrying.
@@ -167,8 +192,10 @@ export function createBot(options: BotOptions): Bot {
     directory: {
       usergroupMembers: async (usergroup) =>
         (await app.client.usergroups.users.list({ usergroup })).users ?? [],
-      profileEmail: async (userId) => (await app.client.users.info({ user: userId })).user?.profile?.email,
+      member: (userId) => lookUpMember((args) => app.client.users.info(args), userId),
     },
+    serving: () => serving,
+    memberCacheTtlMs: config.identity.memberCacheTtlMs,
     logger,
     now,
     defaults: {
@@ -179,6 +206,7 @@ export function createBot(options: BotOptions): Bot {
     ...(options.followUpSettings ? { followUpSettings: options.followUpSettings } : {}),
     ...(options.sweepEveryMs === undefined ? {} : { sweepEveryMs: options.sweepEveryMs }),
     observeAudit: metrics.observeAudit,
+    ...(options.dropdowns ? { options: options.dropdowns } : {}),
   });
   registerListeners(app, {
     core,
@@ -206,6 +234,11 @@ export function createBot(options: BotOptions): Bot {
     core,
     metrics,
     async start(port = slack.port, host) {
+      serving ??= await servingOfToken(app.client);
+      logger.info(
+        { teams: [...serving.teams], enterprise: serving.enterprise },
+        "serving these Slack workspaces",
+      );
       await core.start();
       if (socketMode) {
         await app.start();
@@ -241,4 +274,19 @@ export function createBot(options: BotOptions): Bot {
     await app.stop();
     if (!options.store) await store.close();
   }
+}
+
+/**
+ * The workspace the bot token belongs to, or its whole organisation when the app is installed
+ * organisation-wide: what opsbot serves unless OPSBOT_ALLOWED_* say otherwise. Failing here stops the
+ * start-up: opsbot never runs without knowing whom it serves.
+ */
+async function servingOfToken(client: App["client"]): Promise<Serving> {
+  const auth = await client.auth.test();
+  if (!auth.team_id)
+    throw new Error("Slack's auth.test did not say which workspace the bot token belongs to");
+  return {
+    teams: new Set([auth.team_id]),
+    enterprise: auth.is_enterprise_install && auth.enterprise_id ? auth.enterprise_id : undefined,
+  };
 }
