@@ -221,7 +221,7 @@ function textOf(value: unknown): string | undefined {
 }
 
 export function mayApprove(
-  rule: ApprovalRule,
+  rule: Pick<ApprovalRule, "approvers">,
   subject: Pick<Subject, "userId" | "groups" | "standing">,
 ): boolean {
   if (rule.approvers.users.includes(subject.userId)) return true;
