@@ -29,6 +29,8 @@ export interface Bot {
   /** opsbot's use cases, as the listeners call them (tests and the demo look inside). */
   readonly core: Core;
   readonly metrics: Metrics;
+  /** Slack requests being handled right now (the demo waits for them before printing). */
+  readonly handling: number;
   /** Starts the receiver; resolves to the HTTP port in HTTP mode. */
   start(port?: number, host?: string): Promise<number | undefined>;
   /**
@@ -233,6 +235,9 @@ export function createBot(options: BotOptions): Bot {
     app,
     core,
     metrics,
+    get handling() {
+      return inFlight.count;
+    },
     async start(port = slack.port, host) {
       serving ??= await servingOfToken(app.client);
       logger.info(
