@@ -120,7 +120,8 @@ export class Session {
     await settle(this.#activity, {
       ...(this.#options.quietMs === undefined ? {} : { quietMs: this.#options.quietMs }),
       ...(this.#options.maxSettleMs === undefined ? {} : { maxMs: this.#options.maxSettleMs }),
-      busy: () => this.#stack.bot.core.followUps.following > 0,
+      // Requests still being handled count too: a check in users.info can leave Slack quiet meanwhile.
+      busy: () => this.#stack.bot.core.followUps.following > 0 || this.#stack.bot.handling > 0,
     });
   }
 

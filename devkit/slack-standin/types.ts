@@ -8,6 +8,16 @@ export interface StandInUser {
   readonly isBot?: boolean;
   readonly deleted?: boolean;
   readonly tz?: string;
+  /** The user's home workspace; default the stand-in's own (another one for a Slack Connect user). */
+  readonly teamId?: string;
+  /** Enterprise Grid: users.info then carries `enterprise_user`. */
+  readonly enterpriseId?: string;
+  /** Guests: `multi-channel` sets is_restricted; `single-channel` also is_ultra_restricted (as Slack does). */
+  readonly guest?: "multi-channel" | "single-channel";
+  /** From another workspace, in no channel shared with the app: users.info says `is_stranger: true`. */
+  readonly isStranger?: boolean;
+  /** `is_email_confirmed`; default true when the user has an email. */
+  readonly emailConfirmed?: boolean;
 }
 
 export interface StandInChannel {

@@ -6,11 +6,15 @@ import type { Catalogue } from "../catalogue/catalogue.js";
 import { knownOperationIds } from "../catalogue/parse.js";
 import type { FollowUpSettings } from "../core/followups/engine.js";
 import { type Core, createCore } from "../core/index.js";
+import type { OptionsSettings } from "../core/options.js";
+import type { Serving } from "../core/policy/member.js";
 import { DEFAULT_POLICY, type Policy } from "../core/policy/policy.js";
 import { conditionKeysOf, loadPolicyFile } from "../core/policy/policy-file.js";
 import { registerListeners } from "../slack/listeners/index.js";
 import type { Replies } from "../slack/listeners/reply.js";
 import { boltLogLevelOf, createBoltLogger } from "../slack/logger.js";
+import { lookUpMember } from "../slack/member.js";
+import { servingMiddleware } from "../slack/middleware/serving.js";
 import { SlackOutbox, webClientCall } from "../slack/outbox/index.js";
 import { findPostedByMetadata, outboxPoster } from "../slack/outbox/poster.js";
 import { guardSlackRequests } from "../slack/request-guard.js";
@@ -20,7 +24,7 @@ import { drainingMiddleware } from "./lifecycle/draining.js";
 import { InFlight } from "./lifecycle/in-flight.js";
 import { Readiness } from "./lifecycle/readiness.js";
 import { operationalRoutes } from "./lifecycle/routes.js";
-import { SlackTokenCheck } from "./lifecycle/slack-token.js";
+import { type BotIdentity, SlackTokenCheck } from "./lifecycle/slack-token.js";
 import { followSocketConnection } from "./lifecycle/socket-connection.js";
 import { Metrics } from "./metrics/index.js";
 
@@ -29,6 +33,8 @@ export interface Bot {
   /** opsbot's use cases, as the listeners call them (tests and the demo look inside). */
   readonly core: Core;
   readonly metrics: Metrics;
+  /** Slack requests being handled right now (the demo waits for them before printing). */
+  readonly handling: number;
   /** Starts the receiver; resolves to the HTTP port in HTTP mode. */
   start(port?: number, host?: string): Promise<number | undefined>;
   /**
@@ -64,6 +70,8 @@ export interface BotOptions {
   readonly slackRates?: { readonly postsPerChannelPerSecond?: number; readonly updatesPerMinute?: number };
   /** How often expired approval requests are swept; 0 turns the sweep off (tests call it). */
   readonly sweepEveryMs?: number;
+  /** Dropdown options' per-person limit and per-source cache (tests shorten them). */
+  readonly dropdowns?: Partial<OptionsSettings>;
   /** The metrics registry; main.ts makes it first so that the API clients can report to it. */
   readonly metrics?: Metrics;
 }
@@ -152,6 +160,27 @@ export function createBot(options: BotOptions): Bot {
       respond: (url, message) => outbox.respond(url, message),
     }),
   );
+  // Who opsbot serves: configured, or else asked of Slack at start (the token's own workspace).
+  const configured: Serving | undefined =
+    config.serving.teams.length > 0 || config.serving.enterprise
+      ? { teams: new Set(config.serving.teams), enterprise: config.serving.enterprise }
+      : undefined;
+  // Until Slack has accepted the token, nobody is served (and readiness says "slack").
+  const serving = (): Serving | undefined => configured ?? servingOfToken(slackToken.identity);
+  app.use(
+    servingMiddleware({
+      serving,
+      // Bound late, like the draining middleware's: requests arrive only after start.
+      refused: (origin, detail) =>
+        core.recordRefusal({
+          userId: origin.userId ?? "unknown",
+          ...(origin.channelId ? { channelId: origin.channelId } : {}),
+          outcome: "other-team",
+          detail,
+        }),
+      respond: (url, message) => outbox.respond(url, message),
+    }),
+  );
   // Its own client: 429s come back to the queue (which waits them out per channel) instead of being
   // slept on inside the client, and the queue does the retrying.
   const queueClient = new WebClient(botToken, {
@@ -201,8 +230,10 @@ export function createBot(options: BotOptions): Bot {
     directory: {
       usergroupMembers: async (usergroup) =>
         (await app.client.usergroups.users.list({ usergroup })).users ?? [],
-      profileEmail: async (userId) => (await app.client.users.info({ user: userId })).user?.profile?.email,
+      member: (userId) => lookUpMember((args) => app.client.users.info(args), userId),
     },
+    serving,
+    memberCacheTtlMs: config.identity.memberCacheTtlMs,
     logger,
     now,
     defaults: {
@@ -213,6 +244,7 @@ export function createBot(options: BotOptions): Bot {
     followUpSettings: { leaseMs: config.followUpLeaseMs, ...options.followUpSettings },
     ...(options.sweepEveryMs === undefined ? {} : { sweepEveryMs: options.sweepEveryMs }),
     observeAudit: metrics.observeAudit,
+    ...(options.dropdowns ? { options: options.dropdowns } : {}),
   });
   registerListeners(app, {
     core,
@@ -239,8 +271,17 @@ export function createBot(options: BotOptions): Bot {
     app,
     core,
     metrics,
+    get handling() {
+      return inFlight.count;
+    },
     async start(port = slack.port, host) {
       await Promise.all([core.start(), slackToken.start()]);
+      const served = serving();
+      if (served)
+        logger.info(
+          { teams: [...served.teams], enterprise: served.enterprise },
+          "serving these Slack workspaces",
+        );
       if (socketReceiver) {
         await app.start();
         readiness.serving();
@@ -295,4 +336,14 @@ export function createBot(options: BotOptions): Bot {
     await app.stop();
     if (!options.store) await store.close();
   }
+}
+
+/**
+ * The workspace the bot token belongs to, or its whole organisation when the app is installed
+ * organisation-wide (from auth.test): what opsbot serves unless OPSBOT_ALLOWED_* say otherwise.
+ * Undefined until Slack has answered: opsbot never serves without knowing whom.
+ */
+function servingOfToken(identity: BotIdentity | undefined): Serving | undefined {
+  if (!identity?.teamId) return undefined;
+  return { teams: new Set([identity.teamId]), enterprise: identity.enterpriseInstall };
 }

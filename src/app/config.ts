@@ -129,6 +129,22 @@ const envSchema = z.object({
     )
     .optional(),
   OPSBOT_IDENTITY_CACHE_SECONDS: positiveInt(86_400).default(600),
+  /** How long users.info answers (guest, deactivated, team, email confirmed) are trusted. */
+  OPSBOT_MEMBER_CACHE_SECONDS: positiveInt(3_600).default(60),
+  /** The workspaces opsbot serves, comma-separated; unset: the bot token's own (auth.test). */
+  OPSBOT_ALLOWED_TEAMS: z
+    .string()
+    .transform((text) => text.split(",").map((team) => team.trim()))
+    .pipe(
+      z.array(z.string().regex(/^T[A-Z0-9]{2,}$/, "must be Slack team IDs (T…), separated by commas")).min(1),
+    )
+    .optional(),
+  /** The Enterprise Grid organisation opsbot serves (all its workspaces); unset: none, or the token's own. */
+  OPSBOT_ALLOWED_ENTERPRISE: z
+    .string()
+    .trim()
+    .regex(/^E[A-Z0-9]{2,}$/, "must be a Slack enterprise ID (E…)")
+    .optional(),
 });
 
 type Env = z.output<typeof envSchema>;
@@ -166,6 +182,17 @@ export interface SlackSettings {
 export interface IdentitySettings {
   readonly overrides: Readonly<Record<string, string>>;
   readonly cacheTtlMs: number;
+  /** OPSBOT_MEMBER_CACHE_SECONDS, in ms. */
+  readonly memberCacheTtlMs: number;
+}
+
+/**
+ * OPSBOT_ALLOWED_TEAMS / OPSBOT_ALLOWED_ENTERPRISE: who opsbot serves. Neither set: the workspace (or,
+ * for an organisation-wide install, the organisation) its bot token belongs to, asked at start-up.
+ */
+export interface ServingSettings {
+  readonly teams: readonly string[];
+  readonly enterprise: string | undefined;
 }
 
 export interface Config {
@@ -178,6 +205,7 @@ export interface Config {
   readonly database?: { readonly url: Secret; readonly schema?: string; readonly poolMax: number };
   readonly slack: SlackSettings;
   readonly identity: IdentitySettings;
+  readonly serving: ServingSettings;
   readonly http: HttpSettings;
   readonly calyptia: CalyptiaSettings;
   readonly deploy: DeploySettings;
@@ -247,6 +275,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     identity: {
       overrides: parsedEnv.OPSBOT_IDENTITY_OVERRIDES ?? {},
       cacheTtlMs: parsedEnv.OPSBOT_IDENTITY_CACHE_SECONDS * 1000,
+      memberCacheTtlMs: parsedEnv.OPSBOT_MEMBER_CACHE_SECONDS * 1000,
+    },
+    serving: {
+      teams: parsedEnv.OPSBOT_ALLOWED_TEAMS ?? [],
+      enterprise: parsedEnv.OPSBOT_ALLOWED_ENTERPRISE,
     },
     http: {
       connectTimeoutMs: parsedEnv.OPSBOT_HTTP_CONNECT_TIMEOUT_MS,

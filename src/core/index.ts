@@ -1,9 +1,10 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { ApiClients } from "../api/index.js";
 import type { HomeContent } from "../blocks/home.js";
 import type { OperationValue } from "../blocks/ids.js";
 import type { Catalogue } from "../catalogue/catalogue.js";
-import type { Actor, OptionSource } from "../catalogue/define.js";
+import type { Actor } from "../catalogue/define.js";
 import type { NotificationEvent } from "../catalogue/events.js";
 import type { OpsbotContext } from "../catalogue/opsbot/context.js";
 import type { ArgDefaults } from "../catalogue/validate.js";
@@ -21,20 +22,24 @@ import {
 import { invoke, type Submission } from "./invoke.js";
 import { type LoadedConfiguration, loadedConfiguration } from "./loaded-configuration.js";
 import { Notifier } from "./notifications/notifier.js";
-import { optionNames } from "./options.js";
+import { type OptionsRequest, OptionsService, type OptionsSettings } from "./options.js";
+import { OptionsTally } from "./options-tally.js";
 import { type AccessCheck, AccessControl } from "./policy/access.js";
 import { GroupResolver } from "./policy/groups.js";
 import { IdentityResolver } from "./policy/identity.js";
+import { identityEmail, type Member, type Serving, type Standing, standingOf } from "./policy/member.js";
+import { MemberDirectory } from "./policy/members.js";
 import { groupsReferenced, type Policy } from "./policy/policy.js";
 import { quickCheck } from "./policy/quick-check.js";
 import type { Clock, ReplyTarget, SlackPoster } from "./ports.js";
 import { newProcessId } from "./process-id.js";
 import { whoami } from "./whoami.js";
 
-/** What the core reads from Slack's directory: who is in a user group, a profile's email. */
+/** What the core reads from Slack's directory: who is in a user group, what an account is. */
 export interface SlackDirectory {
   usergroupMembers(usergroupId: string): Promise<readonly string[]>;
-  profileEmail(userId: string): Promise<string | undefined>;
+  /** users.info: undefined when Slack knows no such user; throws when Slack fails. */
+  member(userId: string): Promise<Member | undefined>;
 }
 
 export interface CoreOptions {
@@ -52,6 +57,12 @@ export interface CoreOptions {
   /** Configured values arguments may fall back on (`ORCHESTRATION_PROJECT_ID`, …). */
   readonly defaults: ArgDefaults;
   readonly identity: { readonly overrides: Readonly<Record<string, string>>; readonly cacheTtlMs: number };
+  /** The workspaces and organisation opsbot serves; undefined until start-up has resolved them. */
+  readonly serving: () => Serving | undefined;
+  /** How long users.info answers are trusted (OPSBOT_MEMBER_CACHE_SECONDS). */
+  readonly memberCacheTtlMs?: number;
+  /** Dropdown options: per-person limit and cache; tests shorten them. */
+  readonly options?: Partial<OptionsSettings>;
   /** How followed operations are polled; tests shorten it. */
   readonly followUpSettings?: Partial<FollowUpSettings>;
   /** How often expired approval requests are swept; 0 turns the sweep off (tests call it). */
@@ -76,10 +87,21 @@ export interface Core {
   readonly processId: string;
   /** The one path of every operation: permission, freeze, approval, run, audit, follow-up, reply. */
   invoke(submission: Submission): Promise<void>;
-  /** A permission check bounded in time, for what must happen within Slack's 3 s (opening a form). */
-  quickCheck(userId: string, channelId: string, operationId: string): Promise<AccessCheck | undefined>;
+  /**
+   * A permission check bounded in time, for what must happen within Slack's 3 s (opening a form); it
+   * refuses when it cannot finish in time.
+   */
+  quickCheck(userId: string, channelId: string, operationId: string): Promise<AccessCheck>;
   home(userId: string): Promise<HomeContent>;
-  optionNames(source: OptionSource, signal: AbortSignal): Promise<string[]>;
+  /** A dropdown's names, only for someone allowed the form and the read; none when refused. */
+  options(request: OptionsRequest): Promise<string[]>;
+  /** Records a request refused before it reached an operation (another team's, at the adapter's door). */
+  recordRefusal(refused: {
+    userId: string;
+    channelId?: string;
+    outcome: string;
+    detail: string;
+  }): Promise<void>;
   loadedConfiguration(
     loaded: NonNullable<OperationValue["loaded"]>,
     actor: Pick<ReplyTarget, "userId" | "channelId">,
@@ -105,14 +127,42 @@ export function createCore(options: CoreOptions): Core {
     listUsers: async (usergroup) => [...(await options.directory.usergroupMembers(usergroup))],
     onError: (group, error) => logger.warn({ err: error, group }, "a user group could not be looked up"),
   });
+  const members = new MemberDirectory({
+    lookup: (userId) => options.directory.member(userId),
+    ttlMs: options.memberCacheTtlMs ?? 60_000,
+  });
+  // A failed lookup or a start-up not finished counts as "unknown": only grants by user ID then apply.
+  const standing = async (userId: string): Promise<{ member?: Member; standing: Standing }> => {
+    const serving = options.serving();
+    const member = await members.get(userId).catch((error: unknown) => {
+      logger.warn({ err: error, user: userId }, "a Slack user could not be looked up");
+      return undefined;
+    });
+    return { ...(member ? { member } : {}), standing: serving ? standingOf(member, serving) : "unknown" };
+  };
   const identities = new IdentityResolver({
     // The environment's overrides win over the file's: they are the quicker fix in an emergency.
     overrides: { ...policy.identityOverrides, ...options.identity.overrides },
     ttlMs: options.identity.cacheTtlMs,
-    lookup: { email: (userId) => options.directory.profileEmail(userId) },
+    lookup: {
+      async email(userId) {
+        const known = await standing(userId);
+        const answer = identityEmail(known.member, known.standing);
+        if (!answer) return undefined;
+        return answer.ok ? answer.email : { withheld: answer.reason };
+      },
+    },
   });
-  const access = new AccessControl(policy, groups);
+  const access = new AccessControl(policy, groups, async (userId) => (await standing(userId)).standing);
   const audit = new Auditor(store.audit, logger.child({ module: "audit" }), now, options.observeAudit);
+  const tally = new OptionsTally(audit);
+  const dropdowns = new OptionsService({
+    api,
+    access,
+    tally,
+    now,
+    ...(options.options ? { settings: options.options } : {}),
+  });
   const notifier = new Notifier(
     poster,
     policy,
@@ -149,6 +199,9 @@ export function createCore(options: CoreOptions): Core {
   const invoking = { ...carrying, access, store, approvals, now };
   const sweepEveryMs = options.sweepEveryMs ?? 15_000;
   let sweeper: NodeJS.Timeout | undefined;
+  let tallyFlusher: NodeJS.Timeout | undefined;
+  const flushTally = () =>
+    tally.flush().catch((error: unknown) => logger.error({ err: error }, "auditing dropdown options failed"));
 
   return {
     catalogue,
@@ -160,7 +213,16 @@ export function createCore(options: CoreOptions): Core {
     invoke: (submission) => invoke(invoking, submission),
     quickCheck: (userId, channelId, operationId) => quickCheck(access, userId, channelId, operationId),
     home: (userId) => homeContent({ store, access }, userId),
-    optionNames: (source, signal) => optionNames(api, source, signal),
+    options: (request) => dropdowns.names(request),
+    recordRefusal: (refused) =>
+      audit.record({
+        kind: "refusal",
+        correlationId: randomUUID(),
+        userId: refused.userId,
+        ...(refused.channelId ? { channelId: refused.channelId } : {}),
+        outcome: refused.outcome,
+        detail: refused.detail,
+      }),
     loadedConfiguration: (loaded, actor) =>
       loadedConfiguration({ ...runner, catalogue, defaults, access }, loaded, actor),
     async refreshFollowUp(userId, channelId, followUpId) {
@@ -196,11 +258,18 @@ export function createCore(options: CoreOptions): Core {
         sweeper.unref();
         sweep();
       }
+      if (!tallyFlusher) {
+        tallyFlusher = setInterval(() => void flushTally(), 60_000);
+        tallyFlusher.unref();
+      }
       await followUps.start();
     },
     async stop() {
       if (sweeper) clearInterval(sweeper);
       sweeper = undefined;
+      if (tallyFlusher) clearInterval(tallyFlusher);
+      tallyFlusher = undefined;
+      await flushTally();
       await followUps.stop();
     },
   };

@@ -92,6 +92,25 @@ describe("loadConfig", () => {
     );
   });
 
+  it("reads who opsbot serves, and by default leaves it to the bot token (auth.test at start)", () => {
+    expect(loadConfig({}).serving).toEqual({ teams: [], enterprise: undefined });
+    expect(loadConfig({}).identity.memberCacheTtlMs).toBe(60_000);
+    const config = loadConfig({
+      OPSBOT_ALLOWED_TEAMS: "T0ONE, T0TWO",
+      OPSBOT_ALLOWED_ENTERPRISE: "E0ORG",
+      OPSBOT_MEMBER_CACHE_SECONDS: "30",
+    });
+    expect(config.serving).toEqual({ teams: ["T0ONE", "T0TWO"], enterprise: "E0ORG" });
+    expect(config.identity.memberCacheTtlMs).toBe(30_000);
+    const problems = configError({
+      OPSBOT_ALLOWED_TEAMS: "T0ONE,workspace",
+      OPSBOT_ALLOWED_ENTERPRISE: "T0X",
+    })
+      .problems.map((p) => p.variable)
+      .sort();
+    expect(problems).toEqual(["OPSBOT_ALLOWED_ENTERPRISE", "OPSBOT_ALLOWED_TEAMS"]);
+  });
+
   it("refuses a static token together with a service account", () => {
     const error = configError({ ORCHESTRATION_API_TOKEN: "static-token", ORCHESTRATION_CLIENT_ID: "c" });
     expect(error.problems).toEqual([

@@ -144,7 +144,8 @@ async function toldTo(payload: { response_url: string }) {
   return String(reply?.text ?? "");
 }
 
-async function settle(ms = 150) {
+// Long enough for a click's first users.info lookup (the clicker's standing) on a loaded machine.
+async function settle(ms = 400) {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 

@@ -14,6 +14,7 @@ import { type Bot, createBot } from "../../src/app/bot.js";
 import { loadConfig } from "../../src/app/config.js";
 import type { Catalogue } from "../../src/catalogue/catalogue.js";
 import type { FollowUpSettings } from "../../src/core/followups/engine.js";
+import type { OptionsSettings } from "../../src/core/options.js";
 import { DEFAULT_POLICY, type Policy } from "../../src/core/policy/policy.js";
 import { openSqliteStore, type Store } from "../../src/store/index.js";
 
@@ -74,6 +75,10 @@ export async function startAppStack(options: {
   readonly now?: () => number;
   /** Where the bot logs; default silent (TEST_LOG_LEVEL to see it). */
   readonly logger?: Logger;
+  /** Dropdown options' per-person limit and cache. */
+  readonly dropdowns?: Partial<OptionsSettings>;
+  /** Extra settings (OPSBOT_ALLOWED_TEAMS, …). */
+  readonly settings?: Record<string, string>;
 }): Promise<AppStack> {
   const settings = loadSimSettings({});
   const sims = await startSimulators(settings);
@@ -85,6 +90,7 @@ export async function startAppStack(options: {
   const config = loadConfig({
     DEPLOY_API_URL: sims.deploy.url,
     ...options.env?.(sims, settings),
+    ...options.settings,
     SLACK_BOT_TOKEN: slackApi.token,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slackApi.url,
@@ -115,6 +121,7 @@ export async function startAppStack(options: {
       slackRates: { postsPerChannelPerSecond: 1_000, updatesPerMinute: 60_000 },
       store,
       sweepEveryMs: 0,
+      ...(options.dropdowns ? { dropdowns: options.dropdowns } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
   let bot = makeBot();

@@ -7,13 +7,34 @@ import { type ApiBody, type MethodHandler, parseWith, SlackApiFailure } from "./
 
 function userJson(ws: Workspace, u: StandInUser): ApiBody {
   const realName = u.realName ?? u.name;
+  const teamId = u.teamId ?? ws.identity.teamId;
   return {
     id: u.id,
-    team_id: ws.identity.teamId,
+    team_id: teamId,
     name: u.name,
     real_name: realName,
     deleted: u.deleted ?? false,
     is_bot: u.isBot ?? false,
+    is_app_user: false,
+    // Slack marks every guest restricted, and single-channel guests ultra-restricted as well.
+    is_restricted: u.guest !== undefined,
+    is_ultra_restricted: u.guest === "single-channel",
+    // Slack leaves is_stranger out unless it is true.
+    ...(u.isStranger ? { is_stranger: true } : {}),
+    is_email_confirmed: u.email !== undefined && (u.emailConfirmed ?? true),
+    ...(u.enterpriseId === undefined
+      ? {}
+      : {
+          enterprise_user: {
+            id: u.id,
+            enterprise_id: u.enterpriseId,
+            enterprise_name: u.enterpriseId,
+            is_admin: false,
+            is_owner: false,
+            is_primary_owner: false,
+            teams: [teamId],
+          },
+        }),
     tz: u.tz ?? "Etc/UTC",
     profile: {
       real_name: realName,

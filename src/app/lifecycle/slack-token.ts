@@ -6,9 +6,19 @@ import type { Config } from "../config.js";
 export interface BotIdentity {
   readonly botId: string;
   readonly botUserId: string;
+  /** The workspace the token belongs to. */
+  readonly teamId?: string;
+  /** The Grid organisation, when the app is installed organisation-wide. */
+  readonly enterpriseInstall?: string;
 }
 
-type AuthTest = () => Promise<{ readonly bot_id?: string; readonly user_id?: string }>;
+type AuthTest = () => Promise<{
+  readonly bot_id?: string;
+  readonly user_id?: string;
+  readonly team_id?: string;
+  readonly enterprise_id?: string;
+  readonly is_enterprise_install?: boolean;
+}>;
 
 /**
  * Whether Slack accepts the bot token, from one auth.test at start-up; readiness needs to know. A
@@ -58,7 +68,14 @@ export class SlackTokenCheck {
   async #check(): Promise<void> {
     try {
       const answer = await this.#authTest();
-      this.#identity = { botId: answer.bot_id ?? "", botUserId: answer.user_id ?? "" };
+      this.#identity = {
+        botId: answer.bot_id ?? "",
+        botUserId: answer.user_id ?? "",
+        ...(answer.team_id ? { teamId: answer.team_id } : {}),
+        ...(answer.is_enterprise_install && answer.enterprise_id
+          ? { enterpriseInstall: answer.enterprise_id }
+          : {}),
+      };
       this.#state = "accepted";
     } catch (error) {
       const refusal = slackErrorOf(error);

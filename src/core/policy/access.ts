@@ -1,4 +1,5 @@
 import type { GroupResolver } from "./groups.js";
+import type { Standing } from "./member.js";
 import { matchesAny } from "./patterns.js";
 import {
   type ApprovalRule,
@@ -25,11 +26,14 @@ export const OVERRIDE_RULE_NAME = "change-freeze override";
 export class AccessControl {
   constructor(
     readonly policy: Policy,
-    private readonly groups: GroupResolver,
+    private readonly groups: Pick<GroupResolver, "groupsOf">,
+    /** What Slack says the account is; resolves "unknown" rather than failing. */
+    private readonly standing: (userId: string) => Promise<Standing>,
   ) {}
 
   async subject(userId: string, channelId: string): Promise<Subject> {
-    return { userId, channelId, groups: await this.groups.groupsOf(userId) };
+    const [groups, standing] = await Promise.all([this.groups.groupsOf(userId), this.standing(userId)]);
+    return { userId, channelId, groups, standing };
   }
 
   /** May `userId` run `operationId` in `channelId`? A refusal names the missing role and who grants it. */

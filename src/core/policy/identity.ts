@@ -2,13 +2,17 @@ import { type Identity, identityFromEmail } from "../../api/identity.js";
 
 /**
  * Slack user -> the `Identity` the Deploy API's protected routes receive. A configured override wins;
- * otherwise the user's Slack profile email (users.info, cached). Never anything the user typed.
+ * otherwise the user's Slack profile email (users.info, cached), when Slack says it is confirmed and the
+ * account is a full member of the organisation opsbot serves. Never anything the user typed.
  */
 
 /** The one Slack call this needs, kept narrow so tests can fake it. */
 export interface SlackProfileLookup {
-  /** The profile email of a Slack user, undefined when the profile has none; throws when Slack fails. */
-  email(userId: string): Promise<string | undefined>;
+  /**
+   * The profile email of a Slack user, undefined when the profile has none, or why it may not be used
+   * (`withheld`: unconfirmed, a guest's, an outsider's); throws when Slack fails.
+   */
+  email(userId: string): Promise<string | undefined | { readonly withheld: string }>;
 }
 
 export type IdentityResolution =
@@ -68,7 +72,7 @@ export class IdentityResolver {
   }
 
   async #fromProfile(userId: string): Promise<IdentityResolution> {
-    let email: string | undefined;
+    let email: string | undefined | { readonly withheld: string };
     try {
       email = await this.#lookup.email(userId);
     } catch {
@@ -78,6 +82,7 @@ export class IdentityResolver {
       };
     }
     if (!email) return { ok: false, reason: NO_EMAIL };
+    if (typeof email !== "string") return { ok: false, reason: email.withheld };
     try {
       return { ok: true, identity: identityFromEmail(email), source: "slack-profile" };
     } catch {

@@ -1,5 +1,6 @@
 import { channelMention, usergroupMention, userMention } from "../../blocks/text.js";
 import type { NotificationEvent } from "../../catalogue/events.js";
+import { type Standing, standingNote } from "./member.js";
 import { globMatches, matchesAny } from "./patterns.js";
 
 /**
@@ -86,14 +87,18 @@ export interface Subject {
   readonly userId: string;
   readonly channelId: string;
   readonly groups: ReadonlySet<string>;
+  /** What Slack says the account is (member.ts): only full members count in `everyone` and groups. */
+  readonly standing: Standing;
 }
 
+/**
+ * Guests, outsiders, deactivated accounts and bots hold a grant only when it names their user ID:
+ * `everyone` and user groups (which a guest may be added to) never reach them.
+ */
 function grantedTo(grant: Grant, subject: Subject): boolean {
-  return (
-    grant.everyone ||
-    grant.users.includes(subject.userId) ||
-    grant.usergroups.some((g) => subject.groups.has(g))
-  );
+  if (grant.users.includes(subject.userId)) return true;
+  if (subject.standing !== "member") return false;
+  return grant.everyone || grant.usergroups.some((g) => subject.groups.has(g));
 }
 
 function appliesIn(grant: Grant, channelId: string): boolean {
@@ -120,6 +125,12 @@ export function authorize(policy: Policy, subject: Subject, operationId: string)
   const role = held.find((r) => allowing.includes(r));
   if (role) return { allowed: true, role };
   const op = `\`${operationId}\``;
+  if (subject.standing !== "member")
+    return {
+      allowed: false,
+      neededRoles: allowing,
+      message: `${op} is not allowed. ${standingNote(subject.standing)}`,
+    };
   if (policy.source === "default")
     return { allowed: false, neededRoles: allowing, message: `${op} is not allowed: ${DEFAULT_POLICY_NOTE}` };
   if (allowing.length === 0)
@@ -210,11 +221,12 @@ function textOf(value: unknown): string | undefined {
   return JSON.stringify(value);
 }
 
-export function mayApprove(rule: ApprovalRule, subject: Pick<Subject, "userId" | "groups">): boolean {
-  return (
-    rule.approvers.users.includes(subject.userId) ||
-    rule.approvers.usergroups.some((g) => subject.groups.has(g))
-  );
+export function mayApprove(
+  rule: Pick<ApprovalRule, "approvers">,
+  subject: Pick<Subject, "userId" | "groups" | "standing">,
+): boolean {
+  if (rule.approvers.users.includes(subject.userId)) return true;
+  return subject.standing === "member" && rule.approvers.usergroups.some((g) => subject.groups.has(g));
 }
 
 /** The rule's approvers as Slack mentions. */

@@ -1,9 +1,13 @@
 import type { AccessCheck, AccessControl } from "./access.js";
 
+/** What the person is told when the check could not finish in time: nothing opened, nothing lost. */
+export const QUICK_CHECK_LATE =
+  "opsbot could not check your permissions in time, so the form was not opened. Try again in a moment.";
+
 /**
  * A permission check that must not hold up a modal: a trigger_id expires 3 s after the click, and a
- * user-group lookup may be slow. Past `budgetMs` it answers undefined (unknown) and the form opens;
- * the submission is checked in full anyway.
+ * user-group or users.info lookup may be slow. Past `budgetMs`, or when the check fails, it refuses:
+ * a form must not open for someone opsbot could not check (fail closed), and the person is told to retry.
  */
 export async function quickCheck(
   access: Pick<AccessControl, "check">,
@@ -11,15 +15,16 @@ export async function quickCheck(
   channelId: string,
   operationId: string,
   budgetMs = 1_200,
-): Promise<AccessCheck | undefined> {
+): Promise<AccessCheck> {
+  const late: AccessCheck = { allowed: false, message: QUICK_CHECK_LATE };
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), budgetMs);
+  const timeout = new Promise<AccessCheck>((resolve) => {
+    timer = setTimeout(() => resolve(late), budgetMs);
   });
   try {
-    return await Promise.race([access.check(userId, channelId, operationId), late]);
+    return await Promise.race([access.check(userId, channelId, operationId), timeout]);
   } catch {
-    return undefined;
+    return late;
   } finally {
     clearTimeout(timer);
   }

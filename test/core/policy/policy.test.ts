@@ -29,6 +29,7 @@ const who = (userId: string, channelId = "C0GENERAL", groups: string[] = []): Su
   userId,
   channelId,
   groups: new Set(groups),
+  standing: "member",
 });
 const messageOf = (decision: ReturnType<typeof authorize>) =>
   decision.allowed ? "(allowed)" : decision.message;
@@ -275,10 +276,16 @@ describe("approvers", () => {
   it("are listed users and members of listed groups", () => {
     const [destructive, production] = example().approvals;
     if (!destructive || !production) throw new Error("the example has these rules");
-    expect(mayApprove(destructive, { userId: "U0X", groups: new Set(["S0SRE"]) })).toBe(true);
-    expect(mayApprove(destructive, { userId: "U0X", groups: new Set(["S0OPS"]) })).toBe(false);
-    expect(mayApprove(production, { userId: "U0LEAD2", groups: new Set() })).toBe(true);
-    expect(mayApprove(production, { userId: "U0LEAD3", groups: new Set(["S0SRE"]) })).toBe(false);
+    expect(mayApprove(destructive, { userId: "U0X", groups: new Set(["S0SRE"]), standing: "member" })).toBe(
+      true,
+    );
+    expect(mayApprove(destructive, { userId: "U0X", groups: new Set(["S0OPS"]), standing: "member" })).toBe(
+      false,
+    );
+    expect(mayApprove(production, { userId: "U0LEAD2", groups: new Set(), standing: "member" })).toBe(true);
+    expect(
+      mayApprove(production, { userId: "U0LEAD3", groups: new Set(["S0SRE"]), standing: "member" }),
+    ).toBe(false);
     expect(approversText(production)).toBe("<@U0LEAD1> or <@U0LEAD2>");
     expect(approversText(destructive)).toBe("<!subteam^S0SRE>");
   });

@@ -3,7 +3,15 @@ import { ORCHESTRATION_SEED } from "../../../devkit/sim/orchestration-world.js";
 import { stateValue } from "../../../devkit/testing/index.js";
 import { ACTION, BLOCK, CALLBACK, sourceActionId } from "../../../src/blocks/ids.js";
 import { createCatalogue } from "../../../src/catalogue/index.js";
+import { encodeModalMetadata } from "../../../src/slack/listeners/modal-metadata.js";
 import { type AppStack, startAppStack } from "../../helpers/app-stack.js";
+
+/** An operation's open form, as a dropdown in it asks for options. */
+const form = (operationId: string) =>
+  stack.fx.view({
+    callbackId: CALLBACK.operationModal,
+    privateMetadata: encodeModalMetadata({ operationId, channelId: stack.fx.ids.channelId }),
+  });
 
 // The real catalogue behind the real receiver: what `npm start` runs, against the simulators.
 let stack: AppStack;
@@ -11,6 +19,8 @@ beforeAll(async () => {
   stack = await startAppStack({
     catalogue: createCatalogue(),
     users: [{ id: "U0ALICE", name: "alice", email: "alice@example.com" }],
+    // No reuse of a source's names between tests: one of them makes the backend fail.
+    dropdowns: { cacheMs: 0 },
     env: (sims, settings) => ({
       ORCHESTRATION_API_URL: sims.orchestration.url,
       ORCHESTRATION_API_TOKEN: settings.orchestrationToken,
@@ -52,12 +62,14 @@ describe("the full catalogue over the HTTP receiver", () => {
   });
 
   it("feeds external selects from the Deploy API, filtered by what was typed", async () => {
-    const res = await stack.send.interaction(stack.fx.blockSuggestion(sourceActionId("namespaces"), "ana"));
+    const res = await stack.send.interaction(
+      stack.fx.blockSuggestion(sourceActionId("namespaces"), "ana", { view: form("task:deploy-config") }),
+    );
     expect(res.json()).toEqual({
       options: [{ text: { type: "plain_text", text: "analytics" }, value: "analytics" }],
     });
     const templates = await stack.send.interaction(
-      stack.fx.blockSuggestion(sourceActionId("task-templates"), ""),
+      stack.fx.blockSuggestion(sourceActionId("task-templates"), "", { view: form("task:template") }),
     );
     const values = (templates.json() as { options: { value: string }[] }).options.map((o) => o.value);
     expect(values).toContain("job_python.json");
@@ -66,7 +78,9 @@ describe("the full catalogue over the HTTP receiver", () => {
   it("answers an empty option list when the backend fails", async () => {
     stack.sims.deploy.setFaults([{ kind: "error", status: 500, path: "/v1/list/namespaces" }]);
     try {
-      const res = await stack.send.interaction(stack.fx.blockSuggestion(sourceActionId("namespaces"), ""));
+      const res = await stack.send.interaction(
+        stack.fx.blockSuggestion(sourceActionId("namespaces"), "", { view: form("task:deploy-config") }),
+      );
       expect(res.json()).toEqual({ options: [] });
     } finally {
       stack.sims.deploy.setFaults([]);

@@ -89,7 +89,7 @@ export function register(app: App, deps: ListenerDeps): void {
       click.target.channelId,
       click.operation.id,
     );
-    if (permission && !permission.allowed) {
+    if (!permission.allowed) {
       await click.target.respond(ephemeral(refusal(permission.message)));
       return;
     }

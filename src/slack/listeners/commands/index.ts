@@ -61,7 +61,7 @@ export function register(app: App, deps: ListenerDeps): void {
           // expires after 3 seconds, so only a bounded permission check comes before views.open.
           await ack();
           const permission = await deps.core.quickCheck(command.user_id, command.channel_id, operation.id);
-          if (permission && !permission.allowed) {
+          if (!permission.allowed) {
             await reply.respond(ephemeral(refusal(permission.message)));
             return;
           }
