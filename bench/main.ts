@@ -1,17 +1,28 @@
 import { machine, machineLine, type Row, type Suite, table } from "./report.js";
 import { apiClientSuite } from "./suites/api-client.js";
 import { followUpSuite } from "./suites/followups.js";
+import { replicasSuite } from "./suites/replicas.js";
 import { slackAckSuite } from "./suites/slack-ack.js";
 
 /**
  * `npm run bench`: runs every suite and prints one table (`-- --json`: one JSON object on stdout,
  * progress on stderr). A later benchmark (Slack ack latency, follow-ups) is one more Suite in this list.
  */
-const all: readonly Suite[] = [apiClientSuite(), slackAckSuite(), followUpSuite()];
+const argument = (flag: string) =>
+  process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined;
+// `-- --ops 200`: fewer followed operations in the replicas suite, for a quick run.
+const ops = Number(argument("--ops") ?? process.env.BENCH_REPLICAS_OPS ?? "1000");
+if (!Number.isInteger(ops) || ops < 1) throw new Error("--ops must be a whole number above 0");
+const all: readonly Suite[] = [
+  apiClientSuite(),
+  slackAckSuite(),
+  followUpSuite(),
+  replicasSuite({ operations: ops }),
+];
 
 const json = process.argv.includes("--json");
 // `-- --only slack` runs the suites whose name contains "slack".
-const only = process.argv[process.argv.indexOf("--only") + 1];
+const only = argument("--only");
 const suites = process.argv.includes("--only") && only ? all.filter((s) => s.name.includes(only)) : all;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
