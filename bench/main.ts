@@ -18,6 +18,17 @@ const all: readonly Suite[] = [
   slackAckSuite(),
   followUpSuite(),
   replicasSuite({ operations: ops }),
+  // The same ack load on the bot with its two stores: PostgreSQL (what replicas share) against SQLite.
+  slackAckSuite({
+    name: "replicas: /ops ack, PostgreSQL (floor: SQLite)",
+    subject: "opsbot-postgres",
+    floor: "opsbot",
+    loads: [
+      { label: "c=1 paced 5 ms", workers: 1, pauseMs: 5, judged: true },
+      { label: "c=200", workers: 200, pauseMs: 0, judged: true },
+    ],
+    modal: false,
+  }),
 ];
 
 const json = process.argv.includes("--json");
