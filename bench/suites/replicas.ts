@@ -28,6 +28,8 @@ export interface ReplicasSuiteOptions {
   readonly pollsPerSecond?: number;
   /** How long to wait for every final state, per replica count. */
   readonly boundMs?: number;
+  /** Give up waiting when no final state has come for this long. */
+  readonly stallMs?: number;
   /** After the last final state: how long to go on watching for late duplicates. */
   readonly graceMs?: number;
 }
@@ -112,21 +114,31 @@ async function runReplicas(
           user_id: user.id,
           channel_id: `C0REPL${String(i % channels).padStart(3, "0")}`,
         });
-        const answer = await sender.command(command);
-        if (answer.status !== 200) refused += 1;
+        const answer = await sender.command(command).catch((error: unknown) => ({
+          status: 0,
+          text: error instanceof Error ? error.message : String(error),
+        }));
+        if (answer.status !== 200) {
+          refused += 1;
+          if (refused === 1) log(`${name}: command ${i}: ${answer.status} ${answer.text.slice(0, 200)}`);
+        }
       }
     };
     await Promise.all(Array.from({ length: options.senders ?? 16 }, send));
     const sentSeconds = (Date.now() - startedAt) / 1000;
     log(`${name}: all commands sent in ${sentSeconds.toFixed(1)} s (${refused} not acknowledged with 200)`);
 
-    // Until every final state is in Slack, or the bound.
+    // Until every acknowledged command's final state is in Slack; or none came for `stallMs`; or the bound.
+    const expected = operations - refused;
     const deadline = startedAt + (options.boundMs ?? 10 * 60_000);
+    const stallMs = options.stallMs ?? 60_000;
     let tally: SlackTally = tallySlack(slack.calls);
     let lastReport = Date.now();
-    while (tally.finalStates < operations && Date.now() < deadline) {
+    let progress = { at: Date.now(), finals: tally.finalStates };
+    while (tally.finalStates < expected && Date.now() < deadline && Date.now() - progress.at < stallMs) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       tally = tallySlack(slack.calls);
+      if (tally.finalStates > progress.finals) progress = { at: Date.now(), finals: tally.finalStates };
       if (Date.now() - lastReport >= 15_000) {
         lastReport = Date.now();
         log(
@@ -134,11 +146,12 @@ async function runReplicas(
         );
       }
     }
-    const settledAt = Date.now();
+    // The wall time ends at the last final state that came, not at the end of a wait that gave up.
+    const settledAt = progress.at;
     const wallSeconds = (settledAt - startedAt) / 1000;
     if (tally.finalStates < operations)
       log(
-        `${name}: ${operations - tally.finalStates} final states missing after ${wallSeconds.toFixed(0)} s`,
+        `${name}: ${operations - tally.finalStates} final states missing; the last came after ${wallSeconds.toFixed(0)} s`,
       );
     // Duplicates may come after the last first copy: watch a little longer before counting.
     await new Promise((resolve) => setTimeout(resolve, options.graceMs ?? 5_000));
@@ -160,6 +173,7 @@ async function runReplicas(
         unit: `of ${operations}`,
         target: { of: "value", op: ">=", bound: operations },
       }),
+      judged({ suite: name, metric: "commands not acknowledged", value: refused, unit: "", target: zero }),
       judged({
         suite: name,
         metric: "final states posted twice+",
