@@ -82,6 +82,7 @@ async function runReplicas(
   const deployUrl = await deploy.listen();
   const slack = await startSlackStandIn({ users: USERS, rateLimits: true });
   let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
+  let collector: NodeJS.Timeout | undefined;
   try {
     fleet = await startFleet(replicas, {
       SLACK_BOT_TOKEN: slack.token,
@@ -101,6 +102,17 @@ async function runReplicas(
       `${name}: ${operations} deploys over ${channels} channels, sent round robin by ${options.senders ?? 16} senders; ` +
         `Slack rate limits on, polls every 1 s up to ${budget}/s per replica, tasks settle in ${SETTLE_MS / 1000} s`,
     );
+    // The simulator keeps its last 1,000 requests only: the polls are collected as they come.
+    const polls: number[] = [];
+    const seen = new WeakSet<object>();
+    const collectPolls = () => {
+      for (const request of deploy.requests)
+        if (!seen.has(request)) {
+          seen.add(request);
+          if (request.url.startsWith("/v1/task/state/")) polls.push(request.at);
+        }
+    };
+    collector = setInterval(collectPolls, 100);
     const startedAt = Date.now();
     let next = 0;
     let refused = 0;
@@ -157,7 +169,8 @@ async function runReplicas(
     await new Promise((resolve) => setTimeout(resolve, options.graceMs ?? 5_000));
     tally = tallySlack(slack.calls);
     const rss = fleet.peakRssMb();
-    const polls = deploy.requests.filter((r) => r.url.startsWith("/v1/task/state/")).map((r) => r.at);
+    clearInterval(collector);
+    collectPolls();
     const during = polls.filter((at) => at >= startedAt && at <= settledAt);
     log(
       `${name}: ${tally.parents} parents, ${tally.finalStates} final states in ${wallSeconds.toFixed(1)} s; duplicates: ` +
@@ -199,6 +212,7 @@ async function runReplicas(
       ),
     ];
   } finally {
+    clearInterval(collector);
     await fleet?.stop();
     await Promise.all([slack.close(), deploy.close()]);
     await schema
