@@ -4,11 +4,13 @@ import { createApiClients } from "../../src/api/index.js";
 import { createBot } from "../../src/app/bot.js";
 import { loadConfig } from "../../src/app/config.js";
 import { createCatalogue } from "../../src/catalogue/index.js";
+import { openPostgresStore, type Store } from "../../src/store/index.js";
 import type { BotReady } from "./protocol.js";
 
 /**
  * A bot under test on Bolt's HTTP receiver: `opsbot` (the real app and catalogue, talking to the
- * backends child) or `bare` (a Bolt app that only acknowledges `/ops`: the floor). Configured from the
+ * backends child; on its SQLite file, or on PostgreSQL when OPSBOT_DATABASE_URL is set, opened as
+ * src/main.ts opens it) or `bare` (a Bolt app that only acknowledges `/ops`: the floor). Configured from the
  * environment the parent passes; reports its port and exits when the parent disconnects.
  */
 
@@ -35,6 +37,12 @@ async function start(): Promise<{ port: number; stop: () => Promise<void> }> {
   }
   const config = loadConfig({ ...env, LOG_LEVEL: "silent" });
   const api = createApiClients(config, {});
+  const store: Store | undefined = config.database
+    ? await openPostgresStore({
+        url: config.database.url.reveal(),
+        ...(config.database.schema ? { schema: config.database.schema } : {}),
+      })
+    : undefined;
   const bot = createBot({
     config,
     api,
@@ -42,10 +50,18 @@ async function start(): Promise<{ port: number; stop: () => Promise<void> }> {
     logger,
     botId: env.BENCH_BOT_ID ?? "",
     botUserId: env.BENCH_BOT_USER_ID ?? "",
+    ...(store ? { store } : {}),
   });
   const port = await bot.start(0, "127.0.0.1");
   if (port === undefined) throw new Error("no port");
-  return { port, stop: () => bot.stop().then(() => api.close()) };
+  return {
+    port,
+    stop: async () => {
+      await bot.stop();
+      await api.close();
+      await store?.close();
+    },
+  };
 }
 
 const running = await start();

@@ -94,25 +94,39 @@ export interface BotChild {
   stop(): Promise<void>;
 }
 
+/** Where an `opsbot` child keeps its store: a SQLite file of its own, or a PostgreSQL schema. */
+export type BotStore =
+  | { readonly kind: "sqlite" }
+  | { readonly kind: "postgres"; readonly url: string; readonly schema: string };
+
 export async function startBot(
   mode: "opsbot" | "bare",
   backends: BackendsReady,
   signingSecret: string,
+  store: BotStore = { kind: "sqlite" },
 ): Promise<BotChild> {
   const storeDir = mkdtempSync(join(tmpdir(), "opsbot-bench-"));
   // Everyone may do everything, without approvals: the benchmark measures the path, not the policy.
   const policyFile = join(storeDir, "opsbot.yml");
   writeFileSync(policyFile, 'roles: { admin: ["*"] }\ngrants: [{ role: admin, to: { everyone: true } }]\n');
-  // An app token from the caller's shell would switch the bot to Socket Mode.
-  const { SLACK_APP_TOKEN: _appToken, ...inherited } = process.env;
+  // An app token from the caller's shell would switch the bot to Socket Mode; a database URL, its store.
+  const {
+    OPSBOT_DB: _databasePath,
+    SLACK_APP_TOKEN: _appToken,
+    OPSBOT_DATABASE_URL: _databaseUrl,
+    OPSBOT_DATABASE_SCHEMA: _databaseSchema,
+    ...inherited
+  } = process.env;
   const child = forkChild("./bot-child.ts", [mode], {
     ...inherited,
     SLACK_BOT_TOKEN: backends.slackToken,
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: backends.slackUrl,
     DEPLOY_API_URL: backends.deployUrl,
-    // A file of its own, as in production (WAL on disk); the folder goes when the bot stops.
-    OPSBOT_DB: join(storeDir, "opsbot.db"),
+    // A file of its own, as in production (WAL on disk; the folder goes when the bot stops), or PostgreSQL.
+    ...(store.kind === "postgres"
+      ? { OPSBOT_DATABASE_URL: store.url, OPSBOT_DATABASE_SCHEMA: store.schema }
+      : { OPSBOT_DB: join(storeDir, "opsbot.db") }),
     OPSBOT_CONFIG: policyFile,
     BENCH_BOT_ID: backends.botId,
     BENCH_BOT_USER_ID: backends.botUserId,

@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { createSlackFixtures, createSlackSender } from "../../devkit/testing/index.js";
 import { ACTION, encodeOperationValue } from "../../src/blocks/ids.js";
 import { percentile, runLoad, Samples } from "../load.js";
+import { freshSchema } from "../replicas/postgres.js";
 import { judged, type Row, type Suite } from "../report.js";
-import { type BackendsChild, startBackends, startBot } from "../slack/children.js";
+import { type BackendsChild, type BotChild, startBackends, startBot } from "../slack/children.js";
 import { epochNow } from "../slack/protocol.js";
 
 /**
@@ -35,7 +36,16 @@ const DEFAULT_LOADS: readonly AckLoad[] = [
   { label: "c=200", workers: 200, pauseMs: 0, judged: true },
 ];
 
+/** A bot under load: the bare Bolt app, or opsbot on SQLite (a file of its own) or on PostgreSQL (a fresh schema). */
+export type AckContender = "bare" | "opsbot" | "opsbot-postgres";
+
 export interface SlackAckSuiteOptions {
+  readonly name?: string;
+  /** What is measured, and its floor: by default opsbot (SQLite) against the bare Bolt app. */
+  readonly subject?: AckContender;
+  readonly floor?: AckContender;
+  /** Whether to measure the modal's opening too (default true). */
+  readonly modal?: boolean;
   readonly loads?: readonly AckLoad[];
   readonly rounds?: number;
   readonly runMs?: number;
@@ -53,15 +63,15 @@ export function slackAckSuite(options: SlackAckSuiteOptions = {}): Suite {
   const runMs = options.runMs ?? 1_000;
   const warmupMs = options.warmupMs ?? 1_000;
   const maxRatio = options.maxRatio ?? 1.2;
-  const name = "slack: /ops ack";
+  const name = options.name ?? "slack: /ops ack";
   return {
     name,
     run: async (log) => {
       const secret = randomBytes(16).toString("hex");
       const backends = await startBackends();
-      const [opsbot, bare] = await Promise.all([
-        startBot("opsbot", backends, secret),
-        startBot("bare", backends, secret),
+      const [subject, floorBot] = await Promise.all([
+        startContender(options.subject ?? "opsbot", backends, secret),
+        startContender(options.floor ?? "bare", backends, secret),
       ]);
       const rows: Row[] = [];
       try {
@@ -80,7 +90,7 @@ export function slackAckSuite(options: SlackAckSuiteOptions = {}): Suite {
             if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status} ${res.text}`);
           };
         };
-        const contenders = { floor: commandTo(bare.url), opsbot: commandTo(opsbot.url) };
+        const contenders = { floor: commandTo(floorBot.url), opsbot: commandTo(subject.url) };
         for (const load of loads) {
           const shape = { concurrency: load.workers, pauseMs: load.pauseMs };
           log(`${name}: ${load.label}, warm-up`);
@@ -113,12 +123,34 @@ export function slackAckSuite(options: SlackAckSuiteOptions = {}): Suite {
               }),
             );
         }
-        rows.push(...(await modalOpen(backends, opsbot.url, secret, options, log)));
+        if (options.modal ?? true)
+          rows.push(...(await modalOpen(backends, subject.url, secret, options, log)));
       } finally {
-        await Promise.all([opsbot.stop(), bare.stop()]);
+        await Promise.all([subject.stop(), floorBot.stop()]);
         await backends.stop();
       }
       return rows;
+    },
+  };
+}
+
+async function startContender(
+  contender: AckContender,
+  backends: BackendsChild,
+  secret: string,
+): Promise<BotChild> {
+  if (contender !== "opsbot-postgres") return startBot(contender, backends, secret);
+  const schema = freshSchema("opsbot_bench_ack");
+  const bot = await startBot("opsbot", backends, secret, {
+    kind: "postgres",
+    url: schema.url,
+    schema: schema.name,
+  });
+  return {
+    url: bot.url,
+    stop: async () => {
+      await bot.stop();
+      await schema.drop();
     },
   };
 }
