@@ -34,8 +34,16 @@ const all: readonly Suite[] = [
 const json = process.argv.includes("--json");
 // `-- --only slack` runs the suites whose name contains "slack".
 const only = argument("--only");
-const suites = process.argv.includes("--only") && only ? all.filter((s) => s.name.includes(only)) : all;
+if (process.argv.includes("--only") && !only)
+  throw new Error("--only needs a word: a part of a suite's name");
+const suites = only ? all.filter((s) => s.name.includes(only)) : all;
 const log = (line: string) => process.stderr.write(`${line}\n`);
+if (suites.length === 0) {
+  log(
+    `bench: no suite's name contains "${only}"; the suites are:\n${all.map((s) => `  ${s.name}`).join("\n")}`,
+  );
+  process.exit(2);
+}
 
 const started = performance.now();
 const rows: Row[] = [];
