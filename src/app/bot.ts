@@ -179,6 +179,7 @@ export function createBot(options: BotOptions): Bot {
     ...(options.followUpSettings ? { followUpSettings: options.followUpSettings } : {}),
     ...(options.sweepEveryMs === undefined ? {} : { sweepEveryMs: options.sweepEveryMs }),
     observeAudit: metrics.observeAudit,
+    heartbeatStaleMs: config.heartbeatStaleMs,
   });
   registerListeners(app, {
     core,

@@ -64,6 +64,16 @@ const envSchema = z.object({
   OPSBOT_METRICS_TOKEN: secret.optional(),
   /** How long SIGTERM waits for in-flight work and the Slack queue before closing anyway. */
   OPSBOT_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
+  /**
+   * A process whose heartbeat in the store is older than this is gone, and its work in flight (an
+   * approved call running, a command being handled) is taken over by the others.
+   */
+  OPSBOT_HEARTBEAT_STALE_MS: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(300, "must be at least 300 (milliseconds)")
+    .max(3_600_000)
+    .default(30_000),
 
   CALYPTIA_API_URL: url.default("https://cloud-api.calyptia.com"),
   CALYPTIA_API_TOKEN: secret.optional(),
@@ -179,6 +189,8 @@ export interface Config {
   readonly metricsToken: Secret | undefined;
   /** OPSBOT_SHUTDOWN_GRACE_MS. */
   readonly shutdownGraceMs: number;
+  /** OPSBOT_HEARTBEAT_STALE_MS: when a silent replica counts as gone and its work is taken over. */
+  readonly heartbeatStaleMs: number;
 }
 
 /** Parses the environment. Empty strings count as unset, as shells and .env files often leave them. */
@@ -262,6 +274,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     },
     metricsToken: parsedEnv.OPSBOT_METRICS_TOKEN,
     shutdownGraceMs: parsedEnv.OPSBOT_SHUTDOWN_GRACE_MS,
+    heartbeatStaleMs: parsedEnv.OPSBOT_HEARTBEAT_STALE_MS,
   };
 }
 

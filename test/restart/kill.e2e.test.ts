@@ -69,6 +69,8 @@ beforeAll(async () => {
     DEPLOY_API_URL: sims.deploy.url,
     ...simulatorBackendsEnv(sims, settings),
     LOG_LEVEL: "info",
+    // The killed process's work is taken over once its heartbeat is this old (30 s in production).
+    OPSBOT_HEARTBEAT_STALE_MS: "1000",
   };
 });
 afterAll(async () => {
@@ -297,8 +299,12 @@ describe("kill -9 during an approval", () => {
     expect(await statusOf(request.requestId)).toBe("executing");
 
     await boot();
-    // Cut off mid-run: ended at start-up as failed, saying the outcome is unknown; never run again.
-    expect(await statusOf(request.requestId)).toBe("failed");
+    // Cut off mid-run: ended as failed once the dead process's heartbeat is stale, saying the outcome is
+    // unknown; never run again.
+    await until(
+      async () => ((await statusOf(request.requestId)) === "failed" ? true : undefined),
+      "the cut-off request to be ended as failed",
+    );
     await until(
       () => (text(approvalIn(channel)?.message).includes("unknown") ? true : undefined),
       "the request message to say the outcome is unknown",

@@ -37,6 +37,7 @@ describe("opening the PostgreSQL store", () => {
       "followups",
       "intake",
       "locks",
+      "processes",
       "schema_migrations",
       "subscriptions",
     ]);

@@ -8,6 +8,7 @@ import { postgresFollowUps } from "./followups.js";
 import { postgresIntake } from "./intake.js";
 import { postgresLocks } from "./locks.js";
 import { migratePostgres, POSTGRES_MIGRATIONS } from "./migrations.js";
+import { postgresProcesses } from "./processes.js";
 import { postgresSubscriptions } from "./subscriptions.js";
 
 interface CommonOptions {
@@ -80,6 +81,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     followUps: postgresFollowUps(db),
     subscriptions: postgresSubscriptions(db),
     intake: postgresIntake(db),
+    processes: postgresProcesses(db),
     close,
   };
 }

@@ -8,6 +8,7 @@ import { sqliteFollowUps } from "./followups.js";
 import { sqliteIntake } from "./intake.js";
 import { sqliteLocks } from "./locks.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
+import { sqliteProcesses } from "./processes.js";
 import { sqliteSubscriptions } from "./subscriptions.js";
 
 export interface SqliteStoreOptions {
@@ -46,6 +47,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     followUps: sqliteFollowUps(db),
     subscriptions: sqliteSubscriptions(db),
     intake: sqliteIntake(db),
+    processes: sqliteProcesses(db),
     async close() {
       if (db.open) db.close();
     },
