@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -19,10 +20,12 @@ import { type BotProcess, freePort, killAllBots, startBotProcess, until } from "
 // Two bot processes on one store, as production runs them (src/main.ts): a rolling restart (the new one
 // started, then the old one sent SIGTERM) and a replica killed while a survivor runs on. On one SQLite
 // file and on one PostgreSQL schema. Each process owns what it has in flight; the other takes over only
-// once the owner has stopped or its heartbeat is stale (1 s here).
+// once the owner has stopped or its heartbeat is stale.
 
 const SIGNING_SECRET = "rolling-test-signing-secret";
-const STALE_MS = 1_000;
+// Short for a test, yet three heartbeats long: a loaded machine may delay one by a second or more, and a
+// live process judged gone would have its running request ended under it.
+const STALE_MS = 3_000;
 const USERS = [
   { id: "U0ALICE", name: "alice", email: "alice@example.com" },
   { id: "U0BOB", name: "bob", email: "bob@example.com" },
@@ -147,6 +150,54 @@ function onArrival(path: string, hook: () => void): () => void {
   };
 }
 
+/**
+ * A pass-through in front of the Deploy simulator that holds the requests for `held` until released:
+ * the approved call stays at the backend for exactly as long as the test needs, however slow the
+ * machine is at starting processes.
+ */
+async function gate(held: string) {
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let arrived = false;
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.url?.split("?")[0] === held) {
+      arrived = true;
+      await released;
+    }
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(
+        (entry): entry is [string, string] => typeof entry[1] === "string" && entry[0] !== "host",
+      ),
+    );
+    const answer = await fetch(`${sims.deploy.url}${req.url ?? "/"}`, {
+      method: req.method ?? "GET",
+      headers,
+      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+    });
+    res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "text/plain" });
+    res.end(Buffer.from(await answer.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (typeof address !== "object" || !address) throw new Error("no address");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    get arrived() {
+      return arrived;
+    },
+    release,
+    close: () => {
+      release();
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 interface Sent {
   readonly responseUrl: string;
   readonly status: number;
@@ -190,7 +241,7 @@ describe.each(["sqlite", "postgres"] as const)("two processes on one %s store", 
     }
   });
 
-  const boot = async () => startBotProcess({ port: await freePort(), env, readyTimeoutMs: 40_000 });
+  const boot = async () => startBotProcess({ port: await freePort(), env, readyTimeoutMs: 60_000 });
 
   async function withStore<T>(read: (store: Store) => Promise<T>): Promise<T> {
     const store = await openStore(
@@ -206,32 +257,33 @@ describe.each(["sqlite", "postgres"] as const)("two processes on one %s store", 
   const statusOf = (id: string) => withStore(async (store) => (await store.approvals.get(id))?.status);
 
   it("a rolling restart during an executing approval and a burst of commands: no false failure or notice, nothing twice, nothing lost", async () => {
-    const old = await boot();
-    const channel = newChannel();
-    const { requestId, click } = await requestDelete(old, `roll-exec-${kind}`, channel);
-    // The approved delete takes 3 s at the Deploy API, and some reads 1.5 s: in flight through the roll.
-    sims.deploy.setFaults([
-      { kind: "latency", latencyMs: 3_000, path: `^/v1/delete/job/analytics/roll-exec-${kind}$` },
-      { kind: "latency", latencyMs: 1_500, path: "^/v1/list/tasks/analytics$" },
-    ]);
-    let atBackend = false;
-    const restore = onArrival(`/v1/delete/job/analytics/roll-exec-${kind}`, () => {
-      atBackend = true;
-    });
+    const held = await gate(`/v1/delete/job/analytics/roll-exec-${kind}`);
+    env = { ...env, DEPLOY_API_URL: held.url };
     try {
+      const old = await boot();
+      const channel = newChannel();
+      const { requestId, click } = await requestDelete(old, `roll-exec-${kind}`, channel);
+      // Some reads take 1.5 s at the Deploy API: in flight through the roll.
+      sims.deploy.setFaults([{ kind: "latency", latencyMs: 1_500, path: "^/v1/list/tasks/analytics$" }]);
       const clicked = sender(old).interaction(click);
-      await until(() => (atBackend ? true : undefined), "the approved delete to reach the backend");
+      await until(() => (held.arrived ? true : undefined), "the approved delete to reach the backend");
       expect(await statusOf(requestId)).toBe("executing");
-
       const burstToOld = Array.from({ length: 8 }, (_, i) =>
         send(old, i % 2 ? "namespace list" : "task list --namespace analytics"),
       );
-      // The new process starts while the old one runs the delete and the reads.
+
+      // The new process starts, and sweeps a few times, while the old one runs the delete: it leaves it.
       const fresh = await boot();
+      await new Promise((resolve) => setTimeout(resolve, 2 * STALE_MS));
+      expect(await statusOf(requestId)).toBe("executing");
+
       const stopped = old.terminate();
       const burstToNew = Array.from({ length: 8 }, (_, i) =>
         send(fresh, i % 2 ? "namespace list" : "task list --namespace analytics"),
       );
+      // The old one drains: it waits for the delete, which the backend now answers.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      held.release();
       const sent = await Promise.all([...burstToOld, ...burstToNew]);
       expect((await clicked).status).toBe(200);
       expect(await stopped).toBe(0);
@@ -255,7 +307,7 @@ describe.each(["sqlite", "postgres"] as const)("two processes on one %s store", 
         20_000,
       );
       // Past the stale limit and a few sweeps of the new process: still nothing more.
-      await new Promise((resolve) => setTimeout(resolve, 3 * STALE_MS));
+      await new Promise((resolve) => setTimeout(resolve, 2 * STALE_MS));
       for (const s of sent) {
         const got = responses(s.responseUrl);
         expect(got.filter((r) => text(r.body).includes(NOTICE))).toEqual([]);
@@ -268,9 +320,9 @@ describe.each(["sqlite", "postgres"] as const)("two processes on one %s store", 
       expect(processes.map((p) => p.live)).toEqual([false, true]);
       expect(processes[0]?.stoppedAt).toBeTypeOf("number");
     } finally {
-      restore();
+      await held.close();
     }
-  }, 90_000);
+  }, 180_000);
 
   it("kill -9 of the owner mid-execution: the survivor ends it as failed-unknown once, never runs it again, and answers its command once", async () => {
     const owner = await boot();
@@ -300,7 +352,7 @@ describe.each(["sqlite", "postgres"] as const)("two processes on one %s store", 
     await until(
       async () => ((await statusOf(requestId)) === "failed" ? true : undefined),
       "the survivor to end the cut-off request",
-      20_000,
+      30_000,
     );
     await until(
       () => (text(approvalIn(channel)?.message).includes("unknown") ? true : undefined),
@@ -309,10 +361,10 @@ describe.each(["sqlite", "postgres"] as const)("two processes on one %s store", 
     await until(
       () => (responses(slow.responseUrl).length > 0 ? true : undefined),
       "the notice for the command cut off",
-      20_000,
+      30_000,
     );
     // A few more sweeps: nothing is ended, told or run twice.
-    await new Promise((resolve) => setTimeout(resolve, 3 * STALE_MS));
+    await new Promise((resolve) => setTimeout(resolve, 2 * STALE_MS));
     expect(survivor.running).toBe(true);
     expect(deletesOf(`roll-kill-${kind}`)).toHaveLength(1);
     const notices = responses(slow.responseUrl);
@@ -324,5 +376,5 @@ describe.each(["sqlite", "postgres"] as const)("two processes on one %s store", 
     ).toEqual(["unknown"]);
     const request = await withStore((store) => store.approvals.get(requestId));
     expect(request?.outcome?.summary).toContain("whether it took effect is unknown");
-  }, 90_000);
+  }, 180_000);
 });
