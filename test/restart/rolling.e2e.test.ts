@@ -258,7 +258,13 @@ describe.each(["sqlite", "postgres"] as const)("two processes on one %s store", 
 
   it("a rolling restart during an executing approval and a burst of commands: no false failure or notice, nothing twice, nothing lost", async () => {
     const held = await gate(`/v1/delete/job/analytics/roll-exec-${kind}`);
-    env = { ...env, DEPLOY_API_URL: held.url };
+    // The old process waits for the held delete however long the new one takes to start.
+    env = {
+      ...env,
+      DEPLOY_API_URL: held.url,
+      OPSBOT_HTTP_HEADERS_TIMEOUT_MS: "600000",
+      OPSBOT_HTTP_BODY_TIMEOUT_MS: "600000",
+    };
     try {
       const old = await boot();
       const channel = newChannel();
