@@ -245,6 +245,7 @@ export function createBot(options: BotOptions): Bot {
     ...(options.sweepEveryMs === undefined ? {} : { sweepEveryMs: options.sweepEveryMs }),
     observeAudit: metrics.observeAudit,
     ...(options.dropdowns ? { options: options.dropdowns } : {}),
+    heartbeatStaleMs: config.heartbeatStaleMs,
   });
   registerListeners(app, {
     core,

@@ -70,6 +70,16 @@ const envSchema = z.object({
   OPSBOT_FOLLOWUP_LEASE_MS: positiveInt(3_600_000)
     .pipe(z.number().min(500, "must be at least 500"))
     .default(30_000),
+  /**
+   * A process whose heartbeat in the store is older than this is gone, and its work in flight (an
+   * approved call running, a command being handled) is taken over by the others.
+   */
+  OPSBOT_HEARTBEAT_STALE_MS: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(300, "must be at least 300 (milliseconds)")
+    .max(3_600_000)
+    .default(30_000),
 
   CALYPTIA_API_URL: url.default("https://cloud-api.calyptia.com"),
   CALYPTIA_API_TOKEN: secret.optional(),
@@ -216,6 +226,8 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** OPSBOT_FOLLOWUP_LEASE_MS: how long a follow-up's lease lasts unless its holder extends it. */
   readonly followUpLeaseMs: number;
+  /** OPSBOT_HEARTBEAT_STALE_MS: when a silent replica counts as gone and its work is taken over. */
+  readonly heartbeatStaleMs: number;
 }
 
 /** Parses the environment. Empty strings count as unset, as shells and .env files often leave them. */
@@ -304,6 +316,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     metricsToken: parsedEnv.OPSBOT_METRICS_TOKEN,
     shutdownGraceMs: parsedEnv.OPSBOT_SHUTDOWN_GRACE_MS,
     followUpLeaseMs: parsedEnv.OPSBOT_FOLLOWUP_LEASE_MS,
+    heartbeatStaleMs: parsedEnv.OPSBOT_HEARTBEAT_STALE_MS,
   };
 }
 

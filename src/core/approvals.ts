@@ -31,6 +31,10 @@ export interface ApprovalDeskDeps extends CarryOutDeps {
   readonly notifier: Pick<Notifier, "notify">;
   readonly poster: Pick<SlackPoster, "post" | "update" | "upload">;
   readonly now: Clock;
+  /** This process: the owner of the requests it runs (see ProcessStore). */
+  readonly processId: string;
+  /** How old a process's heartbeat must be for the requests it was running to count as cut off. */
+  readonly staleAfterMs: number;
 }
 
 /** What the invocation path hands over when an operation needs approval. */
@@ -223,18 +227,26 @@ export class ApprovalDesk {
   }
 
   /**
-   * At start-up, before anything runs: requests still `executing` were cut off by the end of the process
-   * that ran them (one opsbot runs per store). Whether the call took effect is unknown, so they are ended
-   * as failed with that said plainly, never run again. Returns how many.
+   * At start-up and at each sweep: requests still `executing` whose process is gone (stopped, or its
+   * heartbeat older than the stale limit) were cut off by its end; a live replica's are left to it. Whether
+   * the call took effect is unknown, so they are ended as failed with that said plainly, never run again;
+   * each is taken over first, so that of two survivors one ends it. Returns how many.
    */
   async recoverInterrupted(): Promise<number> {
     const deps = this.#deps;
-    const interrupted = await deps.store.approvals.listInStatus("executing", 500);
+    const interrupted = await deps.store.approvals.takeOverInterrupted(
+      deps.staleAfterMs,
+      deps.processId,
+      500,
+    );
     for (const request of interrupted) {
       const summary =
         "opsbot stopped while running it: whether it took effect is unknown. Check its state before running it again.";
       const finished = await deps.store.approvals.finish(request.id, { ok: false, summary }, deps.now());
-      deps.logger.warn({ request: request.id }, "an approved request was cut off by a restart");
+      deps.logger.warn(
+        { request: request.id, owner: request.owner },
+        "an approved request was cut off by the end of its process",
+      );
       await this.#show(finished, deps.access.ruleNamed(request.rule.name));
       await this.#audit(finished, "execution", request.requesterId, "unknown", summary);
     }
@@ -244,10 +256,15 @@ export class ApprovalDesk {
   /**
    * Expires what is past its time and says so on each request message; then runs what was approved but
    * never started, because the process that approved it stopped first (a crash between the last click
-   * and the run). The claim keeps that to one run, whoever else tries.
+   * and the run). The claim keeps that to one run, whoever else tries. First of all, it ends what gone
+   * processes were running (recoverInterrupted).
    */
   async sweep(): Promise<number> {
     const deps = this.#deps;
+    // A replica that died since the last sweep: its cut-off requests are ended without a restart here.
+    await this.recoverInterrupted().catch((error: unknown) =>
+      deps.logger.error({ err: error }, "recovering interrupted approvals failed"),
+    );
     for (const request of await deps.store.approvals.listInStatus("approved", 50)) {
       if (this.#inHand.has(request.id)) continue;
       deps.logger.warn({ request: request.id }, "running a request approved before a restart");
@@ -323,7 +340,7 @@ export class ApprovalDesk {
    */
   async #execute(approved: ApprovalRequest, rule: ApprovalRule | undefined, refusal?: string): Promise<void> {
     const deps = this.#deps;
-    const claimed = await deps.store.approvals.claimForExecution(approved.id, deps.now());
+    const claimed = await deps.store.approvals.claimForExecution(approved.id, deps.now(), deps.processId);
     if (!claimed) return;
     await this.#show(claimed, rule);
     const fail = async (summary: string) => {

@@ -12,6 +12,7 @@ import type { AuditEntry, Store } from "../store/types.js";
 import { ApprovalDesk } from "./approvals.js";
 import { Auditor } from "./audit.js";
 import { FollowUpEngine, type FollowUpSettings, followUpSettingsOf } from "./followups/engine.js";
+import { Heartbeat } from "./heartbeat.js";
 import { homeContent } from "./home.js";
 import {
   answerInterruptedCommands,
@@ -71,6 +72,11 @@ export interface CoreOptions {
   readonly observeAudit?: (entry: AuditEntry) => void;
   /** This process among the replicas sharing the store (default: a fresh one). */
   readonly processId?: string;
+  /**
+   * A process whose heartbeat is older than this (by the database's clock) is gone, and its work in
+   * flight is taken over (OPSBOT_HEARTBEAT_STALE_MS, default 30 s; tests shorten it).
+   */
+  readonly heartbeatStaleMs?: number;
 }
 
 /**
@@ -114,9 +120,12 @@ export interface Core {
   ): Promise<string | undefined>;
   /** Notes a command in the store before it is acknowledged, and settles it when its work is done. */
   journaled(command: ReceivedCommand, ack: () => Promise<void>, work: () => Promise<void>): Promise<void>;
-  /** Recovers what a previous process left, then starts the background work. */
+  /**
+   * Registers this process (with a heartbeat from then on), takes over what gone processes left, then
+   * starts the background work, whose sweep keeps taking over from replicas that die later.
+   */
   start(): Promise<void>;
-  /** Stops the background work; polls under way finish. */
+  /** Stops the background work (a sweep or poll under way finishes), then marks this process stopped. */
   stop(): Promise<void>;
 }
 
@@ -195,10 +204,34 @@ export function createCore(options: CoreOptions): Core {
     settings: { ...followUpSettingsOf(policy), ...options.followUpSettings },
   });
   const carrying = { ...runner, catalogue, poster, audit, followUps };
-  const approvals = new ApprovalDesk({ ...carrying, store, access, defaults, notifier, now });
+  const staleAfterMs = options.heartbeatStaleMs ?? 30_000;
+  const approvals = new ApprovalDesk({
+    ...carrying,
+    store,
+    access,
+    defaults,
+    notifier,
+    now,
+    processId,
+    staleAfterMs,
+  });
   const invoking = { ...carrying, access, store, approvals, now };
-  const sweepEveryMs = options.sweepEveryMs ?? 15_000;
+  const intake = { store, logger, now, processId };
+  const heartbeat = new Heartbeat({
+    processes: store.processes,
+    processId,
+    staleAfterMs,
+    logger: logger.child({ module: "heartbeat" }),
+  });
+  // At least once per stale limit, so that a dead replica's work is taken over within about twice it.
+  const sweepEveryMs = options.sweepEveryMs ?? Math.min(15_000, staleAfterMs);
   let sweeper: NodeJS.Timeout | undefined;
+  // The sweep under way, which stop() waits for: an approved request it runs must not be cut off.
+  let sweeping: Promise<void> | undefined;
+  const answerInterrupted = () =>
+    answerInterruptedCommands(intake, options.respondTo, staleAfterMs).catch((error: unknown) =>
+      logger.error({ err: error }, "answering interrupted commands failed"),
+    );
   let tallyFlusher: NodeJS.Timeout | undefined;
   const flushTally = () =>
     tally.flush().catch((error: unknown) => logger.error({ err: error }, "auditing dropdown options failed"));
@@ -241,19 +274,26 @@ export function createCore(options: CoreOptions): Core {
         return "opsbot is checking it right now; the message updates when the state changes.";
       return undefined;
     },
-    journaled: (command, ack, work) => journaled({ store, logger, now }, command, ack, work),
+    journaled: (command, ack, work) => journaled(intake, command, ack, work),
     async start() {
+      await heartbeat.start();
       await approvals
         .recoverInterrupted()
         .catch((error: unknown) => logger.error({ err: error }, "recovering interrupted approvals failed"));
-      await answerInterruptedCommands({ store, logger, now }, options.respondTo).catch((error: unknown) =>
-        logger.error({ err: error }, "answering interrupted commands failed"),
-      );
+      await answerInterrupted();
       if (sweepEveryMs > 0 && !sweeper) {
-        const sweep = () =>
-          void approvals
-            .sweep()
-            .catch((error: unknown) => logger.error({ err: error }, "sweeping approvals failed"));
+        const sweep = () => {
+          // A slow sweep is not run twice at once: the next tick finds it still under way.
+          if (sweeping) return;
+          sweeping = (async () => {
+            await approvals
+              .sweep()
+              .catch((error: unknown) => logger.error({ err: error }, "sweeping approvals failed"));
+            await answerInterrupted();
+          })().finally(() => {
+            sweeping = undefined;
+          });
+        };
         sweeper = setInterval(sweep, sweepEveryMs);
         sweeper.unref();
         sweep();
@@ -270,7 +310,10 @@ export function createCore(options: CoreOptions): Core {
       if (tallyFlusher) clearInterval(tallyFlusher);
       tallyFlusher = undefined;
       await flushTally();
+      await sweeping;
       await followUps.stop();
+      // Last: until now this process's work was its own; from here the survivors may take it over.
+      await heartbeat.stop();
     },
   };
 }

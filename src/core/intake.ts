@@ -8,6 +8,8 @@ export interface IntakeDeps {
   readonly store: Pick<Store, "intake">;
   readonly logger: Logger;
   readonly now: Clock;
+  /** This process: the owner of the commands it notes (see ProcessStore). */
+  readonly processId: string;
 }
 
 /** What a slash command brings that the journal keeps. */
@@ -45,6 +47,7 @@ export async function journaled(
       text: command.text,
       responseUrl: command.response_url,
       receivedAt: deps.now(),
+      owner: deps.processId,
     })
     .then(
       () => true,
@@ -65,12 +68,18 @@ export async function journaled(
 }
 
 /**
- * At start-up: commands the previous process acknowledged and never settled (it died meanwhile). Each
- * person is told through the command's response URL while Slack still takes it; then the note goes.
+ * At start-up and at each sweep: commands acknowledged by a process that is gone (stopped, or its
+ * heartbeat older than `staleAfterMs`) and never settled. A live replica's are left to it. Each is taken
+ * over first, so that no two survivors tell the same person; each person is told through the command's
+ * response URL while Slack still takes it; then the note goes.
  */
-export async function answerInterruptedCommands(deps: IntakeDeps, post: ResponseUrlPost): Promise<number> {
-  const unsettled = await deps.store.intake.unsettled();
-  for (const entry of unsettled) {
+export async function answerInterruptedCommands(
+  deps: IntakeDeps,
+  post: ResponseUrlPost,
+  staleAfterMs: number,
+): Promise<number> {
+  const interrupted = await deps.store.intake.takeOverUnsettled(staleAfterMs, deps.processId);
+  for (const entry of interrupted) {
     if (deps.now() - entry.receivedAt < RESPONSE_URL_LIFETIME_MS)
       await post(entry.responseUrl, {
         response_type: "ephemeral",
@@ -81,7 +90,7 @@ export async function answerInterruptedCommands(deps: IntakeDeps, post: Response
       );
     await deps.store.intake.settle(entry.id);
   }
-  if (unsettled.length > 0)
-    deps.logger.warn({ count: unsettled.length }, "commands interrupted by a restart");
-  return unsettled.length;
+  if (interrupted.length > 0)
+    deps.logger.warn({ count: interrupted.length }, "commands interrupted by a stop or a crash");
+  return interrupted.length;
 }

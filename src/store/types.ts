@@ -2,8 +2,9 @@
  * What opsbot keeps: approval requests, the audit log and change freezes. Behind this interface so that
  * another database (PostgreSQL, for several replicas) can replace the embedded SQLite one. Timestamps are
  * epoch milliseconds given by the caller: the store never reads the clock, so tests control time. The one
- * exception is what replicas must agree on to the millisecond, follow-up leases and the shared poll budget:
- * those are judged by the database's own clock, so that hosts whose clocks drift apart still agree.
+ * exceptions are what replicas must agree on to the millisecond (follow-up leases, the shared poll budget,
+ * the process registry's heartbeats): those are judged by the database's own clock, so that hosts whose
+ * clocks drift apart still agree.
  */
 
 export type ApprovalStatus =
@@ -54,6 +55,8 @@ export interface ApprovalRequest {
     readonly summary: string;
     readonly durationMs?: number | undefined;
   };
+  /** The process that claimed it to run (or took it over from one that died): see ProcessStore. */
+  readonly owner?: string;
 }
 
 /**
@@ -62,7 +65,7 @@ export interface ApprovalRequest {
  */
 export type NewApprovalRequest = Omit<
   ApprovalRequest,
-  "status" | "approvals" | "updatedAt" | "decidedBy" | "message" | "outcome" | "force" | "rawArgs"
+  "status" | "approvals" | "updatedAt" | "decidedBy" | "message" | "outcome" | "force" | "rawArgs" | "owner"
 > & {
   readonly rawArgs: Readonly<Record<string, string | readonly string[] | undefined>>;
   readonly force?: boolean;
@@ -96,8 +99,18 @@ export interface ApprovalStore {
   /** One atomic step: concurrent approvals never lose a vote nor complete a request twice. */
   approve(id: string, userId: string, now: number): Promise<ApproveResult>;
   deny(id: string, userId: string, now: number): Promise<DenyResult>;
-  /** approved → executing, atomically: exactly one caller gets the request, the others undefined. */
-  claimForExecution(id: string, now: number): Promise<ApprovalRequest | undefined>;
+  /**
+   * approved → executing, owned by `owner`, atomically: exactly one caller gets the request, the others
+   * undefined. Durable once it returns (on SQLite, committed with a full sync): a power loss cannot bring
+   * back an `approved` request whose call may already have been made.
+   */
+  claimForExecution(id: string, now: number, owner: string): Promise<ApprovalRequest | undefined>;
+  /**
+   * Executing requests whose owner is gone (stopped, its heartbeat older than `staleAfterMs` by the
+   * database's clock, unknown, or none), oldest change first, at most `limit`: each is re-owned by
+   * `newOwner` in the same step, so two survivors never take the same one, and a live process's never.
+   */
+  takeOverInterrupted(staleAfterMs: number, newOwner: string, limit: number): Promise<ApprovalRequest[]>;
   /** executing → succeeded | failed; throws if the request is not executing. */
   finish(id: string, outcome: ApprovalOutcome, now: number): Promise<ApprovalRequest>;
   /** pending past its expiry → expired; returns those it expired (to edit their messages). */
@@ -188,6 +201,7 @@ export interface Store {
   /** A trivial query (`SELECT 1`): resolves when the database answers, rejects when it does not. */
   ping(): Promise<void>;
   readonly requests: RequestLedger;
+  readonly processes: ProcessStore;
   close(): Promise<void>;
 }
 
@@ -203,6 +217,32 @@ export interface RequestLedger {
   firstSighting(key: string, now: number, keepUntil: number): Promise<boolean>;
 }
 
+/** A process (replica) that uses the store, as the registry knows it. Times by the database's clock. */
+export interface ProcessRecord {
+  readonly id: string;
+  readonly startedAt: number;
+  readonly heartbeatAt: number;
+  readonly stoppedAt?: number;
+  /** Not stopped, and its heartbeat younger than the stale limit asked for. */
+  readonly live: boolean;
+}
+
+/**
+ * The registry of processes sharing the store, so that recovery takes over only the work of those that
+ * are gone. Every time here is the database's clock (processes may disagree about theirs), and whether
+ * a heartbeat is stale is decided in SQL against that same clock.
+ */
+export interface ProcessStore {
+  /** Marks `id` live from now (again, if it was known); forgets processes silent for a week. */
+  register(id: string): Promise<void>;
+  /** `id` is still alive; registers it if its row is missing (the database was unreachable at start). */
+  heartbeat(id: string): Promise<void>;
+  /** A clean stop: its work may be taken over at once. */
+  markStopped(id: string): Promise<void>;
+  /** Every process known, oldest first, each judged live or not against `staleAfterMs`. */
+  list(staleAfterMs: number): Promise<ProcessRecord[]>;
+}
+
 /** A slash command acknowledged and still being handled: what a crash would otherwise lose silently. */
 export interface IntakeEntry {
   readonly id: string;
@@ -212,6 +252,8 @@ export interface IntakeEntry {
   /** Slack's reply address (valid 30 minutes); deleted with the entry once the command is settled. */
   readonly responseUrl: string;
   readonly receivedAt: number;
+  /** The process handling it (see ProcessStore). */
+  readonly owner: string;
 }
 
 export interface IntakeStore {
@@ -219,8 +261,13 @@ export interface IntakeStore {
   open(entry: IntakeEntry): Promise<void>;
   /** The command was answered, or its work is recorded elsewhere (an approval, a follow-up). */
   settle(id: string): Promise<void>;
-  /** After a restart: what the previous process acknowledged and did not settle, oldest first. */
+  /** Everything acknowledged and not settled, whoever handles it, oldest first. */
   unsettled(): Promise<IntakeEntry[]>;
+  /**
+   * Unsettled entries whose owner is gone (as in ApprovalStore.takeOverInterrupted), oldest first, each
+   * re-owned by `newOwner` in the same step: two survivors never answer the same command.
+   */
+  takeOverUnsettled(staleAfterMs: number, newOwner: string): Promise<IntakeEntry[]>;
 }
 
 export type FollowUpStatus = "active" | "succeeded" | "failed" | "unknown" | "cancelled";

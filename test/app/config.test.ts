@@ -111,6 +111,14 @@ describe("loadConfig", () => {
     expect(problems).toEqual(["OPSBOT_ALLOWED_ENTERPRISE", "OPSBOT_ALLOWED_TEAMS"]);
   });
 
+  it("reads OPSBOT_HEARTBEAT_STALE_MS (default 30 s) and refuses a limit too short to beat within", () => {
+    expect(loadConfig({}).heartbeatStaleMs).toBe(30_000);
+    expect(loadConfig({ OPSBOT_HEARTBEAT_STALE_MS: "5000" }).heartbeatStaleMs).toBe(5_000);
+    expect(configError({ OPSBOT_HEARTBEAT_STALE_MS: "100" }).problems).toEqual([
+      { variable: "OPSBOT_HEARTBEAT_STALE_MS", message: "must be at least 300 (milliseconds)" },
+    ]);
+  });
+
   it("refuses a static token together with a service account", () => {
     const error = configError({ ORCHESTRATION_API_TOKEN: "static-token", ORCHESTRATION_CLIENT_ID: "c" });
     expect(error.problems).toEqual([

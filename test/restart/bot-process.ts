@@ -26,6 +26,8 @@ export interface BotProcess {
   readonly running: boolean;
   /** SIGKILL, and wait for the exit; resolves at once when it is already gone. */
   kill(): Promise<void>;
+  /** SIGTERM (the graceful stop), and wait for the exit; resolves to the exit code. */
+  terminate(): Promise<number | null>;
 }
 
 export interface BotProcessOptions {
@@ -81,6 +83,11 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
     async kill() {
       if (bot.running) child.kill("SIGKILL");
       await exited;
+    },
+    async terminate() {
+      if (bot.running) child.kill("SIGTERM");
+      await exited;
+      return child.exitCode;
     },
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);

@@ -71,6 +71,8 @@ beforeAll(async () => {
     // A killed process's follow-up leases lapse before the restarted one may take them over: short here.
     OPSBOT_FOLLOWUP_LEASE_MS: "1000",
     LOG_LEVEL: "info",
+    // The killed process's work is taken over once its heartbeat is this old (30 s in production).
+    OPSBOT_HEARTBEAT_STALE_MS: "1000",
   };
 });
 afterAll(async () => {
@@ -299,8 +301,12 @@ describe("kill -9 during an approval", () => {
     expect(await statusOf(request.requestId)).toBe("executing");
 
     await boot();
-    // Cut off mid-run: ended at start-up as failed, saying the outcome is unknown; never run again.
-    expect(await statusOf(request.requestId)).toBe("failed");
+    // Cut off mid-run: ended as failed once the dead process's heartbeat is stale, saying the outcome is
+    // unknown; never run again.
+    await until(
+      async () => ((await statusOf(request.requestId)) === "failed" ? true : undefined),
+      "the cut-off request to be ended as failed",
+    );
     await until(
       () => (text(approvalIn(channel)?.message).includes("unknown") ? true : undefined),
       "the request message to say the outcome is unknown",

@@ -84,7 +84,7 @@ describe.each(storeKinds)("approval requests (%s)", (kind) => {
     });
     expect(await store.approvals.approve("apr_1", "U0DAVE", T0 + 3)).toMatchObject({ kind: "not-pending" });
     expect(await store.approvals.deny("apr_1", "U0DAVE", T0 + 3)).toMatchObject({ kind: "not-pending" });
-    expect(await store.approvals.claimForExecution("apr_1", T0 + 4)).toBeUndefined();
+    expect(await store.approvals.claimForExecution("apr_1", T0 + 4, "proc-a")).toBeUndefined();
   });
 
   it("expires at expiresAt: on a late approval or denial, and in the sweep", async () => {
@@ -119,15 +119,15 @@ describe.each(storeKinds)("approval requests (%s)", (kind) => {
   it("claims an approved request once, then finishes it once", async () => {
     const store = await tmp.open();
     await store.approvals.create(newRequest({ rule: oneApprover }));
-    expect(await store.approvals.claimForExecution("apr_1", T0 + 1)).toBeUndefined(); // still pending
+    expect(await store.approvals.claimForExecution("apr_1", T0 + 1, "proc-a")).toBeUndefined(); // still pending
     await store.approvals.approve("apr_1", "U0BOB", T0 + 2);
-    expect(await store.approvals.claimForExecution("apr_1", T0 + 3)).toMatchObject({
+    expect(await store.approvals.claimForExecution("apr_1", T0 + 3, "proc-a")).toMatchObject({
       status: "executing",
       updatedAt: T0 + 3,
       decidedBy: "U0BOB",
     });
-    expect(await store.approvals.claimForExecution("apr_1", T0 + 4)).toBeUndefined();
-    expect(await store.approvals.claimForExecution("nope", T0 + 4)).toBeUndefined();
+    expect(await store.approvals.claimForExecution("apr_1", T0 + 4, "proc-a")).toBeUndefined();
+    expect(await store.approvals.claimForExecution("nope", T0 + 4, "proc-a")).toBeUndefined();
     expect(
       await store.approvals.finish("apr_1", { ok: true, summary: "deleted", durationMs: 12 }, T0 + 5),
     ).toMatchObject({
@@ -144,7 +144,7 @@ describe.each(storeKinds)("approval requests (%s)", (kind) => {
     const store = await tmp.open();
     await store.approvals.create(newRequest({ rule: oneApprover }));
     await store.approvals.approve("apr_1", "U0BOB", T0 + 1);
-    await store.approvals.claimForExecution("apr_1", T0 + 2);
+    await store.approvals.claimForExecution("apr_1", T0 + 2, "proc-a");
     const failed = await store.approvals.finish("apr_1", { ok: false, summary: "HTTP 502" }, T0 + 3);
     expect(failed.status).toBe("failed");
     expect(failed.outcome).toEqual({ ok: false, summary: "HTTP 502" });
@@ -194,10 +194,10 @@ describe.each(storeKinds)("approval requests (%s)", (kind) => {
     await store.approvals.approve("apr_2", "U0BOB", T0 + 1);
     await store.approvals.approve("apr_0", "U0BOB", T0 + 2);
     await store.approvals.approve("apr_3", "U0BOB", T0 + 3);
-    await store.approvals.claimForExecution("apr_3", T0 + 4);
+    await store.approvals.claimForExecution("apr_3", T0 + 4, "proc-a");
     expect((await store.approvals.listInStatus("approved", 10)).map((r) => r.id)).toEqual(["apr_2", "apr_0"]);
     expect((await store.approvals.listInStatus("approved", 1)).map((r) => r.id)).toEqual(["apr_2"]);
-    await store.approvals.claimForExecution("apr_2", T0 + 5);
+    await store.approvals.claimForExecution("apr_2", T0 + 5, "proc-a");
     expect((await store.approvals.listInStatus("approved", 10)).map((r) => r.id)).toEqual(["apr_0"]);
     expect((await store.approvals.listInStatus("executing", 10)).map((r) => r.id)).toEqual([
       "apr_3",

@@ -7,7 +7,7 @@ import { newRequest, oneApprover, storeKinds, type TempStore, useTempStore } fro
 async function race(
   tmp: TempStore,
   n: number,
-  op: "claim" | "approve",
+  op: "claim" | "approve" | "takeover",
   perProcess: number,
 ): Promise<string[]> {
   const script = fileURLToPath(new URL("./contender.ts", import.meta.url));
@@ -41,7 +41,9 @@ describe.each(storeKinds)("concurrent transitions (%s)", (kind) => {
     await a.approvals.create(newRequest({ rule: oneApprover }));
     await b.approvals.approve("apr_1", "U0BOB", 1);
     const claims = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).approvals.claimForExecution("apr_1", 2 + i)),
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 ? a : b).approvals.claimForExecution("apr_1", 2 + i, "proc-a"),
+      ),
     );
     const winners = claims.filter((c) => c !== undefined);
     expect(winners).toHaveLength(1);
@@ -51,6 +53,23 @@ describe.each(storeKinds)("concurrent transitions (%s)", (kind) => {
       updatedAt: winners[0]?.updatedAt,
     });
   });
+
+  it("four survivor processes taking over a dead one's 20 requests at once each get their own", async () => {
+    const store = await tmp.open();
+    for (let i = 0; i < 20; i++) {
+      const id = `apr_t${i}`;
+      await store.approvals.create(newRequest({ id, correlationId: `corr-${id}`, rule: oneApprover }));
+      await store.approvals.approve(id, "U0BOB", 1);
+      await store.approvals.claimForExecution(id, 2, "proc-dead");
+    }
+    const taken = (await race(tmp, 4, "takeover", 3))
+      .flatMap((ids) => ids.split(","))
+      .filter((id) => id !== "");
+    expect(new Set(taken).size).toBe(taken.length);
+    expect(taken).toHaveLength(20);
+    const owners = new Set((await store.approvals.listInStatus("executing", 50)).map((r) => r.owner));
+    expect([...owners].every((owner) => owner?.startsWith("U0P"))).toBe(true);
+  }, 30_000);
 
   it("counts concurrent approvals from two store instances once each, and completes once", async () => {
     const a = await tmp.open();

@@ -38,6 +38,7 @@ describe("opening the PostgreSQL store", () => {
       "followups",
       "intake",
       "locks",
+      "processes",
       "schema_migrations",
       "seen_requests",
       "subscriptions",

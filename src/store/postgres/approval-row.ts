@@ -44,6 +44,7 @@ const Row = z.object({
   message_channel: z.string().nullable(),
   message_ts: z.string().nullable(),
   outcome: Outcome.nullable(),
+  owner: z.string().nullable(),
   votes: z.array(z.tuple([z.string(), Int8Text])),
 });
 
@@ -80,6 +81,7 @@ export function toRequest(row: unknown): ApprovalRequest {
             ...defined({ durationMs: parsed.outcome.durationMs }),
           },
         }),
+    ...(parsed.owner === null ? {} : { owner: parsed.owner }),
   };
 }
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ApprovalRequest, ApprovalStatus, ApprovalStore, ApproveResult, DenyResult } from "../types.js";
 import { SELECT_REQUEST, toInsertParams, toRequest } from "./approval-row.js";
 import type { Db, Sql } from "./db.js";
+import { ownerGone } from "./processes.js";
 import { json } from "./rows.js";
 
 const IdRow = z.object({ id: z.string() });
@@ -101,12 +102,38 @@ export function postgresApprovals(db: Db): ApprovalStore {
         return { kind: "denied", request: await must(sql, id) };
       });
     },
-    async claimForExecution(id, now) {
+    async claimForExecution(id, now, owner) {
       // One conditional UPDATE: the first caller moves approved → executing, every other one then finds
-      // the row no longer approved. The read after it, in the same transaction, sees the claim.
-      return db.transaction(async (sql) =>
-        (await move(sql, id, "approved", "executing", now)) ? must(sql, id) : undefined,
-      );
+      // the row no longer approved. The read after it, in the same transaction, sees the claim; the
+      // commit is durable with PostgreSQL's default synchronous_commit.
+      return db.transaction(async (sql) => {
+        const { rowCount } = await sql(
+          `UPDATE approval_requests SET status = 'executing', owner = $3, updated_at = $2
+           WHERE id = $1 AND status = 'approved'`,
+          [id, now, owner],
+        );
+        return rowCount === 1 ? must(sql, id) : undefined;
+      });
+    },
+    async takeOverInterrupted(staleAfterMs, newOwner, limit) {
+      // SKIP LOCKED: of two survivors taking over at once, each gets the rows the other has not locked;
+      // a row the other already re-owned is then a live process's, and left alone.
+      return db.transaction(async (sql) => {
+        const { rows } = await sql(
+          `UPDATE approval_requests SET owner = $2 WHERE id IN (
+             SELECT id FROM approval_requests
+             WHERE status = 'executing' AND owner IS DISTINCT FROM $2 AND ${ownerGone("owner", "$1")}
+             ORDER BY updated_at, rowid LIMIT $3 FOR UPDATE SKIP LOCKED)
+           RETURNING id`,
+          [staleAfterMs, newOwner, limit],
+        );
+        const ids = rows.map((row) => IdRow.parse(row).id);
+        if (ids.length === 0) return [];
+        const taken = await sql(`${SELECT_REQUEST} WHERE r.id = ANY($1) ORDER BY r.updated_at, r.rowid`, [
+          ids,
+        ]);
+        return taken.rows.map(toRequest);
+      });
     },
     async finish(id, outcome, now) {
       return db.transaction(async (sql) => {

@@ -8,6 +8,7 @@ import { postgresFollowUps } from "./followups.js";
 import { postgresIntake } from "./intake.js";
 import { postgresLocks } from "./locks.js";
 import { migratePostgres, POSTGRES_MIGRATIONS } from "./migrations.js";
+import { postgresProcesses } from "./processes.js";
 import { postgresRequestLedger } from "./requests.js";
 import { postgresSubscriptions } from "./subscriptions.js";
 
@@ -85,6 +86,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       await db.query("SELECT 1");
     },
     requests: postgresRequestLedger(db),
+    processes: postgresProcesses(db),
     close,
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import type { IntakeStore } from "../types.js";
+import type { IntakeEntry, IntakeStore } from "../types.js";
 import type { Db } from "./db.js";
+import { ownerGone } from "./processes.js";
 
 const Row = z.object({
   id: z.string(),
@@ -9,15 +10,38 @@ const Row = z.object({
   command_text: z.string(),
   response_url: z.string(),
   received_at: z.number(),
+  owner: z.string().nullable(),
 });
+
+function toEntry(raw: unknown): IntakeEntry {
+  const row = Row.parse(raw);
+  return {
+    id: row.id,
+    userId: row.user_id,
+    channelId: row.channel_id,
+    text: row.command_text,
+    responseUrl: row.response_url,
+    receivedAt: row.received_at,
+    // Entries from before owners were recorded: nobody, which recovery treats as gone.
+    owner: row.owner ?? "",
+  };
+}
 
 export function postgresIntake(db: Db): IntakeStore {
   return {
     async open(entry) {
       await db.query(
-        `INSERT INTO intake (id, user_id, channel_id, command_text, response_url, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [entry.id, entry.userId, entry.channelId, entry.text, entry.responseUrl, entry.receivedAt],
+        `INSERT INTO intake (id, user_id, channel_id, command_text, response_url, received_at, owner)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          entry.id,
+          entry.userId,
+          entry.channelId,
+          entry.text,
+          entry.responseUrl,
+          entry.receivedAt,
+          entry.owner,
+        ],
       );
     },
     async settle(id) {
@@ -25,17 +49,21 @@ export function postgresIntake(db: Db): IntakeStore {
     },
     async unsettled() {
       const { rows } = await db.query("SELECT * FROM intake ORDER BY received_at, rowid");
-      return rows.map((raw) => {
-        const row = Row.parse(raw);
-        return {
-          id: row.id,
-          userId: row.user_id,
-          channelId: row.channel_id,
-          text: row.command_text,
-          responseUrl: row.response_url,
-          receivedAt: row.received_at,
-        };
-      });
+      return rows.map(toEntry);
+    },
+    async takeOverUnsettled(staleAfterMs, newOwner) {
+      // SKIP LOCKED: of two survivors taking over at once, each gets the rows the other has not locked;
+      // a row the other already re-owned is then a live process's, and left alone.
+      const { rows } = await db.query(
+        `WITH taken AS (
+           UPDATE intake SET owner = $2 WHERE id IN (
+             SELECT id FROM intake WHERE owner IS DISTINCT FROM $2 AND ${ownerGone("owner", "$1")}
+             FOR UPDATE SKIP LOCKED)
+           RETURNING *)
+         SELECT * FROM taken ORDER BY received_at, rowid`,
+        [staleAfterMs, newOwner],
+      );
+      return rows.map(toEntry);
     },
   };
 }

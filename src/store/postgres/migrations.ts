@@ -180,6 +180,20 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: "process registry with heartbeats; owners of executing approvals and unsettled commands",
+    up: `
+      CREATE TABLE processes (
+        id text PRIMARY KEY,
+        started_at bigint NOT NULL,
+        heartbeat_at bigint NOT NULL,
+        stopped_at bigint
+      );
+      ALTER TABLE approval_requests ADD COLUMN owner text;
+      ALTER TABLE intake ADD COLUMN owner text;
+    `,
+  },
 ];
 
 /**

@@ -33,6 +33,7 @@ const Row = z.object({
   message_channel: z.string().nullable(),
   message_ts: z.string().nullable(),
   outcome: jsonColumn(Outcome).nullable(),
+  owner: z.string().nullable(),
 });
 
 export const VoteRow = z.object({ user_id: z.string(), at: z.number() });
@@ -80,6 +81,7 @@ export function toRequest(row: unknown, votes: readonly unknown[]): ApprovalRequ
             ...defined({ durationMs: parsed.outcome.durationMs }),
           },
         }),
+    ...(parsed.owner === null ? {} : { owner: parsed.owner }),
   };
 }
 

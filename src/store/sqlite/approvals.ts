@@ -2,6 +2,8 @@ import type Database from "better-sqlite3";
 import { z } from "zod";
 import type { ApprovalRequest, ApprovalStatus, ApprovalStore, ApproveResult, DenyResult } from "../types.js";
 import { toInsertParams, toRequest } from "./approval-row.js";
+import { withFullSync } from "./full-sync.js";
+import { ownerGone } from "./processes.js";
 
 const IdRow = z.object({ id: z.string() });
 const CountRow = z.object({ n: z.number().int() });
@@ -21,6 +23,14 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
     move: db.prepare(`
       UPDATE approval_requests SET status = @to, decided_by = COALESCE(@decided_by, decided_by), updated_at = @now
       WHERE id = @id AND status = @from`),
+    claim: db.prepare(`
+      UPDATE approval_requests SET status = 'executing', owner = @owner, updated_at = @now
+      WHERE id = @id AND status = 'approved'`),
+    interrupted: db.prepare(`
+      SELECT id FROM approval_requests
+      WHERE status = 'executing' AND owner IS NOT @owner AND ${ownerGone("owner")}
+      ORDER BY updated_at, rowid LIMIT @limit`),
+    reown: db.prepare("UPDATE approval_requests SET owner = ? WHERE id = ?"),
     finish: db.prepare(`
       UPDATE approval_requests SET status = @to, outcome = @outcome, updated_at = @now
       WHERE id = @id AND status = 'executing'`),
@@ -85,8 +95,16 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
       move(id, "pending", "denied", now, userId);
       return { kind: "denied", request: must(id) };
     }),
-    claim: db.transaction((id: string, now: number) =>
-      move(id, "approved", "executing", now) ? must(id) : undefined,
+    claim: db.transaction((id: string, now: number, owner: string) =>
+      sql.claim.run({ id, now, owner }).changes === 1 ? must(id) : undefined,
+    ),
+    // Under the write lock (IMMEDIATE) from the read to the re-owning: no other process slips between.
+    takeOver: db.transaction((staleAfterMs: number, owner: string, limit: number) =>
+      sql.interrupted.all({ stale_after_ms: staleAfterMs, owner, limit }).map((row) => {
+        const { id } = IdRow.parse(row);
+        sql.reown.run(owner, id);
+        return must(id);
+      }),
     ),
     finish: db.transaction((id: string, outcome: string, ok: boolean, now: number) => {
       const changes = sql.finish.run({ id, to: ok ? "succeeded" : "failed", outcome, now }).changes;
@@ -121,8 +139,12 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
     async deny(id, userId, now) {
       return txn.deny.immediate(id, userId, now);
     },
-    async claimForExecution(id, now) {
-      return txn.claim.immediate(id, now);
+    async claimForExecution(id, now, owner) {
+      // The one commit that must survive a power loss: after it, the backend may be called.
+      return withFullSync(db, () => txn.claim.immediate(id, now, owner));
+    },
+    async takeOverInterrupted(staleAfterMs, newOwner, limit) {
+      return txn.takeOver.immediate(staleAfterMs, newOwner, limit);
     },
     async finish(id, outcome, now) {
       return txn.finish.immediate(id, JSON.stringify(outcome), outcome.ok, now);

@@ -8,6 +8,7 @@ import { sqliteFollowUps } from "./followups.js";
 import { sqliteIntake } from "./intake.js";
 import { sqliteLocks } from "./locks.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
+import { sqliteProcesses } from "./processes.js";
 import { sqliteRequestLedger } from "./requests.js";
 import { sqliteSubscriptions } from "./subscriptions.js";
 
@@ -52,6 +53,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       db.prepare("SELECT 1").get();
     },
     requests: sqliteRequestLedger(db),
+    processes: sqliteProcesses(db),
     async close() {
       if (db.open) db.close();
     },

@@ -186,6 +186,22 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: "process registry with heartbeats; owners of executing approvals and unsettled commands",
+    // Rows in flight name their owner; recovery takes over only those whose owner is gone. Rows from
+    // before have no owner, which counts as gone: they were left by a process that knew no heartbeat.
+    up: `
+      CREATE TABLE processes (
+        id TEXT PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL,
+        stopped_at INTEGER
+      );
+      ALTER TABLE approval_requests ADD COLUMN owner TEXT;
+      ALTER TABLE intake ADD COLUMN owner TEXT;
+    `,
+  },
 ];
 
 function currentVersion(db: Database.Database): number {
