@@ -1,31 +1,7 @@
-import { z } from "zod";
-import type { IntakeEntry, IntakeStore } from "../types.js";
+import { intakeEntryOf } from "../rows/intake.js";
+import type { IntakeStore } from "../types.js";
 import type { Db } from "./db.js";
 import { ownerGone } from "./processes.js";
-
-const Row = z.object({
-  id: z.string(),
-  user_id: z.string(),
-  channel_id: z.string(),
-  command_text: z.string(),
-  response_url: z.string(),
-  received_at: z.number(),
-  owner: z.string().nullable(),
-});
-
-function toEntry(raw: unknown): IntakeEntry {
-  const row = Row.parse(raw);
-  return {
-    id: row.id,
-    userId: row.user_id,
-    channelId: row.channel_id,
-    text: row.command_text,
-    responseUrl: row.response_url,
-    receivedAt: row.received_at,
-    // Entries from before owners were recorded: nobody, which recovery treats as gone.
-    owner: row.owner ?? "",
-  };
-}
 
 export function postgresIntake(db: Db): IntakeStore {
   return {
@@ -49,7 +25,7 @@ export function postgresIntake(db: Db): IntakeStore {
     },
     async unsettled() {
       const { rows } = await db.query("SELECT * FROM intake ORDER BY received_at, rowid");
-      return rows.map(toEntry);
+      return rows.map(intakeEntryOf);
     },
     async takeOverUnsettled(staleAfterMs, newOwner) {
       // SKIP LOCKED: of two survivors taking over at once, each gets the rows the other has not locked;
@@ -63,7 +39,7 @@ export function postgresIntake(db: Db): IntakeStore {
          SELECT * FROM taken ORDER BY received_at, rowid`,
         [staleAfterMs, newOwner],
       );
-      return rows.map(toEntry);
+      return rows.map(intakeEntryOf);
     },
   };
 }

@@ -1,5 +1,5 @@
-import { z } from "zod";
-import type { ProcessRecord, ProcessStore } from "../types.js";
+import { processRecordOf } from "../rows/process.js";
+import type { ProcessStore } from "../types.js";
 import type { Db } from "./db.js";
 
 /** The database server's clock in epoch milliseconds: the one every replica is judged by. */
@@ -17,14 +17,6 @@ export function ownerGone(column: string, staleParam: string): string {
     SELECT 1 FROM processes p WHERE p.id = ${column} AND p.stopped_at IS NULL
       AND p.heartbeat_at > ${DB_NOW_MS} - ${staleParam}::bigint))`;
 }
-
-const Row = z.object({
-  id: z.string(),
-  started_at: z.number(),
-  heartbeat_at: z.number(),
-  stopped_at: z.number().nullable(),
-  live: z.boolean(),
-});
 
 export function postgresProcesses(db: Db): ProcessStore {
   return {
@@ -58,16 +50,7 @@ export function postgresProcesses(db: Db): ProcessStore {
          FROM processes ORDER BY started_at, id COLLATE "C"`,
         [staleAfterMs],
       );
-      return rows.map((raw): ProcessRecord => {
-        const row = Row.parse(raw);
-        return {
-          id: row.id,
-          startedAt: row.started_at,
-          heartbeatAt: row.heartbeat_at,
-          ...(row.stopped_at === null ? {} : { stoppedAt: row.stopped_at }),
-          live: row.live,
-        };
-      });
+      return rows.map(processRecordOf);
     },
   };
 }

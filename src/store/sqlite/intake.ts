@@ -1,31 +1,7 @@
 import type Database from "better-sqlite3";
-import { z } from "zod";
-import type { IntakeEntry, IntakeStore } from "../types.js";
+import { intakeEntryOf } from "../rows/intake.js";
+import type { IntakeStore } from "../types.js";
 import { ownerGone } from "./processes.js";
-
-const Row = z.object({
-  id: z.string(),
-  user_id: z.string(),
-  channel_id: z.string(),
-  command_text: z.string(),
-  response_url: z.string(),
-  received_at: z.number(),
-  owner: z.string().nullable(),
-});
-
-function toEntry(raw: unknown): IntakeEntry {
-  const row = Row.parse(raw);
-  return {
-    id: row.id,
-    userId: row.user_id,
-    channelId: row.channel_id,
-    text: row.command_text,
-    responseUrl: row.response_url,
-    receivedAt: row.received_at,
-    // Entries from before owners were recorded: nobody, which recovery treats as gone.
-    owner: row.owner ?? "",
-  };
-}
 
 export function sqliteIntake(db: Database.Database): IntakeStore {
   const sql = {
@@ -41,7 +17,7 @@ export function sqliteIntake(db: Database.Database): IntakeStore {
   // Under the write lock (IMMEDIATE) from the read to the re-owning: no other process slips between.
   const takeOver = db.transaction((staleAfterMs: number, owner: string) =>
     sql.orphaned.all({ stale_after_ms: staleAfterMs, owner }).map((raw) => {
-      const entry = toEntry(raw);
+      const entry = intakeEntryOf(raw);
       sql.reown.run(owner, entry.id);
       return { ...entry, owner };
     }),
@@ -62,7 +38,7 @@ export function sqliteIntake(db: Database.Database): IntakeStore {
       sql.remove.run(id);
     },
     async unsettled() {
-      return sql.all.all().map(toEntry);
+      return sql.all.all().map(intakeEntryOf);
     },
     async takeOverUnsettled(staleAfterMs, newOwner) {
       return takeOver.immediate(staleAfterMs, newOwner);

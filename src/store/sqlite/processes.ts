@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
-import { z } from "zod";
-import type { ProcessRecord, ProcessStore } from "../types.js";
+import { processRecordOf } from "../rows/process.js";
+import type { ProcessStore } from "../types.js";
 
 /** The database's clock in epoch milliseconds: the processes sharing an SQLite file share its machine. */
 export const DB_NOW_MS = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
@@ -17,14 +17,6 @@ export function ownerGone(column: string): string {
     SELECT 1 FROM processes p WHERE p.id = ${column} AND p.stopped_at IS NULL
       AND p.heartbeat_at > ${DB_NOW_MS} - @stale_after_ms))`;
 }
-
-const Row = z.object({
-  id: z.string(),
-  started_at: z.number(),
-  heartbeat_at: z.number(),
-  stopped_at: z.number().nullable(),
-  live: z.union([z.literal(0), z.literal(1)]),
-});
 
 export function sqliteProcesses(db: Database.Database): ProcessStore {
   const sql = {
@@ -58,16 +50,7 @@ export function sqliteProcesses(db: Database.Database): ProcessStore {
       sql.stop.run(id);
     },
     async list(staleAfterMs) {
-      return sql.list.all(staleAfterMs).map((raw): ProcessRecord => {
-        const row = Row.parse(raw);
-        return {
-          id: row.id,
-          startedAt: row.started_at,
-          heartbeatAt: row.heartbeat_at,
-          ...(row.stopped_at === null ? {} : { stoppedAt: row.stopped_at }),
-          live: row.live === 1,
-        };
-      });
+      return sql.list.all(staleAfterMs).map(processRecordOf);
     },
   };
 }
