@@ -38,6 +38,8 @@ describe("opening the PostgreSQL store", () => {
       "intake",
       "locks",
       "schema_migrations",
+      "service_state",
+      "slack_pacing",
       "subscriptions",
     ]);
   });

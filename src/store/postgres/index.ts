@@ -8,6 +8,8 @@ import { postgresFollowUps } from "./followups.js";
 import { postgresIntake } from "./intake.js";
 import { postgresLocks } from "./locks.js";
 import { migratePostgres, POSTGRES_MIGRATIONS } from "./migrations.js";
+import { postgresPacing } from "./pacing.js";
+import { postgresState } from "./state.js";
 import { postgresSubscriptions } from "./subscriptions.js";
 
 interface CommonOptions {
@@ -80,6 +82,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     followUps: postgresFollowUps(db),
     subscriptions: postgresSubscriptions(db),
     intake: postgresIntake(db),
+    pacing: postgresPacing(db),
+    state: postgresState(db),
     close,
   };
 }

@@ -156,6 +156,21 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE followups ADD COLUMN settle_on jsonb, ADD COLUMN cancel jsonb;
     `,
   },
+  {
+    version: 6,
+    name: "slack pacing shared by replicas, and service state (the rotated Orchestration refresh token)",
+    up: `
+      CREATE TABLE slack_pacing (
+        lane text PRIMARY KEY,
+        next_at bigint NOT NULL
+      );
+      CREATE TABLE service_state (
+        key text PRIMARY KEY,
+        value text NOT NULL,
+        updated_at bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

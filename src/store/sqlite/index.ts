@@ -8,6 +8,8 @@ import { sqliteFollowUps } from "./followups.js";
 import { sqliteIntake } from "./intake.js";
 import { sqliteLocks } from "./locks.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
+import { sqlitePacing } from "./pacing.js";
+import { sqliteState } from "./state.js";
 import { sqliteSubscriptions } from "./subscriptions.js";
 
 export interface SqliteStoreOptions {
@@ -46,6 +48,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     followUps: sqliteFollowUps(db),
     subscriptions: sqliteSubscriptions(db),
     intake: sqliteIntake(db),
+    pacing: sqlitePacing(db),
+    state: sqliteState(db),
     async close() {
       if (db.open) db.close();
     },
