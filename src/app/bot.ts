@@ -19,6 +19,7 @@ import { drainingMiddleware } from "./lifecycle/draining.js";
 import { InFlight } from "./lifecycle/in-flight.js";
 import { operationalRoutes } from "./lifecycle/routes.js";
 import { Metrics } from "./metrics/index.js";
+import { storePacing } from "./shared-pacing.js";
 
 export interface Bot {
   readonly app: App;
@@ -132,7 +133,11 @@ export function createBot(options: BotOptions): Bot {
     call: webClientCall(queueClient),
     logger: logger.child({ module: "outbox" }),
     findPosted: findPostedByMetadata(app.client),
-    ...(options.slackClock ? { now: options.slackClock.now, sleep: options.slackClock.sleep } : {}),
+    // Slots are booked in the store, so replicas share Slack's allowances; simulated time (the benchmark)
+    // cannot be compared with the database's clock, so it paces in the process.
+    ...(options.slackClock
+      ? { now: options.slackClock.now, sleep: options.slackClock.sleep }
+      : { pacing: storePacing(store.pacing, logger.child({ module: "outbox" })) }),
     ...(options.slackRates?.postsPerChannelPerSecond
       ? { postPerChannelPerSecond: options.slackRates.postsPerChannelPerSecond }
       : {}),
