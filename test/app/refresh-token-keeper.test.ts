@@ -1,3 +1,5 @@
+import { Writable } from "node:stream";
+import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createOrchestrationSim, type OrchestrationSim, TOKEN_PATH } from "../../devkit/sim/orchestration.js";
 import { OAuthTokenSource } from "../../src/api/orchestration/oauth.js";
@@ -36,6 +38,18 @@ function source(store: Store | undefined) {
     refreshToken: new Secret(CONFIGURED),
     ...(store ? { keeper: storedRefreshToken(store.state, CLIENT_ID) } : {}),
   });
+}
+
+/** Log lines as written, to look for secrets in. */
+function capturedLogger() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString("utf8"));
+      done();
+    },
+  });
+  return { lines, logger: pino({ level: "debug" }, stream) };
 }
 
 /** A fresh access token: the cached one dropped first, so that each call is an exchange. */
@@ -81,4 +95,23 @@ describe.each(storeKinds)("the Orchestration refresh token kept in the store (%s
 it("without a store, a second replica presents the configured token and is refused (the problem kept away above)", async () => {
   await exchange(source(undefined));
   await expect(exchange(source(undefined))).rejects.toMatchObject({ status: 400 });
+});
+
+it("a store that fails to read or to save costs no token: the process carries on with the one it knows, and logs no token", async () => {
+  const { lines, logger } = capturedLogger();
+  const broken = new OAuthTokenSource({
+    tokenUrl: `${url}${TOKEN_PATH}`,
+    clientId: CLIENT_ID,
+    clientSecret: new Secret(CLIENT_SECRET),
+    refreshToken: new Secret(CONFIGURED),
+    keeper: {
+      load: () => Promise.reject(new Error("the store is down")),
+      save: () => Promise.reject(new Error("the store is down")),
+    },
+    logger,
+  });
+  for (let round = 0; round < 3; round++) expect(sim.tokens.accepts(await exchange(broken))).toBe(true);
+  expect(lines.join("")).toContain("could not keep the rotated Orchestration refresh token");
+  for (const secret of [CONFIGURED, sim.tokens.refreshToken, CLIENT_SECRET])
+    expect(lines.join("")).not.toContain(secret);
 });

@@ -157,15 +157,15 @@ export class OAuthTokenSource implements TokenSource {
    * have issued a new one), whichever differs from the one refused.
    */
   async #replacementFor(refused: string): Promise<Grant | undefined> {
-    if (this.#options.keeper) {
-      // Real time, not `now` (a test's simulated clock): this waits for another process.
-      const deadline = Date.now() + (this.#options.rotationWaitMs ?? 2_000);
-      for (;;) {
-        const kept = await this.#loadKept();
-        if (kept !== undefined && kept !== refused) return { token: new Secret(kept), kept };
-        if (Date.now() >= deadline) break;
-        await new Promise((resolve) => setTimeout(resolve, KEEPER_POLL_MS));
-      }
+    // Without a keeper the token this process knows is the only one: nothing else to try.
+    if (!this.#options.keeper) return undefined;
+    // Real time, not `now` (a test's simulated clock): this waits for another process.
+    const deadline = Date.now() + (this.#options.rotationWaitMs ?? 2_000);
+    for (;;) {
+      const kept = await this.#loadKept();
+      if (kept !== undefined && kept !== refused) return { token: new Secret(kept), kept };
+      if (Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, KEEPER_POLL_MS));
     }
     const kept = await this.#loadKept();
     for (const token of [this.#refreshToken, this.#options.refreshToken])
