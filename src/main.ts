@@ -4,9 +4,10 @@ import { ConfigError, loadConfig, slackProblems } from "./app/config.js";
 import { checkBotToken } from "./app/lifecycle/slack-token.js";
 import { createLogger } from "./app/logger.js";
 import { Metrics } from "./app/metrics/index.js";
+import { storedRefreshToken } from "./app/refresh-token-keeper.js";
 import { createCatalogue } from "./catalogue/index.js";
 import { PolicyFileError } from "./core/policy/policy-file.js";
-import { openPostgresStore, SchemaTooNewError, type Store } from "./store/index.js";
+import { openPostgresStore, openSqliteStore, SchemaTooNewError, type Store } from "./store/index.js";
 
 /** `npm start`: the bot against Slack, configured from the environment. */
 let config: ReturnType<typeof loadConfig>;
@@ -22,9 +23,8 @@ try {
 
 const logger = createLogger({ level: config.logLevel });
 const metrics = new Metrics();
-const api = createApiClients(config, { logger, onCall: metrics.observeApiCall });
-// PostgreSQL (several replicas) is opened here, before the bot; without it the bot opens its SQLite file.
-let store: Store | undefined;
+// The store is opened first: the API clients keep the rotated Orchestration refresh token in it.
+let store: Store;
 if (config.database) {
   try {
     store = await openPostgresStore({
@@ -35,10 +35,25 @@ if (config.database) {
   } catch (error) {
     const why = error instanceof SchemaTooNewError ? error.message : describeDatabaseError(error);
     process.stderr.write(`opsbot cannot start: the PostgreSQL store (OPSBOT_DATABASE_URL) ${why}\n`);
-    await api.close();
+    process.exit(1);
+  }
+} else {
+  try {
+    store = openSqliteStore({ path: config.databasePath });
+  } catch (error) {
+    if (!(error instanceof SchemaTooNewError)) throw error;
+    process.stderr.write(`opsbot cannot start: ${error.message}\n`);
     process.exit(1);
   }
 }
+const orchestrationAuth = config.orchestration.auth;
+const api = createApiClients(
+  config,
+  { logger, onCall: metrics.observeApiCall },
+  orchestrationAuth.kind === "refresh-token"
+    ? { orchestrationRefreshToken: storedRefreshToken(store.state, orchestrationAuth.clientId) }
+    : {},
+);
 // Before the bot, so that it knows its own IDs; a refused token keeps it up but not ready.
 const slackToken = await checkBotToken(config.slack, logger.child({ module: "slack-token" }));
 let bot: ReturnType<typeof createBot>;
@@ -50,14 +65,14 @@ try {
     logger,
     metrics,
     slackToken,
-    ...(store ? { store } : {}),
+    store,
   });
 } catch (error) {
   // The permissions file and the store are checked at start-up: say what is wrong and stop.
   if (!(error instanceof PolicyFileError) && !(error instanceof SchemaTooNewError)) throw error;
   process.stderr.write(`opsbot cannot start: ${error.message}\n`);
   await api.close();
-  await store?.close();
+  await store.close();
   process.exit(1);
 }
 const port = await bot.start();
@@ -77,7 +92,7 @@ const shutdown = async (signal: string) => {
   logger.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
   await bot.stop().catch((error: unknown) => logger.error({ err: error }, "stopping the Slack app failed"));
   await api.close();
-  await store?.close().catch((error: unknown) => logger.error({ err: error }, "closing the store failed"));
+  await store.close().catch((error: unknown) => logger.error({ err: error }, "closing the store failed"));
   logger.info("stopped");
   process.exit(0);
 };

@@ -27,6 +27,7 @@ import { operationalRoutes } from "./lifecycle/routes.js";
 import { type BotIdentity, SlackTokenCheck } from "./lifecycle/slack-token.js";
 import { followSocketConnection } from "./lifecycle/socket-connection.js";
 import { Metrics } from "./metrics/index.js";
+import { storePacing } from "./shared-pacing.js";
 
 export interface Bot {
   readonly app: App;
@@ -195,7 +196,13 @@ export function createBot(options: BotOptions): Bot {
     call: webClientCall(queueClient),
     logger: logger.child({ module: "outbox" }),
     findPosted: findPostedByMetadata(app.client),
+    // On PostgreSQL (replicas) slots are booked in the store, so replicas share Slack's allowances; the
+    // SQLite default is one process, which paces itself. Simulated time (the benchmark) cannot be
+    // compared with the database's clock, so it paces in the process too.
     ...(options.slackClock ? { now: options.slackClock.now, sleep: options.slackClock.sleep } : {}),
+    ...(store.kind === "postgres" && !options.slackClock
+      ? { pacing: storePacing(store.pacing, logger.child({ module: "outbox" })) }
+      : {}),
     ...(options.slackRates?.postsPerChannelPerSecond
       ? { postPerChannelPerSecond: options.slackRates.postsPerChannelPerSecond }
       : {}),

@@ -202,6 +202,8 @@ export interface Store {
   ping(): Promise<void>;
   readonly requests: RequestLedger;
   readonly processes: ProcessStore;
+  readonly pacing: PacingStore;
+  readonly state: ServiceStateStore;
   close(): Promise<void>;
 }
 
@@ -427,4 +429,31 @@ export interface SubscriptionStore {
   remove(event: string, channelId: string): Promise<boolean>;
   channelsFor(event: string): Promise<string[]>;
   list(): Promise<Subscription[]>;
+}
+
+/**
+ * Slots on named lanes (Slack's per-channel and per-workspace allowances), booked by every replica that
+ * shares the store. Unlike the rest of the store it reads the database's clock: a slot is a moment all
+ * replicas must agree on, whatever their own clocks say.
+ */
+export interface PacingStore {
+  /**
+   * Books the lane's next free slot: now, or `intervalMs` after the slot booked before it, whichever is
+   * later. Resolves to how long to wait for it (0 when it is now). One atomic statement.
+   */
+  reserve(lane: string, intervalMs: number): Promise<number>;
+  /** Books nothing on the lane for `ms` from now (Slack's Retry-After), keeping any later booking. */
+  hold(lane: string, ms: number): Promise<void>;
+  /** Forgets lanes whose last slot is more than `idleMs` past; resolves to how many. */
+  prune(idleMs: number): Promise<number>;
+}
+
+/** Small named values the service keeps across restarts and shares between replicas. */
+export interface ServiceStateStore {
+  get(key: string): Promise<string | undefined>;
+  /**
+   * Sets `key` to `value` if it still holds `expected` (undefined: if it is unset). False when another
+   * writer changed it first, and nothing is written.
+   */
+  compareAndSet(key: string, expected: string | undefined, value: string, now: number): Promise<boolean>;
 }

@@ -41,6 +41,8 @@ describe("opening the PostgreSQL store", () => {
       "processes",
       "schema_migrations",
       "seen_requests",
+      "service_state",
+      "slack_pacing",
       "subscriptions",
     ]);
   });

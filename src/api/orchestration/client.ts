@@ -4,6 +4,7 @@ import type { OrchestrationSettings } from "../settings.js";
 import type { BackendAdapter, BackendErrorInfo, Transport } from "../transport.js";
 import { orchestrationEndpoints } from "./endpoints.js";
 import { OAuthTokenSource, StaticTokenSource, type TokenSource } from "./oauth.js";
+import type { RefreshTokenKeeper } from "./refresh-token-keeper.js";
 
 export type OrchestrationClient = ClientOf<typeof orchestrationEndpoints>;
 
@@ -17,6 +18,8 @@ export interface OrchestrationClientHandle {
 export interface OrchestrationClientOptions {
   readonly now?: () => number;
   readonly tokenSkewMs?: number;
+  /** Where a rotated refresh token is kept (the app passes the store's); without one, in memory only. */
+  readonly refreshTokenKeeper?: RefreshTokenKeeper;
 }
 
 const CREDENTIAL_VARIABLES =
@@ -97,6 +100,8 @@ export function orchestrationTokenSource(
     ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.tokenSkewMs !== undefined ? { skewMs: options.tokenSkewMs } : {}),
+    ...(options.refreshTokenKeeper ? { keeper: options.refreshTokenKeeper } : {}),
+    ...(deps.logger ? { logger: deps.logger.child({ module: "api.orchestration.oauth" }) } : {}),
   });
 }
 

@@ -1,7 +1,9 @@
+import type { Logger } from "pino";
 import { type Dispatcher, request } from "undici";
 import { z } from "zod";
 import { Secret, scrubSecrets, truncate } from "../../lib/secret.js";
 import { ApiError, type ApiErrorKind } from "../errors.js";
+import type { RefreshTokenKeeper } from "./refresh-token-keeper.js";
 
 /** Where an access token for the Orchestration API comes from. */
 export interface TokenSource {
@@ -42,7 +44,24 @@ export interface OAuthTokenSourceOptions {
   /** Refresh this long before `expires_in` runs out (default 60 s). */
   readonly skewMs?: number;
   readonly now?: () => number;
+  /** Where a rotated refresh token is kept for restarts and other replicas; without one, in memory only. */
+  readonly keeper?: RefreshTokenKeeper;
+  /** After an `invalid_grant`, how long to wait for another replica's rotation to reach the keeper (default 2 s). */
+  readonly rotationWaitMs?: number;
+  /** For the keeper's failures (never a token). */
+  readonly logger?: Logger;
 }
+
+/** The token an exchange sends, and what the keeper held when it was chosen (for compare-and-set). */
+interface Grant {
+  readonly token: Secret;
+  readonly kept: string | undefined;
+}
+
+/** An exchange's answer: a token, or the endpoint's word that the refresh token is no longer valid. */
+type Exchanged =
+  | { readonly kind: "ok"; readonly cached: Cached }
+  | { readonly kind: "invalid_grant"; readonly error: ApiError };
 
 const OPERATION = "oauthToken";
 const MAX_BODY_BYTES = 64 * 1024;
@@ -53,6 +72,7 @@ const tokenResponse = z.looseObject({
   refresh_token: z.string().min(1).optional(),
 });
 const oauthError = z.looseObject({ error: z.string(), error_description: z.string().optional() });
+const KEEPER_POLL_MS = 50;
 
 interface Cached {
   readonly token: Secret;
@@ -63,6 +83,11 @@ interface Cached {
  * The service-account flow of IMS Platform Auth: a long-lived refresh token exchanged for short-lived
  * access tokens (`grant_type=refresh_token`). Tokens are cached until shortly before they expire, and
  * concurrent callers share one exchange, so a burst of calls makes one token request.
+ *
+ * When the endpoint rotates refresh tokens, the live one is kept by the `keeper` (the store): each
+ * exchange starts from the kept token (the configured one until a first rotation), and saves the new one
+ * with compare-and-set. Replicas racing on one token: the endpoint accepts the first, the other gets
+ * `invalid_grant`, reads the keeper again until the winner's token shows up there, and retries once.
  */
 export class OAuthTokenSource implements TokenSource {
   readonly refreshable = true;
@@ -70,6 +95,7 @@ export class OAuthTokenSource implements TokenSource {
   readonly #now: () => number;
   readonly #skewMs: number;
   #refreshToken: Secret;
+  #lastSent: Secret | undefined;
   #cached: Cached | undefined;
   #inflight: Promise<Cached> | undefined;
 
@@ -102,15 +128,81 @@ export class OAuthTokenSource implements TokenSource {
 
   secrets(): Secret[] {
     const out = [this.#options.clientSecret, this.#refreshToken, this.#options.refreshToken];
+    if (this.#lastSent) out.push(this.#lastSent);
     if (this.#cached) out.push(this.#cached.token);
     return out;
   }
 
   async #exchange(): Promise<Cached> {
+    const grant = await this.#currentGrant();
+    const first = await this.#exchangeWith(grant);
+    if (first.kind === "ok") return first.cached;
+    const replacement = await this.#replacementFor(grant.token.reveal());
+    if (!replacement) throw first.error;
+    const second = await this.#exchangeWith(replacement);
+    if (second.kind === "ok") return second.cached;
+    throw second.error;
+  }
+
+  /** The kept token when there is one, else the one this process knows (configured, or rotated here). */
+  async #currentGrant(): Promise<Grant> {
+    const kept = await this.#loadKept();
+    return { token: kept === undefined ? this.#refreshToken : new Secret(kept), kept };
+  }
+
+  /**
+   * After `invalid_grant` on `refused`: a token worth one more try. Another replica may have rotated it
+   * a moment ago and not saved yet, so the keeper is read again until it holds another token, for a
+   * short while; failing that, the token this process knows, then the configured one (an operator may
+   * have issued a new one), whichever differs from the one refused.
+   */
+  async #replacementFor(refused: string): Promise<Grant | undefined> {
+    // Without a keeper the token this process knows is the only one: nothing else to try.
+    if (!this.#options.keeper) return undefined;
+    // Real time, not `now` (a test's simulated clock): this waits for another process.
+    const deadline = Date.now() + (this.#options.rotationWaitMs ?? 2_000);
+    for (;;) {
+      const kept = await this.#loadKept();
+      if (kept !== undefined && kept !== refused) return { token: new Secret(kept), kept };
+      if (Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, KEEPER_POLL_MS));
+    }
+    const kept = await this.#loadKept();
+    for (const token of [this.#refreshToken, this.#options.refreshToken])
+      if (token.reveal() !== refused) return { token, kept };
+    return undefined;
+  }
+
+  async #loadKept(): Promise<string | undefined> {
+    const keeper = this.#options.keeper;
+    if (!keeper) return undefined;
+    try {
+      return await keeper.load();
+    } catch (err) {
+      // The store unreachable: the token this process knows may still be the live one.
+      this.#options.logger?.warn({ err }, "could not read the kept Orchestration refresh token");
+      return undefined;
+    }
+  }
+
+  /** Keeps a rotated token; the access token is good either way, so a failure is only reported. */
+  async #keep(previous: string | undefined, next: string): Promise<void> {
+    const keeper = this.#options.keeper;
+    if (!keeper) return;
+    try {
+      if (!(await keeper.save(previous, next)))
+        this.#options.logger?.warn("another replica kept a different Orchestration refresh token first");
+    } catch (err) {
+      this.#options.logger?.warn({ err }, "could not keep the rotated Orchestration refresh token");
+    }
+  }
+
+  async #exchangeWith(grant: Grant): Promise<Exchanged> {
     const { tokenUrl, clientId, clientSecret, dispatcher } = this.#options;
+    this.#lastSent = grant.token;
     const form = new URLSearchParams({
       grant_type: "refresh_token",
-      refresh_token: this.#refreshToken.reveal(),
+      refresh_token: grant.token.reveal(),
       client_id: clientId,
       client_secret: clientSecret.reveal(),
     });
@@ -144,7 +236,10 @@ export class OAuthTokenSource implements TokenSource {
       const detail = described.success
         ? [described.data.error, described.data.error_description].filter(Boolean).join(": ")
         : text.trim().split("\n")[0];
-      throw this.#error("http", `the token endpoint refused the service account: ${detail}`, status);
+      const error = this.#error("http", `the token endpoint refused the service account: ${detail}`, status);
+      if (described.success && described.data.error === "invalid_grant")
+        return { kind: "invalid_grant", error };
+      throw error;
     }
     const parsed = tokenResponse.safeParse(body);
     if (!parsed.success)
@@ -155,9 +250,13 @@ export class OAuthTokenSource implements TokenSource {
       token: new Secret(parsed.data.access_token),
       validUntil: this.#now() + lifetimeMs - Math.min(this.#skewMs, lifetimeMs / 2),
     };
-    if (parsed.data.refresh_token) this.#refreshToken = new Secret(parsed.data.refresh_token);
+    const rotated = parsed.data.refresh_token;
+    if (rotated) {
+      this.#refreshToken = new Secret(rotated);
+      if (rotated !== grant.token.reveal()) await this.#keep(grant.kept, rotated);
+    }
     this.#cached = cached;
-    return cached;
+    return { kind: "ok", cached };
   }
 
   #error(kind: ApiErrorKind, message: string, status: number | undefined, cause?: unknown): ApiError {

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { classifyError, classifyResult, type Outcome, SlackOutboxError } from "./errors.js";
-import { backoffMs, type Pacer } from "./pacer.js";
+import { backoffMs, type LaneSlots } from "./pacer.js";
 import { ON_UNKNOWN } from "./retry-rules.js";
 import type { CallResult, OutboxCall, OutboxMethod, OutboxWrite } from "./types.js";
 
@@ -8,7 +8,8 @@ import type { CallResult, OutboxCall, OutboxMethod, OutboxWrite } from "./types.
 export interface Delivery {
   readonly write: OutboxWrite;
   readonly attempt: () => Promise<Outcome>;
-  readonly pacer: Pacer;
+  /** The slots of its lane, booked before each attempt and held back by a 429. */
+  readonly slots: LaneSlots;
   readonly critical: boolean;
   /** For logs: where it goes, never what it says. */
   readonly about: Readonly<Record<string, unknown>>;
@@ -18,7 +19,6 @@ export interface Delivery {
 
 /** What the retry loop shares with its outbox. */
 export interface DeliveryEnv {
-  readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
   readonly logger: Logger | undefined;
@@ -47,14 +47,14 @@ export async function deliver(delivery: Delivery, env: DeliveryEnv): Promise<Cal
   let attempts = 0;
   let failures = 0;
   for (;;) {
-    const wait = delivery.pacer.reserve(env.now());
+    const wait = await delivery.slots.reserve();
     if (wait > 0) await env.sleep(wait);
     attempts += 1;
     const outcome = await delivery.attempt();
     if (outcome.kind === "ok") return outcome.result;
     if (outcome.kind === "rate_limited") {
       env.onRateLimited();
-      delivery.pacer.holdUntil(env.now() + outcome.retryAfterMs);
+      await delivery.slots.hold(outcome.retryAfterMs);
       env.logger?.warn({ ...log, retryAfterMs: outcome.retryAfterMs }, "slack rate limited");
       continue;
     }

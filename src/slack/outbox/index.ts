@@ -1,5 +1,6 @@
 export { SlackOutboxError, STOPPED } from "./errors.js";
 export { type Posted, SlackOutbox, type Uploaded } from "./outbox.js";
+export { LocalPacing, type Pacing } from "./pacer.js";
 export { ON_UNKNOWN, type OnUnknown } from "./retry-rules.js";
 export type {
   CallResult,

@@ -3,7 +3,7 @@ import { ephemeralArgs, postArgs, updateArgs, uploadArgs } from "./args.js";
 import { type Deferred, deferred } from "./deferred.js";
 import { type Delivery, type DeliveryEnv, deliver, viaCall } from "./delivery.js";
 import { SlackOutboxError, STOPPED } from "./errors.js";
-import { Pacer } from "./pacer.js";
+import { type LaneSlots, LocalPacing, laneSlots, type Pacing } from "./pacer.js";
 import { isResponseUrl, postToResponseUrl } from "./response-url.js";
 import type {
   CallResult,
@@ -65,15 +65,14 @@ export class SlackOutbox {
   readonly #fetch: typeof fetch;
   readonly #now: () => number;
   readonly #env: DeliveryEnv;
-  readonly #postIntervalMs: number;
   readonly #findPosted: SlackOutboxOptions["findPosted"];
+  readonly #pacing: Pacing;
+  /** This process's own pacing: the default, and the stand-by while a shared one fails. */
+  readonly #fallback: LocalPacing;
+  readonly #intervals: Readonly<Record<"post" | "update" | "ephemeral" | "upload", number>>;
 
   /** FIFO queues by lane (a channel's posts, ephemerals, uploads); the head may be in flight. */
   readonly #lanes = new Map<string, Job[]>();
-  readonly #postPacers = new Map<string, Pacer>();
-  readonly #updatePacer: Pacer;
-  readonly #ephemeralPacer: Pacer;
-  readonly #uploadPacer: Pacer;
   /** Entries in send order; the head may be in flight. */
   readonly #updateQueue: UpdateEntry[] = [];
   /** Entries not yet in flight, by message, so new edits can join them. */
@@ -96,7 +95,6 @@ export class SlackOutbox {
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#now = options.now ?? Date.now;
     this.#env = {
-      now: this.#now,
       sleep: options.sleep ?? realSleep,
       random: options.random ?? Math.random,
       logger: options.logger,
@@ -107,10 +105,14 @@ export class SlackOutbox {
       },
     };
     this.#findPosted = options.findPosted;
-    this.#postIntervalMs = 1000 / rates.postPerChannelPerSecond;
-    this.#updatePacer = new Pacer(60_000 / rates.updatesPerMinute);
-    this.#ephemeralPacer = new Pacer(60_000 / rates.ephemeralsPerMinute);
-    this.#uploadPacer = new Pacer(60_000 / rates.uploadsPerMinute);
+    this.#fallback = new LocalPacing(this.#now);
+    this.#pacing = options.pacing ?? this.#fallback;
+    this.#intervals = {
+      post: 1000 / rates.postPerChannelPerSecond,
+      update: 60_000 / rates.updatesPerMinute,
+      ephemeral: 60_000 / rates.ephemeralsPerMinute,
+      upload: 60_000 / rates.uploadsPerMinute,
+    };
   }
 
   /** Writes waiting or in flight, of every kind (coalesced edits count once). */
@@ -133,7 +135,7 @@ export class SlackOutbox {
       const args = postArgs(message);
       const result = await this.#deliver({
         ...this.#viaCall("chat.postMessage", args, options),
-        pacer: this.#postPacer(channel),
+        slots: this.#slots(postLane(channel), this.#intervals.post),
         about: { channel },
         ...this.#lookFor(args),
       });
@@ -183,7 +185,7 @@ export class SlackOutbox {
     return this.#queue("chat.postEphemeral", async () => {
       await this.#deliver({
         ...this.#viaCall("chat.postEphemeral", ephemeralArgs(message), options),
-        pacer: this.#ephemeralPacer,
+        slots: this.#slots("chat.postEphemeral", this.#intervals.ephemeral),
         about: { channel: message.channel, user: message.user },
       });
     });
@@ -195,7 +197,7 @@ export class SlackOutbox {
     return this.#queue("files.uploadV2", async () => {
       const result = await this.#deliver({
         ...this.#viaCall("files.uploadV2", uploadArgs(file), options),
-        pacer: this.#uploadPacer,
+        slots: this.#slots("files.uploadV2", this.#intervals.upload),
         about: { channel: file.channel },
       });
       const fileId = result.files?.[0]?.id;
@@ -228,7 +230,7 @@ export class SlackOutbox {
           write: "response_url",
           attempt: () => postToResponseUrl(this.#fetch, responseUrl, message, timeoutMs),
           // Its own: a Retry-After from one response URL says nothing about the others.
-          pacer: new Pacer(0),
+          slots: laneSlots(new LocalPacing(this.#now), "response_url", 0),
           critical: false,
           about: {},
         });
@@ -295,7 +297,7 @@ export class SlackOutbox {
       try {
         await this.#deliver({
           ...this.#viaCall("chat.update", args, { critical: entry.critical }),
-          pacer: this.#updatePacer,
+          slots: this.#slots("chat.update", this.#intervals.update),
           about: { channel: entry.target.channel },
         });
         for (const waiter of entry.waiters) waiter.resolve();
@@ -310,17 +312,28 @@ export class SlackOutbox {
     this.#updatesRunning = false;
   }
 
-  /** One pacer per channel, kept while it still remembers a recent post or a Retry-After. */
-  #postPacer(channel: string): Pacer {
-    const known = this.#postPacers.get(channel);
-    if (known) return known;
-    const now = this.#now();
-    for (const [other, pacer] of this.#postPacers) {
-      if (pacer.idle(now) && !this.#lanes.has(postLane(other))) this.#postPacers.delete(other);
-    }
-    const pacer = new Pacer(this.#postIntervalMs);
-    this.#postPacers.set(channel, pacer);
-    return pacer;
+  /**
+   * A lane's slots. Should the shared pacing fail (the store unreachable), the write is paced in this
+   * process alone rather than held up: Slack's 429s still stop anything worse.
+   */
+  #slots(lane: string, intervalMs: number): LaneSlots {
+    const shared = laneSlots(this.#pacing, lane, intervalMs);
+    if (this.#pacing === this.#fallback) return shared;
+    const local = laneSlots(this.#fallback, lane, intervalMs);
+    const warn = (err: unknown) =>
+      this.#env.logger?.warn({ err, lane }, "shared slack pacing failed; pacing this process alone");
+    return {
+      reserve: () =>
+        shared.reserve().catch((err: unknown) => {
+          warn(err);
+          return local.reserve();
+        }),
+      hold: (ms) =>
+        shared.hold(ms).catch((err: unknown) => {
+          warn(err);
+          return local.hold(ms);
+        }),
+    };
   }
 
   #viaCall(method: OutboxMethod, args: Record<string, unknown>, options: SendOptions) {
@@ -344,7 +357,8 @@ export class SlackOutbox {
   }
 }
 
-const postLane = (channel: string) => `chat.postMessage\u0000${channel}`;
+/** Lane names are shared by every replica pacing through one store: keep them stable. */
+const postLane = (channel: string) => `chat.postMessage:${channel}`;
 
 function stoppedError(method: OutboxWrite): SlackOutboxError {
   return new SlackOutboxError(method, STOPPED, { attempts: 0, permanent: true });

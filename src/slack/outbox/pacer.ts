@@ -1,27 +1,64 @@
 /**
- * Spaces calls evenly: one slot every `intervalMs`, no burst. Slack allows short bursts, but an even pace
- * never meets a 429 in a steady state, which is what the outbox is for.
+ * Where the outbox books its slots, by lane (`chat.postMessage:<channel>`, `chat.update`, …). Slack counts
+ * per app and workspace, not per process, so replicas share one (the store's, wired in app/bot.ts); a
+ * single process may keep its own (`LocalPacing`).
  */
-export class Pacer {
-  #next = Number.NEGATIVE_INFINITY;
+export interface Pacing {
+  /** Books the lane's next free slot, `intervalMs` after the one before; resolves to the wait for it. */
+  reserve(lane: string, intervalMs: number): Promise<number>;
+  /** Books nothing on the lane for `ms` from now (Slack's Retry-After). */
+  hold(lane: string, ms: number): Promise<void>;
+}
 
-  constructor(readonly intervalMs: number) {}
+/** One lane's pacing, as a delivery uses it. */
+export interface LaneSlots {
+  reserve(): Promise<number>;
+  hold(ms: number): Promise<void>;
+}
 
-  /** Books the next free slot and returns how long to wait for it. */
-  reserve(now: number): number {
-    const at = Math.max(now, this.#next);
-    this.#next = at + this.intervalMs;
+export function laneSlots(pacing: Pacing, lane: string, intervalMs: number): LaneSlots {
+  return {
+    reserve: () => pacing.reserve(lane, intervalMs),
+    hold: (ms) => pacing.hold(lane, ms),
+  };
+}
+
+/**
+ * Pacing kept in this process, as the store keeps it for replicas: per lane, the moment its next slot is
+ * free. Slots are spaced evenly, no burst: Slack allows short bursts, but an even pace never meets a 429
+ * in a steady state, which is what the outbox is for. Idle lanes are forgotten (a fresh one behaves the
+ * same) whenever a new lane appears.
+ */
+export class LocalPacing implements Pacing {
+  readonly #nextFree = new Map<string, number>();
+  readonly #now: () => number;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  async reserve(lane: string, intervalMs: number): Promise<number> {
+    const now = this.#now();
+    const at = Math.max(now, this.#next(lane, now));
+    this.#nextFree.set(lane, at + intervalMs);
     return at - now;
   }
 
-  /** Nothing goes before `until` (Slack's Retry-After). */
-  holdUntil(until: number): void {
-    this.#next = Math.max(this.#next, until);
+  async hold(lane: string, ms: number): Promise<void> {
+    const now = this.#now();
+    this.#nextFree.set(lane, Math.max(this.#next(lane, now), now + ms));
   }
 
-  /** Whether a fresh pacer would behave the same, so this one can be forgotten. */
-  idle(now: number): boolean {
-    return this.#next <= now;
+  /** Lanes remembered: a slot or a Retry-After still ahead. */
+  get size(): number {
+    return this.#nextFree.size;
+  }
+
+  #next(lane: string, now: number): number {
+    const known = this.#nextFree.get(lane);
+    if (known !== undefined) return known;
+    for (const [other, next] of this.#nextFree) if (next <= now) this.#nextFree.delete(other);
+    return Number.NEGATIVE_INFINITY;
   }
 }
 

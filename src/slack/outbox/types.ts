@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { EditMessage, FileUpload, PostMessage } from "../../core/ports.js";
+import type { Pacing } from "./pacer.js";
 
 /** What the outbox sends: the messages and files the core asks for (core/ports.ts). */
 export type OutboxMessage = PostMessage;
@@ -54,6 +55,11 @@ export interface SlackOutboxOptions {
    * (files.getUploadURLExternal, files.completeUploadExternal) as Tier 4, so this leaves room to spare.
    */
   readonly uploadsPerMinute?: number;
+  /**
+   * Where slots are booked. Default: this process's own (`LocalPacing`, on `now`). Replicas pass one they
+   * share, so that together they keep to Slack's per-channel and per-workspace rates.
+   */
+  readonly pacing?: Pacing;
   /** Transient failures before a normal message is given up (default 5); `critical` ones retry until stop(). */
   readonly maxAttempts?: number;
   /** Injectable for tests, together with `sleep`. */

@@ -8,8 +8,10 @@ import { postgresFollowUps } from "./followups.js";
 import { postgresIntake } from "./intake.js";
 import { postgresLocks } from "./locks.js";
 import { migratePostgres, POSTGRES_MIGRATIONS } from "./migrations.js";
+import { postgresPacing } from "./pacing.js";
 import { postgresProcesses } from "./processes.js";
 import { postgresRequestLedger } from "./requests.js";
+import { postgresState } from "./state.js";
 import { postgresSubscriptions } from "./subscriptions.js";
 
 interface CommonOptions {
@@ -87,6 +89,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
     requests: postgresRequestLedger(db),
     processes: postgresProcesses(db),
+    pacing: postgresPacing(db),
+    state: postgresState(db),
     close,
   };
 }

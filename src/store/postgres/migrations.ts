@@ -194,6 +194,24 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE intake ADD COLUMN owner text;
     `,
   },
+  {
+    version: 9,
+    name: "slack pacing shared by replicas, and service state (the rotated Orchestration refresh token)",
+    // Unlogged: a booking is worth a few seconds, so it skips the WAL and its flush on every commit (the
+    // cost of a reservation drops several-fold); after a crash or on a promoted standby the table starts
+    // empty, which only lets the next slot go at once.
+    up: `
+      CREATE UNLOGGED TABLE slack_pacing (
+        lane text PRIMARY KEY,
+        next_at bigint NOT NULL
+      );
+      CREATE TABLE service_state (
+        key text PRIMARY KEY,
+        value text NOT NULL,
+        updated_at bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

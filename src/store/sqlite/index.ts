@@ -8,8 +8,10 @@ import { sqliteFollowUps } from "./followups.js";
 import { sqliteIntake } from "./intake.js";
 import { sqliteLocks } from "./locks.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
+import { sqlitePacing } from "./pacing.js";
 import { sqliteProcesses } from "./processes.js";
 import { sqliteRequestLedger } from "./requests.js";
+import { sqliteState } from "./state.js";
 import { sqliteSubscriptions } from "./subscriptions.js";
 
 export interface SqliteStoreOptions {
@@ -54,6 +56,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     requests: sqliteRequestLedger(db),
     processes: sqliteProcesses(db),
+    pacing: sqlitePacing(db),
+    state: sqliteState(db),
     async close() {
       if (db.open) db.close();
     },

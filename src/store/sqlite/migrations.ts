@@ -202,6 +202,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE intake ADD COLUMN owner TEXT;
     `,
   },
+  {
+    version: 9,
+    name: "slack pacing shared by replicas, and service state (the rotated Orchestration refresh token)",
+    up: `
+      CREATE TABLE slack_pacing (
+        lane TEXT PRIMARY KEY,
+        next_at INTEGER NOT NULL
+      );
+      CREATE TABLE service_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 function currentVersion(db: Database.Database): number {

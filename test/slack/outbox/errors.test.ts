@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import { webApi } from "@slack/bolt";
 import { describe, expect, it } from "vitest";
 import { classifyError, classifyResult } from "../../../src/slack/outbox/errors.js";
-import { backoffMs, Pacer } from "../../../src/slack/outbox/pacer.js";
+import { backoffMs, LocalPacing } from "../../../src/slack/outbox/pacer.js";
 import { clientFor, standInPerTest } from "../../helpers/standin-client.js";
 
 const start = standInPerTest();
@@ -129,12 +129,20 @@ describe("what a real WebClient throws", () => {
 });
 
 describe("pacing and backoff", () => {
-  it("spaces slots evenly and honours a hold", () => {
-    const pacer = new Pacer(1000);
-    expect([pacer.reserve(0), pacer.reserve(0), pacer.reserve(500)]).toEqual([0, 1000, 1500]);
-    pacer.holdUntil(10_000);
-    expect(pacer.reserve(3000)).toBe(7000);
-    expect(pacer.idle(11_000)).toBe(true);
+  it("spaces slots evenly per lane, honours a hold, and forgets idle lanes", async () => {
+    let now = 0;
+    const pacing = new LocalPacing(() => now);
+    const slots = [await pacing.reserve("a", 1000), await pacing.reserve("a", 1000)];
+    now = 500;
+    slots.push(await pacing.reserve("a", 1000));
+    expect(slots).toEqual([0, 1000, 1500]);
+    expect(await pacing.reserve("b", 1000)).toBe(0);
+    await pacing.hold("a", 9_500);
+    now = 3000;
+    expect(await pacing.reserve("a", 1000)).toBe(7000);
+    now = 11_000;
+    expect(await pacing.reserve("c", 1000)).toBe(0);
+    expect(pacing.size).toBe(1);
   });
 
   it("grows exponentially, with jitter, up to a cap", () => {
