@@ -119,7 +119,7 @@ async function allShow(state: string): Promise<void> {
         ? true
         : undefined,
     `\`${state}\` in every thread`,
-    20_000,
+    30_000,
   );
 }
 
@@ -210,5 +210,5 @@ describe("follow-ups shared by three replicas on PostgreSQL", () => {
       expect(at, id).toBeDefined();
       expect((at ?? 0) - killedAt, id).toBeLessThanOrEqual(bound);
     }
-  }, 90_000);
+  }, 120_000);
 });

@@ -495,13 +495,15 @@ export class FollowUpEngine {
     }
     // A state on the way is queued for Slack without holding up the other polls; the queue keeps each
     // channel's posts in order, the record says what is not confirmed yet, and the lease stays until
-    // Slack has it (a failure lets it lapse, for the next holder to post it).
-    const posting = this.#postTransition(recorded.followUp, recorded.transition).then(() =>
-      this.#updateParent(recorded.followUp),
-    );
+    // Slack has it (a failure lets it lapse, for the next holder to post it). The parent's edit comes
+    // after, outside the lease: it waits on the workspace-wide chat.update allowance that all replicas
+    // share, and holding the lease for it would hold the next poll back with it.
+    const posting = this.#postTransition(recorded.followUp, recorded.transition);
     trailing.push(posting);
-    posting.catch((error: unknown) =>
-      deps.logger.warn({ err: error, followUp: followUp.id }, "a state could not be posted yet"),
+    posting.then(
+      () => void this.#updateParent(recorded.followUp),
+      (error: unknown) =>
+        deps.logger.warn({ err: error, followUp: followUp.id }, "a state could not be posted yet"),
     );
   }
 
