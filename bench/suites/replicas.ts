@@ -100,7 +100,7 @@ async function runReplicas(
     const fx = createSlackFixtures(slack);
     log(
       `${name}: ${operations} deploys over ${channels} channels, sent round robin by ${options.senders ?? 16} senders; ` +
-        `Slack rate limits on, polls every 1 s up to ${budget}/s per replica, tasks settle in ${SETTLE_MS / 1000} s`,
+        `Slack rate limits on, polls every 1 s up to ${budget}/s for the deployment, tasks settle in ${SETTLE_MS / 1000} s`,
     );
     // The simulator keeps its last 1,000 requests only: the polls are collected as they come.
     const polls: number[] = [];
