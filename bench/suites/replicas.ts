@@ -24,7 +24,7 @@ export interface ReplicasSuiteOptions {
   readonly replicas?: readonly number[];
   /** Concurrent senders of commands. */
   readonly senders?: number;
-  /** The permissions file's followups.max_requests_per_second.deploy: each replica's poll budget. */
+  /** The permissions file's followups.max_requests_per_second.deploy: the deployment's poll budget (shared through the database). */
   readonly pollsPerSecond?: number;
   /** How long to wait for every final state, per replica count. */
   readonly boundMs?: number;
