@@ -2,13 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { z } from "zod";
-import {
-  acceptUpgrade,
-  checkHandshake,
-  HandshakeRefused,
-  refuseUpgrade,
-  type ServerWebSocket,
-} from "./websocket.js";
+import { acceptUpgrade, HandshakeRefused, refuseUpgrade, type ServerWebSocket } from "./websocket.js";
 
 /**
  * Slack's side of Socket Mode: the WebSocket URLs `apps.connections.open` hands out (one use each), the
@@ -116,33 +110,41 @@ export class SocketModeLink {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? "/", "http://standin");
     const ticket = url.searchParams.get("ticket") ?? "";
-    try {
-      if (url.pathname !== LINK_PATH) throw new HandshakeRefused(404, "no WebSocket here");
-      const accept = checkHandshake(req);
-      // One use per URL, as Slack's: a client reconnects through apps.connections.open.
-      if (!this.#tickets.delete(ticket))
-        throw new HandshakeRefused(401, "unknown or used ticket: call apps.connections.open");
-      const id = ++this.#opened;
-      const ws = acceptUpgrade(socket, accept, head, {
-        text: (message) => this.#receive(id, message),
-        closed: () => this.#notify(),
-        protocolError: (message) => this.#error(`connection ${id}: ${message}`),
-      });
-      this.#connections.set(id, { id, socket: ws });
-      ws.sendText(
-        JSON.stringify({
-          type: "hello",
-          num_connections: this.connections,
-          debug_info: { host: "slack-standin", build_number: 1, approximate_connection_time: 18060 },
-          connection_info: { app_id: this.#appId },
-        }),
-      );
-      this.#notify();
-    } catch (error) {
-      if (!(error instanceof HandshakeRefused)) throw error;
+    const refuse = (error: HandshakeRefused) => {
       this.#error(`upgrade refused: ${error.message}`);
-      refuseUpgrade(socket, error.status, error.message);
+      if (!socket.destroyed) refuseUpgrade(socket, error.status, error.message);
+    };
+    if (url.pathname !== LINK_PATH) {
+      refuse(new HandshakeRefused(404, "no WebSocket here"));
+      return;
     }
+    // One use per URL, as Slack's: a client reconnects through apps.connections.open.
+    if (!this.#tickets.delete(ticket)) {
+      refuse(new HandshakeRefused(401, "unknown or used ticket: call apps.connections.open"));
+      return;
+    }
+    const id = ++this.#opened;
+    acceptUpgrade(req, socket, head, {
+      text: (message) => this.#receive(id, message),
+      closed: () => this.#notify(),
+      protocolError: (message) => this.#error(`connection ${id}: ${message}`),
+    }).then(
+      (ws) => {
+        this.#connections.set(id, { id, socket: ws });
+        ws.sendText(
+          JSON.stringify({
+            type: "hello",
+            num_connections: this.connections,
+            debug_info: { host: "slack-standin", build_number: 1, approximate_connection_time: 18060 },
+            connection_info: { app_id: this.#appId },
+          }),
+        );
+        this.#notify();
+      },
+      (error: unknown) => {
+        if (error instanceof HandshakeRefused) this.#error(`upgrade refused: ${error.message}`);
+      },
+    );
   }
 
   /**
