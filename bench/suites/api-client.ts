@@ -41,7 +41,13 @@ export function apiClientSuite(options: ApiClientSuiteOptions = {}): Suite {
       const { client, transport } = createCalyptiaClient(
         { baseUrl: sim.url, token: new Secret(sim.token), authScheme: "project-token", paths: {} },
         {
-          http: { connectTimeoutMs: 5_000, headersTimeoutMs: 15_000, bodyTimeoutMs: 30_000, connections },
+          http: {
+            connectTimeoutMs: 5_000,
+            headersTimeoutMs: 15_000,
+            bodyTimeoutMs: 30_000,
+            deadlineMs: 60_000,
+            connections,
+          },
         },
       );
       const path = `/v1/aggregator_pipelines/${sim.pipelineId}/ports`;

@@ -46,6 +46,7 @@ export function createBackendClient<Eps extends Record<string, AnyEndpoint>>(
       connectMs: deps.http.connectTimeoutMs,
       headersMs: deps.http.headersTimeoutMs,
       bodyMs: deps.http.bodyTimeoutMs,
+      overallMs: deps.http.deadlineMs,
     },
     connections: deps.http.connections,
     ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),

@@ -6,6 +6,8 @@ export interface HttpSettings {
   readonly connectTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
+  /** The whole call, retries included. */
+  readonly deadlineMs: number;
   readonly connections: number;
 }
 

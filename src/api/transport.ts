@@ -25,9 +25,16 @@ export interface Timeouts {
   readonly connectMs: number;
   readonly headersMs: number;
   readonly bodyMs: number;
+  /** The whole call, retries and their waits included: nothing a person waits on runs unbounded. */
+  readonly overallMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 5_000, headersMs: 15_000, bodyMs: 30_000 };
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  connectMs: 5_000,
+  headersMs: 15_000,
+  bodyMs: 30_000,
+  overallMs: 60_000,
+};
 
 /** What a backend's error body says, in its own format. */
 export interface BackendErrorInfo {
@@ -205,19 +212,23 @@ export class Transport {
     const started = performance.now();
     let tries = 0;
     let status: number | undefined;
+    const deadline = AbortSignal.timeout(this.#timeouts.overallMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    // What the call's own parts see: the caller's cancellation or the deadline, whichever comes first.
+    const bounded = { ...options, signal };
     try {
       const prepared = this.#prepare(endpoint, rawInput);
       let reauthenticated = false;
       for (;;) {
         tries++;
-        const headers = { ...prepared.headers, ...(await this.#adapter.authHeaders(endpoint, options)) };
+        const headers = { ...prepared.headers, ...(await this.#adapter.authHeaders(endpoint, bounded)) };
         let attempt: Attempt;
         try {
-          attempt = await this.#send(endpoint, prepared, headers, options.signal);
+          attempt = await this.#send(endpoint, prepared, headers, signal);
         } catch (cause) {
-          const error = this.#transportError(endpoint, cause, tries, options.signal);
+          const error = this.#transportError(endpoint, cause, tries, signal, deadline);
           if (error.retryable && endpoint.retry === "safe" && tries < this.#retry.maxTries) {
-            await this.#sleep(backoffDelay(tries, this.#retry, this.#random), options.signal);
+            await this.#sleep(backoffDelay(tries, this.#retry, this.#random), signal);
             continue;
           }
           throw error;
@@ -241,7 +252,7 @@ export class Transport {
           const retryAfter = parseRetryAfter(attempt.headers["retry-after"], Date.now());
           if (retryAfter === undefined || retryAfter <= this.#retry.maxRetryAfterMs) {
             const jitter = backoffDelay(tries, this.#retry, this.#random);
-            await this.#sleep(retryAfter ?? jitter, options.signal);
+            await this.#sleep(retryAfter ?? jitter, signal);
             continue;
           }
         }
@@ -249,7 +260,7 @@ export class Transport {
       }
     } catch (error) {
       const apiError =
-        error instanceof ApiError ? error : this.#transportError(endpoint, error, tries, options.signal);
+        error instanceof ApiError ? error : this.#transportError(endpoint, error, tries, signal, deadline);
       this.#report(endpoint, apiError.status ?? status, apiError.kind, started, tries);
       throw apiError;
     }
@@ -427,6 +438,7 @@ export class Transport {
     cause: unknown,
     tries: number,
     signal: AbortSignal | undefined,
+    deadline?: AbortSignal,
   ): ApiError {
     if (cause instanceof ApiError) return cause;
     const code = errorCode(cause);
@@ -438,6 +450,21 @@ export class Transport {
         200,
         tries,
       );
+    if (deadline?.aborted) {
+      const unknown = endpoint.retry === "unsafe";
+      return new ApiError({
+        backend: this.backend,
+        operation: endpoint.id,
+        kind: "timeout",
+        safeMessage: `did not finish within ${seconds(this.#timeouts.overallMs)}${
+          unknown ? "; the outcome is unknown, check the current state before trying again" : ""
+        }`,
+        retryable: false,
+        outcomeUnknown: unknown,
+        tries,
+        cause,
+      });
+    }
     if (signal?.aborted || name === "AbortError" || code === "UND_ERR_ABORTED") {
       return new ApiError({
         backend: this.backend,

@@ -60,6 +60,7 @@ const envSchema = z.object({
   OPSBOT_HTTP_CONNECT_TIMEOUT_MS: positiveInt(120_000).default(5_000),
   OPSBOT_HTTP_HEADERS_TIMEOUT_MS: positiveInt(600_000).default(15_000),
   OPSBOT_HTTP_BODY_TIMEOUT_MS: positiveInt(600_000).default(30_000),
+  OPSBOT_HTTP_DEADLINE_MS: positiveInt(600_000).default(60_000),
   OPSBOT_HTTP_CONNECTIONS: positiveInt(1_024).default(64),
 
   /** When set, `GET /metrics` asks for `Authorization: Bearer <token>`. */
@@ -297,6 +298,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       connectTimeoutMs: parsedEnv.OPSBOT_HTTP_CONNECT_TIMEOUT_MS,
       headersTimeoutMs: parsedEnv.OPSBOT_HTTP_HEADERS_TIMEOUT_MS,
       bodyTimeoutMs: parsedEnv.OPSBOT_HTTP_BODY_TIMEOUT_MS,
+      deadlineMs: parsedEnv.OPSBOT_HTTP_DEADLINE_MS,
       connections: parsedEnv.OPSBOT_HTTP_CONNECTIONS,
     },
     calyptia: {

@@ -95,6 +95,48 @@ describe("cancellation", () => {
   });
 });
 
+describe("overall deadline", () => {
+  it("ends a read whose retries would outlast the deadline, with the deadline named", async () => {
+    sim.setFaults([{ kind: "error", status: 503 }]);
+    // Each try fails fast, but the real wait before the next one is about 9.9 s.
+    await retransport(sim.url, {
+      realSleep: true,
+      random: () => 0.99,
+      retryPolicy: { baseDelayMs: 10_000, maxDelayMs: 10_000 },
+      timeouts: { overallMs: 300 },
+    });
+    const started = performance.now();
+    const error = await apiRejection(t.transport.call(testEndpoints.getItem, { id: "a" }));
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(error).toMatchObject({ kind: "timeout", retryable: false, outcomeUnknown: false, tries: 1 });
+    expect(error.safeMessage).toBe("did not finish within 300 ms");
+    expect(sim.requests).toHaveLength(1);
+    expect(t.calls).toEqual([expect.objectContaining({ outcome: "timeout", tries: 1 })]);
+  });
+
+  it("ends a change still waiting for its answer with the outcome unknown", async () => {
+    sim.setFaults([{ kind: "latency", latencyMs: 5_000 }]);
+    // The per-answer timeout alone would wait 10 s.
+    await retransport(sim.url, { timeouts: { headersMs: 10_000, overallMs: 200 } });
+    const started = performance.now();
+    const error = await apiRejection(t.transport.call(testEndpoints.createItem, { name: "n" }));
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(error).toMatchObject({ kind: "timeout", retryable: false, outcomeUnknown: true, tries: 1 });
+    expect(error.safeMessage).toBe(
+      "did not finish within 200 ms; the outcome is unknown, check the current state before trying again",
+    );
+  });
+
+  it("still reports a caller's cancellation as a cancellation", async () => {
+    sim.setFaults([{ kind: "latency", latencyMs: 5_000 }]);
+    await retransport(sim.url, { timeouts: { headersMs: 10_000, overallMs: 3_000 } });
+    const error = await apiRejection(
+      t.transport.call(testEndpoints.getItem, { id: "a" }, { signal: AbortSignal.timeout(50) }),
+    );
+    expect(error.kind).toBe("aborted");
+  });
+});
+
 describe("error and response bodies", () => {
   it("truncates error messages and scrubs the token even when the server echoes it", async () => {
     const error = await apiRejection(t.transport.call(testEndpoints.echoError, {}));

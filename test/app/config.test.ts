@@ -24,6 +24,7 @@ describe("loadConfig", () => {
       connectTimeoutMs: 5_000,
       headersTimeoutMs: 15_000,
       bodyTimeoutMs: 30_000,
+      deadlineMs: 60_000,
       connections: 64,
     });
     expect(config.calyptia).toEqual({

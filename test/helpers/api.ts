@@ -5,6 +5,7 @@ export const testHttp: HttpSettings = {
   connectTimeoutMs: 2_000,
   headersTimeoutMs: 2_000,
   bodyTimeoutMs: 2_000,
+  deadlineMs: 20_000,
   connections: 8,
 };
 
