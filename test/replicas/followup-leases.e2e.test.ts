@@ -1,7 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSimSettings, type RunningSimulators, startSimulators } from "../../devkit/sim/index.js";
@@ -9,9 +6,9 @@ import { type SlackStandIn, startSlackStandIn } from "../../devkit/slack-standin
 import type { StoredMessage } from "../../devkit/slack-standin/types.js";
 import { createSlackFixtures, createSlackSender } from "../../devkit/testing/index.js";
 import { BLOCK } from "../../src/blocks/ids.js";
-import { simulatorBackendsEnv } from "../helpers/app-stack.js";
 import { type BotProcess, freePort, killAllBots, startBotProcess, until } from "../restart/bot-process.js";
 import { TEST_DATABASE_URL } from "../store/helpers.js";
+import { replicaEnvironment } from "./replica-env.js";
 
 // Three bot processes (src/main.ts) on one PostgreSQL schema follow 20 deploys between them; the one
 // holding the most follow-up leases is killed with SIGKILL while its final states are on their way to
@@ -52,21 +49,17 @@ beforeAll(async () => {
     users: [{ id: "U0ALICE", name: "alice", email: "alice@example.com" }],
   });
   fx = createSlackFixtures(slackApi);
-  dir = mkdtempSync(join(tmpdir(), "opsbot-leases-"));
-  writeFileSync(join(dir, "opsbot.yml"), POLICY);
-  schema = `opsbot_leases_${randomBytes(6).toString("hex")}`;
-  const env = {
-    SLACK_BOT_TOKEN: slackApi.token,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slackApi.url,
-    DEPLOY_API_URL: sims.deploy.url,
-    ...simulatorBackendsEnv(sims, settings),
-    OPSBOT_CONFIG: join(dir, "opsbot.yml"),
-    OPSBOT_DATABASE_URL: TEST_DATABASE_URL,
-    OPSBOT_DATABASE_SCHEMA: schema,
-    OPSBOT_FOLLOWUP_LEASE_MS: String(LEASE_MS),
-    LOG_LEVEL: "warn",
-  };
+  const deployment = replicaEnvironment({
+    name: "leases",
+    policy: POLICY,
+    sims,
+    settings,
+    slack: slackApi,
+    signingSecret: SIGNING_SECRET,
+    extra: { OPSBOT_FOLLOWUP_LEASE_MS: String(LEASE_MS) },
+  });
+  ({ dir, schema } = deployment);
+  const env = deployment.env;
   bots = await Promise.all(
     [0, 1, 2].map(async () => startBotProcess({ port: await freePort(), env, readyTimeoutMs: 90_000 })),
   );

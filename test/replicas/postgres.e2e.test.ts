@@ -1,7 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadSimSettings, type RunningSimulators, startSimulators } from "../../devkit/sim/index.js";
@@ -9,9 +6,9 @@ import { type SlackStandIn, startSlackStandIn } from "../../devkit/slack-standin
 import type { StoredMessage } from "../../devkit/slack-standin/types.js";
 import { createSlackFixtures, createSlackSender, stateValue } from "../../devkit/testing/index.js";
 import { ACTION, BLOCK, CALLBACK } from "../../src/blocks/ids.js";
-import { simulatorBackendsEnv } from "../helpers/app-stack.js";
 import { type BotProcess, freePort, killAllBots, startBotProcess, until } from "../restart/bot-process.js";
 import { TEST_DATABASE_URL } from "../store/helpers.js";
+import { replicaEnvironment } from "./replica-env.js";
 
 // Three bot processes, as production runs them (src/main.ts), on one PostgreSQL database: Slack's
 // requests spread over them round robin, as a load balancer in front of the replicas spreads them.
@@ -48,20 +45,16 @@ beforeAll(async () => {
   sims = await startSimulators(settings);
   slackApi = await startSlackStandIn({ users: USERS });
   fx = createSlackFixtures(slackApi);
-  dir = mkdtempSync(join(tmpdir(), "opsbot-replicas-"));
-  writeFileSync(join(dir, "opsbot.yml"), POLICY);
-  schema = `opsbot_replicas_${randomBytes(6).toString("hex")}`;
-  const env = {
-    SLACK_BOT_TOKEN: slackApi.token,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slackApi.url,
-    DEPLOY_API_URL: sims.deploy.url,
-    ...simulatorBackendsEnv(sims, settings),
-    OPSBOT_CONFIG: join(dir, "opsbot.yml"),
-    OPSBOT_DATABASE_URL: TEST_DATABASE_URL,
-    OPSBOT_DATABASE_SCHEMA: schema,
-    LOG_LEVEL: "warn",
-  };
+  const deployment = replicaEnvironment({
+    name: "replicas",
+    policy: POLICY,
+    sims,
+    settings,
+    slack: slackApi,
+    signingSecret: SIGNING_SECRET,
+  });
+  ({ dir, schema } = deployment);
+  const env = deployment.env;
   // Started together: the migrations run once, under the database's advisory lock.
   bots = await Promise.all(
     [0, 1, 2].map(async () => startBotProcess({ port: await freePort(), env, readyTimeoutMs: 30_000 })),
