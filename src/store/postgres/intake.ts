@@ -5,8 +5,9 @@ import { ownerGone } from "./processes.js";
 
 export function postgresIntake(db: Db): IntakeStore {
   return {
+    // Written and removed around every ack: these two skip the wait for the disk flush (see Db).
     async open(entry) {
-      await db.query(
+      await db.queryUnflushed(
         `INSERT INTO intake (id, user_id, channel_id, command_text, response_url, received_at, owner)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [
@@ -21,7 +22,7 @@ export function postgresIntake(db: Db): IntakeStore {
       );
     },
     async settle(id) {
-      await db.query("DELETE FROM intake WHERE id = $1", [id]);
+      await db.queryUnflushed("DELETE FROM intake WHERE id = $1", [id]);
     },
     async unsettled() {
       const { rows } = await db.query("SELECT * FROM intake ORDER BY received_at, rowid");
