@@ -1,6 +1,13 @@
 import type { types } from "@slack/bolt";
 import { type Catalogue, closest } from "../catalogue/catalogue.js";
-import { type AnyOperation, type ArgDef, flagName, isOptional } from "../catalogue/define.js";
+import {
+  type AnyOperation,
+  type ArgDef,
+  commandWords,
+  DEFAULT_SETTINGS,
+  flagName,
+  isOptional,
+} from "../catalogue/define.js";
 import { HELP, topWords, usageOf } from "../catalogue/parse.js";
 import { SLACK_LIMITS, truncateText } from "./limits.js";
 import {
@@ -13,13 +20,16 @@ import {
   textSize,
 } from "./text.js";
 
-/** `/ops help` and `/ops help <resource>`, derived from the catalogue so they cannot drift from it. */
+/**
+ * `/ops help`, `/ops help <resource>` and `/ops help <resource> <verb>`, derived from the catalogue so
+ * they cannot drift from it. The grammar and opsbot's own commands are said once, in the overview; a
+ * resource lists its verbs' usage, and one verb adds what each argument means.
+ */
 
 const GRAMMAR = `${inlineCode("/ops <resource> <verb> [arguments] [--flag value | --flag=value]")} (quote values with spaces)`;
 
 const HELP_LINE =
-  "`/ops help [resource | command]`: this overview, or one resource's verbs with their arguments";
-const BACK_TO_OVERVIEW = "`/ops help` lists every resource and opsbot's own commands.";
+  "`/ops help [resource [verb] | command]`: this overview, one resource's verbs, or one verb's arguments";
 /** A change on a locked target, said once under the commands. */
 const FREEZE_NOTE =
   "A change on a locked target is refused unless an admin adds `--force`, which always asks for an approval.";
@@ -28,23 +38,22 @@ const FREEZE_NOTE =
 const BLOCK_BUDGET = SLACK_LIMITS.messageBlocks - 2;
 const TEXT_BUDGET = SLACK_LIMITS.messageBlocksText - 1_000;
 
-export function helpMessage(catalogue: Catalogue, topic?: string): RenderedMessage {
+export function helpMessage(catalogue: Catalogue, topic?: string, verb?: string): RenderedMessage {
   if (topic === undefined) return overview(catalogue);
   if (topic === HELP) return message("opsbot help: help", [section(HELP_LINE)]);
   const command = catalogue.command(topic);
-  if (command)
-    return message(`opsbot help: ${topic}`, [
-      section(lines(operationLines(command, true), SLACK_LIMITS.sectionText)),
-      ...(command.id === "lock" ? [context(FREEZE_NOTE)] : []),
-    ]);
+  if (command) return verbHelp(command, command.id === "lock" ? [FREEZE_NOTE] : []);
   const operations = catalogue.operations.filter((o) => o.verb && o.resource === topic);
   if (operations.length === 0) return unknownTopic(catalogue, topic);
-  return resourceHelp(topic, operations);
+  if (verb === undefined) return resourceHelp(topic, operations);
+  const operation = catalogue.find(topic, verb);
+  return operation ? verbHelp(operation, []) : unknownVerb(catalogue, topic, verb);
 }
 
 function overview(catalogue: Catalogue): RenderedMessage {
   const resources = catalogue.resources;
   const verbsOf = (resource: string) => catalogue.operations.filter((o) => o.verb && o.resource === resource);
+  const footer = [commandsLine(catalogue), ...defaultsNote(catalogue.operations)].join("\n");
   const full = resources.map((resource) =>
     section(
       lines(
@@ -56,7 +65,7 @@ function overview(catalogue: Catalogue): RenderedMessage {
       ),
     ),
   );
-  const result = message("opsbot help", [section(GRAMMAR), ...full, context(commandsLine(catalogue))]);
+  const result = message("opsbot help", [section(GRAMMAR), ...full, context(footer)]);
   if (fits(result.blocks)) return result;
   // Too big for one message: verbs only, several resources to a section.
   const compact = resources.map(
@@ -68,43 +77,78 @@ function overview(catalogue: Catalogue): RenderedMessage {
   return message("opsbot help", [
     section(GRAMMAR),
     ...chunk(compact, SLACK_LIMITS.sectionText).map((text) => section(text)),
-    context(`${commandsLine(catalogue)} · \`/ops help <resource>\` for what each verb does`),
+    context(`${footer} · \`/ops help <resource>\` for what each verb does`),
   ]);
 }
 
+/** Each verb's usage and summary; the arguments' details are one `help <resource> <verb>` away. */
 function resourceHelp(resource: string, operations: readonly AnyOperation[]): RenderedMessage {
-  const detailed = operations.map((o) => section(lines(operationLines(o, true), SLACK_LIMITS.sectionText)));
+  const pointer = `${inlineCode(`/ops help ${resource} <verb>`)} explains one verb's arguments.`;
+  const note = context([...defaultsNote(operations), pointer].join("\n"));
+  const entries = operations.map((o) => `${inlineCode(usageOf(o))}\n    ${escapeMrkdwn(o.summary)}`);
   const result = message(`opsbot help: ${resource}`, [
-    section(GRAMMAR),
-    ...detailed,
-    context(BACK_TO_OVERVIEW),
+    ...chunk(entries, SLACK_LIMITS.sectionText).map((text) => section(text)),
+    note,
   ]);
   if (fits(result.blocks)) return result;
-  // Usage lines carry the arguments already; their descriptions are what gives way.
-  const brief = operations.map((o) => lines(operationLines(o, false), SLACK_LIMITS.sectionText));
+  // Usage lines carry the arguments already; the summaries are what gives way.
+  const brief = operations.map((o) => inlineCode(usageOf(o)));
   return message(`opsbot help: ${resource}`, [
-    section(GRAMMAR),
     ...chunk(brief, SLACK_LIMITS.sectionText).map((text) => section(text)),
-    context(BACK_TO_OVERVIEW),
+    note,
   ]);
 }
 
-function operationLines(operation: AnyOperation, withArgs: boolean): string[] {
-  const head = [inlineCode(usageOf(operation)), `    ${escapeMrkdwn(operation.summary)}`];
-  if (!withArgs) return head;
-  return [...head, ...Object.entries(operation.args).map(([name, def]) => `    • ${describeArg(name, def)}`)];
+/** One operation in full: its usage, summary and every argument (each naming its default's setting). */
+function verbHelp(operation: AnyOperation, notes: readonly string[]): RenderedMessage {
+  const body = [
+    inlineCode(usageOf(operation)),
+    `    ${escapeMrkdwn(operation.summary)}`,
+    ...Object.entries(operation.args).map(([name, def]) => `    • ${describeArg(name, def)}`),
+  ];
+  return message(`opsbot help: ${commandWords(operation)}`, [
+    section(lines(body, SLACK_LIMITS.sectionText)),
+    ...notes.map((note) => context(note)),
+  ]);
+}
+
+/**
+ * Where left-out arguments come from (`--project` from `ORCHESTRATION_PROJECT_ID`), said once for the
+ * operations shown rather than on every argument.
+ */
+function defaultsNote(operations: readonly AnyOperation[]): string[] {
+  const bySetting = new Map<string, Set<string>>();
+  for (const operation of operations)
+    for (const [name, def] of Object.entries(operation.args)) {
+      if (!def.defaultFrom) continue;
+      const setting = DEFAULT_SETTINGS[def.defaultFrom];
+      const word = def.positional ? `<${name}>` : `--${flagName(name, def)}`;
+      bySetting.set(setting, (bySetting.get(setting) ?? new Set()).add(word));
+    }
+  if (bySetting.size === 0) return [];
+  const parts = [...bySetting].map(
+    ([setting, words]) => `${[...words].map(inlineCode).join(" / ")} from the ${inlineCode(setting)} setting`,
+  );
+  return [`When left out: ${parts.join(", ")}.`];
 }
 
 function describeArg(name: string, def: ArgDef): string {
   const notes: string[] = [];
   if (isOptional(def)) notes.push("optional");
   if (def.repeatable) notes.push("repeatable");
-  if (def.defaultFrom) notes.push(`defaults to the configured ${def.defaultFrom}`);
+  if (def.defaultFrom) notes.push(`defaults to ${inlineCode(DEFAULT_SETTINGS[def.defaultFrom])}`);
   const word = def.positional ? `<${name}>` : `--${flagName(name, def)}`;
   const choices = def.choices ? `: one of ${def.choices.map(inlineCode).join(", ")}` : "";
   const hint = def.hint ? ` – ${escapeMrkdwn(def.hint)}` : "";
   const note = notes.length > 0 ? ` (${notes.join(", ")})` : "";
   return `${inlineCode(word)} ${escapeMrkdwn(def.label)}${note}${choices}${hint}`;
+}
+
+function unknownVerb(catalogue: Catalogue, resource: string, verb: string): RenderedMessage {
+  const verbs = catalogue.verbsOf(resource);
+  const guess = closest(verb, verbs);
+  const text = `${inlineCode(resource)} has no verb ${inlineCode(verb.slice(0, 100))}.${guess ? ` Did you mean ${inlineCode(guess)}?` : ""} Verbs: ${verbs.map(inlineCode).join(", ")}.`;
+  return message("opsbot help", [section(lines([text], SLACK_LIMITS.sectionText))]);
 }
 
 function unknownTopic(catalogue: Catalogue, topic: string): RenderedMessage {

@@ -20,6 +20,12 @@ export type OptionSource = "namespaces" | "task-templates" | "pipeline-templates
 /** Configured defaults an argument may fall back on. */
 export type DefaultSource = "orchestration.projectId" | "orchestration.allocationId";
 
+/** The environment variable an operator sets for each default, the name help shows. */
+export const DEFAULT_SETTINGS: Readonly<Record<DefaultSource, string>> = {
+  "orchestration.projectId": "ORCHESTRATION_PROJECT_ID",
+  "orchestration.allocationId": "ORCHESTRATION_ALLOCATION_ID",
+};
+
 export interface ArgDef<S extends z.ZodType = z.ZodType> {
   readonly schema: S;
   /** Positional arguments are taken in declaration order; the others are `--flags`. */

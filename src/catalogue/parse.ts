@@ -13,7 +13,7 @@ export const HELP = "help";
 
 export type ParsedCommand =
   | { readonly kind: "empty" }
-  | { readonly kind: "help"; readonly topic?: string }
+  | { readonly kind: "help"; readonly topic?: string; readonly verb?: string }
   | {
       readonly kind: "operation";
       readonly operation: AnyOperation;
@@ -31,7 +31,13 @@ export function parseCommand(catalogue: Catalogue, tokens: Tokens): ParsedComman
   const [first, second, ...rest] = tokens.positionals;
   if (first === undefined) return tokens.flags.size > 0 ? unknownFlag(tokens) : { kind: "empty" };
   const resource = first.toLowerCase();
-  if (resource === HELP) return second ? { kind: "help", topic: second.toLowerCase() } : { kind: "help" };
+  if (resource === HELP) {
+    if (!second) return { kind: "help" };
+    const verb = rest[0];
+    return verb
+      ? { kind: "help", topic: second.toLowerCase(), verb: verb.toLowerCase() }
+      : { kind: "help", topic: second.toLowerCase() };
+  }
   const command = catalogue.command(resource);
   if (command) return withArguments(command, tokens.positionals.slice(1), tokens);
 
@@ -134,13 +140,18 @@ function unknownFlag(tokens: Tokens): ParsedCommand {
   };
 }
 
-/** `/ops task deploy <repository> <directory> [--name <name>] …` */
+/** `/ops task deploy <repository> <directory> [--name <name>] …`; a yes/no flag stands alone (`[--force-delete]`). */
 export function usageOf(operation: AnyOperation): string {
   const parts = [`/ops ${commandWords(operation)}`];
   for (const [name, def] of Object.entries(operation.args)) {
     const placeholder = def.choices ? def.choices.join("|") : name;
     const optional = isOptional(def);
-    const word = def.positional ? `<${placeholder}>` : `--${flagName(name, def)} <${placeholder}>`;
+    const flag = `--${flagName(name, def)}`;
+    const word = def.positional
+      ? `<${placeholder}>`
+      : def.input === "boolean"
+        ? flag
+        : `${flag} <${placeholder}>`;
     const shown = def.repeatable ? `${word} …` : word;
     parts.push(optional ? `[${shown}]` : shown);
   }

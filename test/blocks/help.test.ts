@@ -41,7 +41,7 @@ describe("helpMessage", () => {
     );
     expect(json).toContain("*port*\\n`create` Create a port on an aggregator pipeline");
     expect(json).toContain("/ops whoami");
-    expect(json).toContain("/ops help [resource | command]");
+    expect(json).toContain("/ops help [resource [verb] | command]");
     expect(json).toContain(
       "/ops lock [&lt;namespace|allocation&gt;] [&lt;name&gt;] [--reason &lt;reason&gt;] [--until &lt;until&gt;]",
     );
@@ -49,16 +49,27 @@ describe("helpMessage", () => {
     expectMessageWithinLimits(message);
   });
 
-  it("details one resource: usage lines, summaries and each argument's label and hint", () => {
+  it("lists one resource's verbs with their usage lines and summaries, and no grammar footer", () => {
     const message = helpMessage(catalogue, "task");
     const json = allText(message.blocks);
-    expect(json).toContain("`/ops task delete &lt;namespace&gt; &lt;name&gt;`");
+    expect(json).toContain("`/ops task delete &lt;namespace&gt; &lt;name&gt;`\\n    Delete a task");
+    expect(json).toContain("[--replace]");
+    expect(json).toContain("`/ops help task &lt;verb&gt;` explains one verb's arguments.");
+    expect(json).not.toContain("`--replicas` Replicas");
+    expect(json).not.toContain("`/ops &lt;resource&gt; &lt;verb&gt;");
+    expect(json).not.toContain("port create");
+    expectMessageWithinLimits(message);
+  });
+
+  it("details one verb: its usage, summary and each argument's label and hint", () => {
+    const message = helpMessage(catalogue, "task", "deploy");
+    const json = allText(message.blocks);
+    expect(message.text).toBe("opsbot help: task deploy");
     expect(json).toContain("`--replicas` Replicas");
     expect(json).toContain("`&lt;repository&gt;` Repository – Git URL of the task");
     expect(json).toContain("`--protocol` Protocol: one of `tcp`, `udp`");
     expect(json).toContain("`--selector` Selectors (repeatable) – key=value");
-    expect(json).toContain("`/ops &lt;resource&gt; &lt;verb&gt;");
-    expect(json).not.toContain("port create");
+    expect(json).not.toContain("Delete a task");
     expectMessageWithinLimits(message);
   });
 

@@ -117,7 +117,7 @@ describe("parseCommand", () => {
 
   it("writes a usage line with required and optional parts", () => {
     expect(usageOf(portCreate)).toBe(
-      "/ops port create <pipelineId> --protocol <tcp|udp> --frontend-port <frontendPort> [--kind <kind>] [--label <label> …] [--project <project>] [--replace <replace>]",
+      "/ops port create <pipelineId> --protocol <tcp|udp> --frontend-port <frontendPort> [--kind <kind>] [--label <label> …] [--project <project>] [--replace]",
     );
   });
 });

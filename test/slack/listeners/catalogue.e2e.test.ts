@@ -39,6 +39,15 @@ describe("the full catalogue over the HTTP receiver", () => {
       expect(text).toContain(resource);
   });
 
+  it("narrows help to one verb, its yes/no flag shown bare", async () => {
+    const res = await stack.send.command(stack.fx.command({ text: "help payload delete" }));
+    const text = JSON.stringify(res.json());
+    expect(text).toContain("opsbot help: payload delete");
+    expect(text).toContain("[--force-delete]");
+    expect(text).toContain("ORCHESTRATION_PROJECT_ID");
+    expect(text).not.toContain("payload reserve");
+  });
+
   it("fills project and allocation from configuration and accepts a bare boolean flag", async () => {
     const command = stack.fx.command({
       text: `payload delete ${ORCHESTRATION_SEED.payloads.rankedHarbor} --force-delete`,

@@ -47,7 +47,7 @@ export function register(app: App, deps: ListenerDeps): void {
         });
         return;
       case "help":
-        await ack(ephemeral(helpMessage(deps.catalogue, parsed.topic)));
+        await ack(ephemeral(helpMessage(deps.catalogue, parsed.topic, parsed.verb)));
         return;
       case "error":
         await ack(ephemeral(errorMessage(parsed.message, parsed.usage)));
