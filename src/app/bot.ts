@@ -241,6 +241,7 @@ export function createBot(options: BotOptions): Bot {
     },
     serving,
     memberCacheTtlMs: config.identity.memberCacheTtlMs,
+    peopleCached: config.identity.peopleCached,
     logger,
     now,
     defaults: {

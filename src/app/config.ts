@@ -142,6 +142,8 @@ const envSchema = z.object({
   OPSBOT_IDENTITY_CACHE_SECONDS: positiveInt(86_400).default(600),
   /** How long users.info answers (guest, deactivated, team, email confirmed) are trusted. */
   OPSBOT_MEMBER_CACHE_SECONDS: positiveInt(3_600).default(60),
+  /** People each per-person cache (users.info, identities, the dropdown rate limit) remembers at most. */
+  OPSBOT_USER_CACHE_MAX: positiveInt(1_000_000).min(100).default(10_000),
   /** The workspaces opsbot serves, comma-separated; unset: the bot token's own (auth.test). */
   OPSBOT_ALLOWED_TEAMS: z
     .string()
@@ -195,6 +197,8 @@ export interface IdentitySettings {
   readonly cacheTtlMs: number;
   /** OPSBOT_MEMBER_CACHE_SECONDS, in ms. */
   readonly memberCacheTtlMs: number;
+  /** OPSBOT_USER_CACHE_MAX: people each per-person cache remembers at most. */
+  readonly peopleCached: number;
 }
 
 /**
@@ -289,6 +293,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       overrides: parsedEnv.OPSBOT_IDENTITY_OVERRIDES ?? {},
       cacheTtlMs: parsedEnv.OPSBOT_IDENTITY_CACHE_SECONDS * 1000,
       memberCacheTtlMs: parsedEnv.OPSBOT_MEMBER_CACHE_SECONDS * 1000,
+      peopleCached: parsedEnv.OPSBOT_USER_CACHE_MAX,
     },
     serving: {
       teams: parsedEnv.OPSBOT_ALLOWED_TEAMS ?? [],

@@ -62,6 +62,11 @@ export interface CoreOptions {
   readonly serving: () => Serving | undefined;
   /** How long users.info answers are trusted (OPSBOT_MEMBER_CACHE_SECONDS). */
   readonly memberCacheTtlMs?: number;
+  /**
+   * People remembered at most by each per-person cache: users.info answers, identities, the dropdown
+   * rate limit (OPSBOT_USER_CACHE_MAX, default 10,000); the least recently seen go first.
+   */
+  readonly peopleCached?: number;
   /** Dropdown options: per-person limit and cache; tests shorten them. */
   readonly options?: Partial<OptionsSettings>;
   /** How followed operations are polled; tests shorten it. */
@@ -139,6 +144,7 @@ export function createCore(options: CoreOptions): Core {
   const members = new MemberDirectory({
     lookup: (userId) => options.directory.member(userId),
     ttlMs: options.memberCacheTtlMs ?? 60_000,
+    ...(options.peopleCached ? { maxEntries: options.peopleCached } : {}),
   });
   // A failed lookup or a start-up not finished counts as "unknown": only grants by user ID then apply.
   const standing = async (userId: string): Promise<{ member?: Member; standing: Standing }> => {
@@ -153,6 +159,7 @@ export function createCore(options: CoreOptions): Core {
     // The environment's overrides win over the file's: they are the quicker fix in an emergency.
     overrides: { ...policy.identityOverrides, ...options.identity.overrides },
     ttlMs: options.identity.cacheTtlMs,
+    ...(options.peopleCached ? { maxEntries: options.peopleCached } : {}),
     lookup: {
       async email(userId) {
         const known = await standing(userId);
@@ -171,6 +178,7 @@ export function createCore(options: CoreOptions): Core {
     tally,
     now,
     ...(options.options ? { settings: options.options } : {}),
+    ...(options.peopleCached ? { maxPeople: options.peopleCached } : {}),
   });
   const notifier = new Notifier(
     poster,

@@ -52,6 +52,8 @@ export interface OptionsDeps {
   readonly tally: Pick<OptionsTally, "count">;
   readonly now: () => number;
   readonly settings?: Partial<OptionsSettings>;
+  /** People the rate limit remembers at most (the least recently seen go first). */
+  readonly maxPeople?: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export class OptionsService {
     this.#limiter = new RateLimiter({
       limit: this.#settings.limit,
       windowMs: this.#settings.windowMs,
+      ...(deps.maxPeople ? { maxKeys: deps.maxPeople } : {}),
       now: deps.now,
     });
   }

@@ -112,6 +112,14 @@ describe("loadConfig", () => {
     expect(problems).toEqual(["OPSBOT_ALLOWED_ENTERPRISE", "OPSBOT_ALLOWED_TEAMS"]);
   });
 
+  it("reads OPSBOT_USER_CACHE_MAX (default 10,000) and refuses a cap under 100", () => {
+    expect(loadConfig({}).identity.peopleCached).toBe(10_000);
+    expect(loadConfig({ OPSBOT_USER_CACHE_MAX: "500" }).identity.peopleCached).toBe(500);
+    expect(configError({ OPSBOT_USER_CACHE_MAX: "50" }).problems.map((p) => p.variable)).toEqual([
+      "OPSBOT_USER_CACHE_MAX",
+    ]);
+  });
+
   it("reads OPSBOT_HEARTBEAT_STALE_MS (default 30 s) and refuses a limit too short to beat within", () => {
     expect(loadConfig({}).heartbeatStaleMs).toBe(30_000);
     expect(loadConfig({ OPSBOT_HEARTBEAT_STALE_MS: "5000" }).heartbeatStaleMs).toBe(5_000);

@@ -118,6 +118,17 @@ describe("RateLimiter", () => {
     now = 1_001;
     expect(limiter.take("a")).toBe(true);
   });
+
+  it("remembers at most maxKeys people under a flood of distinct ones, keeping the busy ones' counts", () => {
+    const limiter = new RateLimiter({ limit: 2, windowMs: 60_000, maxKeys: 100, now: () => 0 });
+    limiter.take("busy");
+    limiter.take("busy");
+    for (let n = 0; n < 5_000; n++) {
+      limiter.take(`U${n}`);
+      expect(limiter.take("busy")).toBe(false);
+    }
+    expect(limiter.size).toBe(100);
+  });
 });
 
 describe("quickCheck", () => {

@@ -1,3 +1,4 @@
+import { LruCache } from "../../lib/lru.js";
 import type { Member } from "./member.js";
 
 /**
@@ -16,22 +17,18 @@ export interface MemberDirectoryOptions {
 
 export const DEFAULT_MAX_MEMBERS = 10_000;
 
-interface Entry {
-  readonly until: number;
-  readonly member: Promise<Member | undefined>;
-}
-
 export class MemberDirectory {
   readonly #options: MemberDirectoryOptions;
-  readonly #now: () => number;
-  readonly #max: number;
-  /** In insertion order, so the first key is the oldest: what goes when the cap is reached. */
-  readonly #cache = new Map<string, Entry>();
+  /** The least recently asked about goes first when the cap is reached. */
+  readonly #cache: LruCache<string, Promise<Member | undefined>>;
 
   constructor(options: MemberDirectoryOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
-    this.#max = Math.max(1, options.maxEntries ?? DEFAULT_MAX_MEMBERS);
+    this.#cache = new LruCache({
+      maxEntries: Math.max(1, options.maxEntries ?? DEFAULT_MAX_MEMBERS),
+      ttlMs: options.ttlMs,
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
   get size(): number {
@@ -41,18 +38,11 @@ export class MemberDirectory {
   /** The member (shared by concurrent callers), undefined for an unknown user; rejects when Slack fails. */
   get(userId: string): Promise<Member | undefined> {
     const cached = this.#cache.get(userId);
-    if (cached && cached.until > this.#now()) return cached.member;
-    this.#cache.delete(userId);
-    while (this.#cache.size >= this.#max) {
-      const oldest = this.#cache.keys().next().value;
-      if (oldest === undefined) break;
-      this.#cache.delete(oldest);
-    }
+    if (cached) return cached;
     const member = this.#options.lookup(userId);
-    const entry = { until: this.#now() + this.#options.ttlMs, member };
-    this.#cache.set(userId, entry);
+    this.#cache.set(userId, member);
     member.catch(() => {
-      if (this.#cache.get(userId) === entry) this.#cache.delete(userId);
+      if (this.#cache.peek(userId) === member) this.#cache.delete(userId);
     });
     return member;
   }

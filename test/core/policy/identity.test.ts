@@ -31,6 +31,22 @@ describe("IdentityResolver", () => {
     expect(calls).toEqual(["U1", "U1"]);
   });
 
+  it("remembers at most maxEntries people, the least recently seen going first", async () => {
+    const emails = Object.fromEntries(
+      Array.from({ length: 50 }, (_, n) => [`U${n}`, `person${n}@example.com`]),
+    );
+    const { lookup, calls } = countingLookup(emails);
+    const resolver = new IdentityResolver({ lookup, maxEntries: 10 });
+    for (let n = 0; n < 50; n++) {
+      await resolver.resolve(`U${n}`);
+      await resolver.resolve("U0"); // kept warm
+    }
+    expect(resolver.size).toBe(10);
+    expect(calls.filter((user) => user === "U0")).toHaveLength(1);
+    await resolver.resolve("U1");
+    expect(calls.filter((user) => user === "U1")).toHaveLength(2);
+  });
+
   it("shares one lookup between concurrent requests for the same user", async () => {
     const { lookup, calls } = countingLookup({ U1: "alice@example.com" });
     const resolver = new IdentityResolver({ lookup });

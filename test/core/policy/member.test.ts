@@ -144,6 +144,14 @@ describe("MemberDirectory", () => {
     expect(calls).toEqual(["U1", "U2", "U3", "U1"]);
   });
 
+  it("drops the least recently asked about, not the oldest asked", async () => {
+    const { members, calls } = directory({ maxEntries: 2 });
+    // U1 is asked again before U3 arrives, so U2 is the one that goes.
+    for (const user of ["U1", "U2", "U1", "U3", "U1", "U2"]) await members.get(user);
+    expect(members.size).toBe(2);
+    expect(calls).toEqual(["U1", "U2", "U3", "U2"]);
+  });
+
   it("does not keep a failure", async () => {
     const { members, calls } = directory({ fail: true });
     await expect(members.get("U1")).rejects.toThrow();
