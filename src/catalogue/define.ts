@@ -42,6 +42,11 @@ export interface ArgDef<S extends z.ZodType = z.ZodType> {
   readonly defaultFrom?: DefaultSource;
   /** Flag name when it differs from the kebab-case of the argument name. */
   readonly flag?: string;
+  /**
+   * A value that may hold credentials (a pasted configuration, log text): logs, audit rows, approval
+   * cards, exports and command notes show a digest of it instead (see sensitive.ts).
+   */
+  readonly sensitive?: boolean;
 }
 
 type ArgOptions = Omit<ArgDef, "schema" | "positional" | "input"> & { readonly input?: InputKind };

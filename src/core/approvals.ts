@@ -10,6 +10,7 @@ import { errorMessage, refusal } from "../blocks/errors.js";
 import { channelMention, escapeMrkdwn, inlineCode, userMention } from "../blocks/text.js";
 import type { AnyOperation, Target } from "../catalogue/define.js";
 import { commandLineOf } from "../catalogue/parse.js";
+import { displayArgs } from "../catalogue/sensitive.js";
 import { type ArgDefaults, type RawArgs, validateArgs } from "../catalogue/validate.js";
 import type { ApprovalRequest, Lock, Store } from "../store/types.js";
 import { type CarryOutDeps, carryOut } from "./carry-out.js";
@@ -444,7 +445,10 @@ export class ApprovalDesk {
     return {
       id: request.id,
       status: request.status,
-      commandLine: operation ? commandLineOf(operation, request.rawArgs) : request.operationId,
+      // Sensitive values as digests: approvers compare requests by them without seeing the values.
+      commandLine: operation
+        ? commandLineOf(operation, displayArgs(operation, request.rawArgs))
+        : request.operationId,
       operationId: request.operationId,
       requesterId: request.requesterId,
       ...(request.requesterIdentity ? { identity: request.requesterIdentity } : {}),

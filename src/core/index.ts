@@ -17,6 +17,7 @@ import { homeContent } from "./home.js";
 import {
   answerInterruptedCommands,
   journaled,
+  type ParsedCall,
   type ReceivedCommand,
   type ResponseUrlPost,
 } from "./intake.js";
@@ -124,7 +125,12 @@ export interface Core {
     followUpId: string,
   ): Promise<string | undefined>;
   /** Notes a command in the store before it is acknowledged, and settles it when its work is done. */
-  journaled(command: ReceivedCommand, ack: () => Promise<void>, work: () => Promise<void>): Promise<void>;
+  journaled(
+    command: ReceivedCommand,
+    ack: () => Promise<void>,
+    work: () => Promise<void>,
+    call?: ParsedCall,
+  ): Promise<void>;
   /**
    * Registers this process (with a heartbeat from then on), takes over what gone processes left, then
    * starts the background work, whose sweep keeps taking over from replicas that die later.
@@ -170,7 +176,13 @@ export function createCore(options: CoreOptions): Core {
     },
   });
   const access = new AccessControl(policy, groups, async (userId) => (await standing(userId)).standing);
-  const audit = new Auditor(store.audit, logger.child({ module: "audit" }), now, options.observeAudit);
+  const audit = new Auditor(
+    store.audit,
+    logger.child({ module: "audit" }),
+    catalogue,
+    now,
+    options.observeAudit,
+  );
   const tally = new OptionsTally(audit);
   const dropdowns = new OptionsService({
     api,
@@ -282,7 +294,7 @@ export function createCore(options: CoreOptions): Core {
         return "opsbot is checking it right now; the message updates when the state changes.";
       return undefined;
     },
-    journaled: (command, ack, work) => journaled(intake, command, ack, work),
+    journaled: (command, ack, work, call) => journaled(intake, command, ack, work, call),
     async start() {
       await heartbeat.start();
       await approvals

@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { inlineCode } from "../blocks/text.js";
+import type { AnyOperation } from "../catalogue/define.js";
+import { displayCommandText } from "../catalogue/sensitive.js";
+import type { RawArgs } from "../catalogue/validate.js";
 import type { Store } from "../store/types.js";
 import type { Clock } from "./ports.js";
 
@@ -20,6 +23,13 @@ export interface ReceivedCommand {
   readonly response_url: string;
 }
 
+/** The operation a command was parsed into: the note keeps its sensitive arguments as digests. */
+export interface ParsedCall {
+  readonly operation: AnyOperation;
+  readonly raw: RawArgs;
+  readonly force: boolean;
+}
+
 /** Posts to a response URL (the Slack adapter's, through its outbox). */
 export type ResponseUrlPost = (url: string, body: Record<string, unknown>) => Promise<void>;
 
@@ -36,6 +46,7 @@ export async function journaled(
   command: ReceivedCommand,
   ack: () => Promise<void>,
   work: () => Promise<void>,
+  call?: ParsedCall,
 ): Promise<void> {
   const id = randomUUID();
   // A store that fails must not stop the command: the note is a safety net, not a precondition.
@@ -44,7 +55,7 @@ export async function journaled(
       id,
       userId: command.user_id,
       channelId: command.channel_id,
-      text: command.text,
+      text: call ? displayCommandText(call.operation, call.raw, call.force, command.text) : command.text,
       responseUrl: command.response_url,
       receivedAt: deps.now(),
       owner: deps.processId,

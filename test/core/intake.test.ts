@@ -1,6 +1,8 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { answerInterruptedCommands } from "../../src/core/intake.js";
+import { createCatalogue } from "../../src/catalogue/index.js";
+import { redactedValue } from "../../src/catalogue/sensitive.js";
+import { answerInterruptedCommands, journaled } from "../../src/core/intake.js";
 import { openSqliteStore } from "../../src/store/index.js";
 
 const T0 = Date.parse("2026-11-23T10:00:00Z");
@@ -73,6 +75,45 @@ describe("commands interrupted by a restart", () => {
     expect(await answerInterruptedCommands(deps, async (url) => void posted.push(url), STALE_MS)).toBe(1);
     expect(posted).toEqual(["https://hooks.slack.test/commands/stopped"]);
     expect((await store.intake.unsettled()).map((e) => [e.id, e.owner])).toEqual([["live", "proc-live"]]);
+    await store.close();
+  });
+
+  it("keeps a sensitive argument of a noted command as its digest, and the rest as typed", async () => {
+    const store = openSqliteStore({ path: ":memory:" });
+    const deps = { store, logger: pino({ level: "silent" }), now: () => T0, processId: "proc-here" };
+    const deploy = createCatalogue().byId("task:deploy-config");
+    if (!deploy) throw new Error("no task:deploy-config");
+    const config = '{"name":"hello-job","type":"job","token":"tok-123456"}';
+    const command = {
+      user_id: "U0ALICE",
+      channel_id: "C0OPS0001",
+      text: `task deploy-config --namespace analytics --configuration '${config}'`,
+      response_url: "https://hooks.slack.test/commands/one",
+    };
+    const noted: string[] = [];
+    const call = { operation: deploy, raw: { namespace: "analytics", configuration: config }, force: false };
+    await journaled(
+      deps,
+      command,
+      async () => {},
+      async () => {
+        noted.push(...(await store.intake.unsettled()).map((e) => e.text));
+      },
+      call,
+    );
+    expect(noted).toEqual([
+      `task deploy-config --namespace analytics --configuration "${redactedValue(config)}"`,
+    ]);
+    const plain = { ...command, text: "task list" };
+    await journaled(
+      deps,
+      plain,
+      async () => {},
+      async () => {
+        noted.push(...(await store.intake.unsettled()).map((e) => e.text));
+      },
+    );
+    expect(noted.at(-1)).toBe("task list");
     await store.close();
   });
 });

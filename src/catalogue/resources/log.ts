@@ -137,6 +137,8 @@ const update = defineOperation({
       hint: "The log text",
       placeholder: "[0] cpu.local: …",
       input: "multiline",
+      // Log lines carry whatever the pipeline printed, credentials included.
+      sensitive: true,
     }),
   },
   check: (args) =>

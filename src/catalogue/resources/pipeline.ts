@@ -73,6 +73,8 @@ const runConfig = defineOperation({
       hint: "The pipeline.json, as JSON",
       placeholder: '{"name": "etl", "tasks": [{"name": "job1", "namespacetask": "analytics/job_sleep"}]}',
       input: "multiline",
+      // A pasted configuration may hold environment values, tokens and passwords.
+      sensitive: true,
     }),
   },
   run: (ctx, args) =>

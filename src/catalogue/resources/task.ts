@@ -91,6 +91,8 @@ const deployConfig = defineOperation({
       hint: "The manifest.json, as JSON",
       placeholder: '{"name": "hello-job", "type": "job"}',
       input: "multiline",
+      // A pasted manifest may hold environment values, tokens and passwords.
+      sensitive: true,
     }),
     repository: arg.flag(repository.optional(), {
       label: "Repository",

@@ -89,8 +89,11 @@ export function register(app: App, deps: ListenerDeps): void {
           );
           return;
         }
-        await deps.core.journaled(command, ack, () =>
-          deps.core.invoke({ operation, args: validation.args, raw, force: parsed.force, reply }),
+        await deps.core.journaled(
+          command,
+          ack,
+          () => deps.core.invoke({ operation, args: validation.args, raw, force: parsed.force, reply }),
+          { operation, raw, force: parsed.force },
         );
       }
     }
