@@ -157,6 +157,11 @@ export interface Operation<
   follow?(result: Result, args: ArgsOf<Defs>): FollowSpec | undefined;
   /** On the polled operation: the state this answer shows, and whether it is final. */
   progress?(result: Result): Progress;
+  /**
+   * For a change that also reads (`lock` alone lists the freezes): whether these arguments make the
+   * change. Without it every call of a change makes one.
+   */
+  changes?(args: ArgsOf<Defs>): boolean;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the widest operation type, used only as a constraint
@@ -176,6 +181,14 @@ export function commandWords(operation: Pick<AnyOperation, "resource" | "verb">)
 /** The `--flag` name of an argument: its own, or the kebab-case of its name (`frontendPort` → `frontend-port`). */
 export function flagName(name: string, def: ArgDef): string {
   return def.flag ?? name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, "-");
+}
+
+/**
+ * Whether these validated arguments change something. A change typed with no arguments at all opens its
+ * form instead of running, so nothing is changed before its values were seen.
+ */
+export function makesChange(operation: AnyOperation, args: Record<string, unknown>): boolean {
+  return operation.risk !== "read" && (operation.changes?.(args) ?? true);
 }
 
 export function isOptional(def: ArgDef): boolean {

@@ -20,6 +20,8 @@ export type ParsedCommand =
       readonly raw: RawArgs;
       /** `--force`: run despite a change freeze (admins only, always through an approval). */
       readonly force: boolean;
+      /** Nothing typed after the operation's name: a change then opens its form rather than running. */
+      readonly bare: boolean;
     }
   | { readonly kind: "error"; readonly message: string; readonly usage?: string };
 
@@ -123,7 +125,7 @@ function withArguments(operation: AnyOperation, rest: readonly string[], tokens:
       return { kind: "error", message: `\`${name}\` was given twice.`, usage: usageOf(operation) };
     raw[name] = [...values];
   }
-  return { kind: "operation", operation, raw, force };
+  return { kind: "operation", operation, raw, force, bare: rest.length === 0 && tokens.flags.size === 0 };
 }
 
 function yesNo(value: string): boolean | undefined {

@@ -11,7 +11,7 @@ describeBackendFaults({
     wrongShape: { results: "none" },
   },
   change: {
-    text: () => "payload reserve",
+    text: () => "payload reserve --selector mode=casual",
     method: "POST",
     path: /^\/v0\/projects\/[^/]+\/allocations\/[^/]+\/reservations$/,
   },

@@ -84,6 +84,7 @@ export const lock = defineOperation({
     ),
   },
   open: (args) => args.kind === undefined,
+  changes: (args) => args.kind !== undefined,
   check: (args) => [
     ...targetProblems(args.kind, args.name),
     ...(args.kind !== undefined && args.reason === undefined

@@ -32,6 +32,7 @@ export const subscribe = defineOperation({
   needsIdentity: false,
   args: { event: arg.positional(eventSchema.optional(), eventOptions), channel: channelArg },
   open: (args) => args.event === undefined,
+  changes: (args) => args.event !== undefined,
   check: (args) =>
     args.event === undefined && args.channel !== undefined
       ? [{ arg: "event", message: "is required before a channel" }]

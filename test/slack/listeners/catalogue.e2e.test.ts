@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ORCHESTRATION_SEED } from "../../../devkit/sim/orchestration-world.js";
 import { stateValue } from "../../../devkit/testing/index.js";
 import { ACTION, BLOCK, CALLBACK, sourceActionId } from "../../../src/blocks/ids.js";
+import { commandWords, makesChange } from "../../../src/catalogue/define.js";
 import { createCatalogue } from "../../../src/catalogue/index.js";
 import { encodeModalMetadata } from "../../../src/slack/listeners/modal-metadata.js";
 import { type AppStack, startAppStack } from "../../helpers/app-stack.js";
@@ -94,6 +95,36 @@ describe("the full catalogue over the HTTP receiver", () => {
     } finally {
       stack.sims.deploy.setFaults([]);
     }
+  });
+
+  it("opens the form of every change typed alone, and calls no backend", async () => {
+    const changes = createCatalogue().operations.filter((o) => o.risk !== "read");
+    // Only changes count: an earlier test's follow-up may still be polling with GETs.
+    const requests = () =>
+      [stack.sims.calyptia, stack.sims.deploy, stack.sims.orchestration].flatMap((sim) =>
+        sim.requests.filter((r) => r.method !== "GET"),
+      ).length;
+    const before = requests();
+    const formOf = async (words: string) => {
+      const opened = stack.slackApi.callsTo("views.open").length;
+      await stack.send.command(stack.fx.command({ text: words }));
+      for (let i = 0; i < 100 && stack.slackApi.callsTo("views.open").length === opened; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      const view = stack.slackApi.callsTo("views.open").at(-1)?.args.view as { private_metadata: string };
+      return JSON.parse(view.private_metadata) as { operationId: string };
+    };
+    const opened: string[] = [];
+    for (const operation of changes.filter((o) => makesChange(o, {}))) {
+      expect(await formOf(commandWords(operation))).toMatchObject({ operationId: operation.id });
+      opened.push(operation.id);
+    }
+    expect(opened).toContain("payload:reserve");
+    expect(requests()).toBe(before);
+    // `lock` and `subscribe` alone only list, so they answer at once.
+    expect(changes.filter((o) => !makesChange(o, {})).map((o) => o.id)).toEqual(["lock", "subscribe"]);
+    const lock = stack.fx.command({ text: "lock" });
+    await stack.send.command(lock);
+    expect(JSON.stringify((await stack.responseFor(lock.response_url)).blocks)).toContain("Change freezes");
   });
 
   it("opens the operation picker for /ops alone, then replaces it with the chosen operation's modal", async () => {

@@ -3,6 +3,7 @@ import { errorMessage, refusal } from "../../../blocks/errors.js";
 import { helpMessage } from "../../../blocks/help.js";
 import { operationModal, pickerModal } from "../../../blocks/modals.js";
 import { tokenize } from "../../../catalogue/command-line/tokenize.js";
+import { makesChange } from "../../../catalogue/define.js";
 import { parseCommand, usageOf } from "../../../catalogue/parse.js";
 import { validateArgs } from "../../../catalogue/validate.js";
 import { ephemeral } from "../../../core/reply.js";
@@ -56,7 +57,10 @@ export function register(app: App, deps: ListenerDeps): void {
         const { operation, raw } = parsed;
         const validation = validateArgs(operation, raw, deps.defaults);
         const onlyMissing = !validation.ok && validation.issues.every((i) => i.message === "is required");
-        if (!validation.ok && onlyMissing && operation.risk !== "read" && !parsed.force) {
+        // A change typed alone opens its form even when defaults would complete it (`payload reserve`):
+        // a bare command never changes anything before its values were seen.
+        const bareChange = parsed.bare && validation.ok && makesChange(operation, validation.args);
+        if ((onlyMissing || bareChange) && operation.risk !== "read" && !parsed.force) {
           // A change with arguments missing: its modal, prefilled with what was typed. The trigger_id
           // expires after 3 seconds, so only a bounded permission check comes before views.open.
           await ack();
