@@ -196,6 +196,10 @@ export function createBot(options: BotOptions): Bot {
     call: webClientCall(queueClient),
     logger: logger.child({ module: "outbox" }),
     findPosted: findPostedByMetadata(app.client),
+    maxQueuedPerChannel: config.slackQueue.maxPerChannel,
+    maxQueued: config.slackQueue.max,
+    retryBudgetMs: config.slackQueue.retryBudgetMs,
+    onShed: metrics.observeSlackShed,
     // On PostgreSQL (replicas) slots are booked in the store, so replicas share Slack's allowances; the
     // SQLite default is one process, which paces itself. Simulated time (the benchmark) cannot be
     // compared with the database's clock, so it paces in the process too.

@@ -67,6 +67,11 @@ const envSchema = z.object({
   OPSBOT_METRICS_TOKEN: secret.optional(),
   /** How long SIGTERM waits for in-flight work and the Slack queue before closing anyway. */
   OPSBOT_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
+  /** Slack writes waiting or in flight, per channel and in all, before progress updates are skipped. */
+  OPSBOT_SLACK_QUEUE_MAX_PER_CHANNEL: positiveInt(100_000).default(200),
+  OPSBOT_SLACK_QUEUE_MAX: positiveInt(1_000_000).default(5_000),
+  /** How long one Slack write may go on meeting 429s before it is dropped. */
+  OPSBOT_SLACK_RETRY_BUDGET_SECONDS: positiveInt(86_400).default(600),
   /** A follow-up lease: how long a dead replica's follow-ups wait before another takes them over. */
   OPSBOT_FOLLOWUP_LEASE_MS: positiveInt(3_600_000)
     .pipe(z.number().min(500, "must be at least 500"))
@@ -227,6 +232,12 @@ export interface Config {
   readonly orchestration: OrchestrationSettings;
   /** OPSBOT_METRICS_TOKEN: the bearer token `/metrics` asks for; unset, it answers anyone. */
   readonly metricsToken: Secret | undefined;
+  /** OPSBOT_SLACK_QUEUE_MAX_PER_CHANNEL, OPSBOT_SLACK_QUEUE_MAX, OPSBOT_SLACK_RETRY_BUDGET_SECONDS (in ms). */
+  readonly slackQueue: {
+    readonly maxPerChannel: number;
+    readonly max: number;
+    readonly retryBudgetMs: number;
+  };
   /** OPSBOT_SHUTDOWN_GRACE_MS. */
   readonly shutdownGraceMs: number;
   /** OPSBOT_FOLLOWUP_LEASE_MS: how long a follow-up's lease lasts unless its holder extends it. */
@@ -321,6 +332,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       paths: parsedEnv.ORCHESTRATION_API_PATHS ?? {},
     },
     metricsToken: parsedEnv.OPSBOT_METRICS_TOKEN,
+    slackQueue: {
+      maxPerChannel: parsedEnv.OPSBOT_SLACK_QUEUE_MAX_PER_CHANNEL,
+      max: parsedEnv.OPSBOT_SLACK_QUEUE_MAX,
+      retryBudgetMs: parsedEnv.OPSBOT_SLACK_RETRY_BUDGET_SECONDS * 1000,
+    },
     shutdownGraceMs: parsedEnv.OPSBOT_SHUTDOWN_GRACE_MS,
     followUpLeaseMs: parsedEnv.OPSBOT_FOLLOWUP_LEASE_MS,
     heartbeatStaleMs: parsedEnv.OPSBOT_HEARTBEAT_STALE_MS,

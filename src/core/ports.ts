@@ -36,13 +36,30 @@ export interface MessageWithMetadata {
   };
 }
 
+/**
+ * How much a write matters when Slack's queue is full. `critical`: must not be lost (final states,
+ * approval outcomes): retried until the process stops, and never shed. `progress`: an intermediate state
+ * a later one makes up for: shed first when the queue for its channel, or the whole queue, is full.
+ */
+export interface WriteOptions {
+  readonly critical?: boolean;
+  readonly progress?: boolean;
+}
+
+/** The code of the error a write rejects with when a full queue shed it (it was never sent). */
+export const QUEUE_FULL = "queue_full";
+
+/** Whether a write's error says the full queue shed it: nothing was sent, and sending it later is fine. */
+export function wasShed(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === QUEUE_FULL;
+}
+
 export interface SlackPoster {
-  /** `critical`: must not be lost (final states, approval outcomes): retried until the process stops. */
-  post(message: PostMessage, options?: { readonly critical?: boolean }): Promise<{ readonly ts: string }>;
+  post(message: PostMessage, options?: WriteOptions): Promise<{ readonly ts: string }>;
   update(
     target: { readonly channel: string; readonly ts: string },
     message: EditMessage,
-    options?: { readonly critical?: boolean },
+    options?: WriteOptions,
   ): Promise<void>;
   upload(file: FileUpload): Promise<void>;
   /** Thread replies carrying opsbot's metadata, to tell after a crash what was already posted. */

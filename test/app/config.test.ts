@@ -112,6 +112,20 @@ describe("loadConfig", () => {
     expect(problems).toEqual(["OPSBOT_ALLOWED_ENTERPRISE", "OPSBOT_ALLOWED_TEAMS"]);
   });
 
+  it("reads the Slack queue's caps and retry budget (200 a channel, 5,000 in all, 10 minutes)", () => {
+    expect(loadConfig({}).slackQueue).toEqual({ maxPerChannel: 200, max: 5_000, retryBudgetMs: 600_000 });
+    expect(
+      loadConfig({
+        OPSBOT_SLACK_QUEUE_MAX_PER_CHANNEL: "20",
+        OPSBOT_SLACK_QUEUE_MAX: "100",
+        OPSBOT_SLACK_RETRY_BUDGET_SECONDS: "30",
+      }).slackQueue,
+    ).toEqual({ maxPerChannel: 20, max: 100, retryBudgetMs: 30_000 });
+    expect(configError({ OPSBOT_SLACK_QUEUE_MAX: "0" }).problems.map((p) => p.variable)).toEqual([
+      "OPSBOT_SLACK_QUEUE_MAX",
+    ]);
+  });
+
   it("reads OPSBOT_USER_CACHE_MAX (default 10,000) and refuses a cap under 100", () => {
     expect(loadConfig({}).identity.peopleCached).toBe(10_000);
     expect(loadConfig({ OPSBOT_USER_CACHE_MAX: "500" }).identity.peopleCached).toBe(500);

@@ -26,6 +26,7 @@ export class Metrics {
   readonly #commands: Counter<"operation" | "outcome">;
   readonly #apiLatency: Histogram<"backend" | "operation" | "outcome">;
   readonly #slackRateLimited: Counter<"method">;
+  readonly #slackShed: Counter<"kind">;
   readonly #watched = new WeakSet<object>();
 
   constructor(options: { readonly processMetrics?: boolean } = {}) {
@@ -49,6 +50,12 @@ export class Metrics {
       labelNames: ["method"],
       registers,
     });
+    this.#slackShed = new Counter({
+      name: "opsbot_slack_queue_shed_total",
+      help: "Slack writes dropped: progress updates skipped and other writes refused by a full queue (progress, message), and writes whose 429s outlasted the retry budget (retry_budget).",
+      labelNames: ["kind"],
+      registers,
+    });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "opsbot_" });
   }
 
@@ -64,6 +71,11 @@ export class Metrics {
   readonly observeAudit = (entry: Pick<AuditEntry, "kind" | "operationId" | "outcome">): void => {
     const outcome = commandOutcomeOf(entry);
     if (outcome && entry.operationId) this.#commands.inc({ operation: entry.operationId, outcome });
+  };
+
+  /** The outbox's `onShed`. */
+  readonly observeSlackShed = (kind: "progress" | "message" | "retry_budget"): void => {
+    this.#slackShed.inc({ kind });
   };
 
   /** Counts the client's 429s; each client is subscribed once, however often it is passed. */

@@ -23,8 +23,13 @@ export interface DeliveryEnv {
   readonly random: () => number;
   readonly logger: Logger | undefined;
   readonly maxAttempts: number;
+  readonly now: () => number;
+  /** How long a write may go on meeting 429s, from its first attempt. */
+  readonly retryBudgetMs: number;
   readonly stopping: () => boolean;
   readonly onRateLimited: () => void;
+  /** A write dropped because its 429s outlasted the retry budget. */
+  readonly onOutOfBudget: () => void;
 }
 
 /** One call through the injected `OutboxCall`, its answer or error read as an Outcome. */
@@ -39,22 +44,35 @@ export function viaCall(call: OutboxCall, method: OutboxMethod, args: Record<str
 }
 
 /**
- * Calls until Slack accepts, a permanent error, an unknown outcome the kind may not retry, or too many
- * failures (a critical write keeps going until stop).
+ * Calls until Slack accepts, a permanent error, an unknown outcome the kind may not retry, too many
+ * failures (a critical write keeps going until stop), or 429s past the retry budget (critical or not:
+ * a workspace throttled for good must not hold writes, and the memory they take, for ever).
  */
 export async function deliver(delivery: Delivery, env: DeliveryEnv): Promise<CallResult> {
   const log = { method: delivery.write, ...delivery.about };
   let attempts = 0;
   let failures = 0;
+  let firstAttemptAt: number | undefined;
   for (;;) {
     const wait = await delivery.slots.reserve();
     if (wait > 0) await env.sleep(wait);
     attempts += 1;
+    firstAttemptAt ??= env.now();
     const outcome = await delivery.attempt();
     if (outcome.kind === "ok") return outcome.result;
     if (outcome.kind === "rate_limited") {
       env.onRateLimited();
+      // Held back even when this write goes no further: the others on its lane must wait too.
       await delivery.slots.hold(outcome.retryAfterMs);
+      const spentMs = env.now() - firstAttemptAt;
+      if (spentMs + outcome.retryAfterMs > env.retryBudgetMs) {
+        env.onOutOfBudget();
+        env.logger?.warn(
+          { ...log, attempts, spentMs, retryAfterMs: outcome.retryAfterMs, budgetMs: env.retryBudgetMs },
+          "slack rate limited past the retry budget; dropped",
+        );
+        throw new SlackOutboxError(delivery.write, "retry_budget_exhausted", { attempts, permanent: false });
+      }
       env.logger?.warn({ ...log, retryAfterMs: outcome.retryAfterMs }, "slack rate limited");
       continue;
     }

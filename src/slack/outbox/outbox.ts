@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { QUEUE_FULL } from "../../core/ports.js";
 import { ephemeralArgs, postArgs, updateArgs, uploadArgs } from "./args.js";
 import { type Deferred, deferred } from "./deferred.js";
 import { type Delivery, type DeliveryEnv, deliver, viaCall } from "./delivery.js";
@@ -15,6 +16,7 @@ import type {
   OutboxWrite,
   RespondOptions,
   SendOptions,
+  ShedKind,
   SlackOutboxOptions,
   UpdateContent,
 } from "./types.js";
@@ -28,13 +30,32 @@ export interface Uploaded {
   readonly fileId: string;
 }
 
+/** How much a write matters when the queue is full: a lower rank makes room for a higher one. */
+const Rank = { Progress: 0, Normal: 1, Critical: 2 } as const;
+type Rank = (typeof Rank)[keyof typeof Rank];
+
+const rankOf = (options: SendOptions): Rank =>
+  options.critical ? Rank.Critical : options.progress ? Rank.Progress : Rank.Normal;
+
 /** Pending edits of one message: only the latest content is sent, for everyone who asked meanwhile. */
 interface UpdateEntry {
   readonly key: string;
   readonly target: { readonly channel: string; readonly ts: string };
   content: UpdateContent;
   critical: boolean;
+  rank: Rank;
   waiters: Deferred<void>[];
+}
+
+/** A queued write: sends, then hands back how to settle its caller's promise. */
+interface Job {
+  readonly send: () => Promise<() => void>;
+  readonly write: OutboxWrite;
+  /** Where it goes, for the per-channel cap (undefined: counted in the overall cap only). */
+  readonly channel: string | undefined;
+  readonly rank: Rank;
+  /** Rejects its caller's promise without sending: the queue shed it. */
+  readonly shed: (error: unknown) => void;
 }
 
 const Rates = z.object({
@@ -43,10 +64,10 @@ const Rates = z.object({
   ephemeralsPerMinute: z.number().positive().default(100),
   uploadsPerMinute: z.number().positive().default(20),
   maxAttempts: z.number().int().min(1).default(5),
+  maxQueuedPerChannel: z.number().int().min(1).default(200),
+  maxQueued: z.number().int().min(1).default(5_000),
+  retryBudgetMs: z.number().positive().default(600_000),
 });
-
-/** A queued write: sends, then hands back how to settle its caller's promise. */
-type Job = () => Promise<() => void>;
 
 const RESPOND_TIMEOUT_MS = 10_000;
 
@@ -78,6 +99,12 @@ export class SlackOutbox {
   /** Entries not yet in flight, by message, so new edits can join them. */
   readonly #pendingUpdates = new Map<string, UpdateEntry>();
   readonly #workers = new Set<Promise<void>>();
+  /** Writes waiting or in flight, by channel and in all (response URL posts aside: never queued). */
+  readonly #queuedIn = new Map<string, number>();
+  #queued = 0;
+  readonly #caps: { readonly perChannel: number; readonly total: number };
+  readonly #onShed: SlackOutboxOptions["onShed"];
+  #shed = 0;
   #updatesRunning = false;
   #responding = 0;
   #stopping = false;
@@ -90,7 +117,12 @@ export class SlackOutbox {
       ephemeralsPerMinute: options.ephemeralsPerMinute,
       uploadsPerMinute: options.uploadsPerMinute,
       maxAttempts: options.maxAttempts,
+      maxQueuedPerChannel: options.maxQueuedPerChannel,
+      maxQueued: options.maxQueued,
+      retryBudgetMs: options.retryBudgetMs,
     });
+    this.#caps = { perChannel: rates.maxQueuedPerChannel, total: rates.maxQueued };
+    this.#onShed = options.onShed;
     this.#call = options.call;
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#now = options.now ?? Date.now;
@@ -99,10 +131,13 @@ export class SlackOutbox {
       random: options.random ?? Math.random,
       logger: options.logger,
       maxAttempts: rates.maxAttempts,
+      now: this.#now,
+      retryBudgetMs: rates.retryBudgetMs,
       stopping: () => this.#stopping,
       onRateLimited: () => {
         this.#rateLimited += 1;
       },
+      onOutOfBudget: () => this.#countShed("retry_budget"),
     };
     this.#findPosted = options.findPosted;
     this.#fallback = new LocalPacing(this.#now);
@@ -117,9 +152,12 @@ export class SlackOutbox {
 
   /** Writes waiting or in flight, of every kind (coalesced edits count once). */
   get depth(): number {
-    let queued = 0;
-    for (const lane of this.#lanes.values()) queued += lane.length;
-    return queued + this.#updateQueue.length + this.#responding;
+    return this.#queued + this.#responding;
+  }
+
+  /** Writes dropped so far by a full queue or the retry budget. */
+  get shed(): number {
+    return this.#shed;
   }
 
   /** 429s seen so far. */
@@ -131,7 +169,8 @@ export class SlackOutbox {
   post(message: OutboxMessage, options: SendOptions = {}): Promise<Posted> {
     if (this.#stopping) return Promise.reject(stoppedError("chat.postMessage"));
     const { channel } = message;
-    return this.#queue(postLane(channel), async () => {
+    const job = { write: "chat.postMessage", channel, rank: rankOf(options) } as const;
+    return this.#queue(postLane(channel), job, async () => {
       const args = postArgs(message);
       const result = await this.#deliver({
         ...this.#viaCall("chat.postMessage", args, options),
@@ -157,18 +196,24 @@ export class SlackOutbox {
     const waiter = deferred<void>();
     const key = `${target.channel}\u0000${target.ts}`;
     const pending = this.#pendingUpdates.get(key);
+    const rank = rankOf(options);
     if (pending) {
       pending.content = content;
       pending.critical ||= options.critical ?? false;
+      pending.rank = pending.rank > rank ? pending.rank : rank;
       pending.waiters.push(waiter);
     } else {
+      if (!this.#admit({ write: "chat.update", channel: target.channel, rank }))
+        return Promise.reject(queueFull("chat.update"));
       const entry: UpdateEntry = {
         key,
         target: { channel: target.channel, ts: target.ts },
         content,
         critical: options.critical ?? false,
+        rank,
         waiters: [waiter],
       };
+      this.#count(target.channel, 1);
       this.#pendingUpdates.set(key, entry);
       this.#updateQueue.push(entry);
       if (!this.#updatesRunning) {
@@ -182,7 +227,8 @@ export class SlackOutbox {
   /** Shows `message` to one user in a channel; resolves once Slack accepted it. */
   ephemeral(message: EphemeralMessage, options: SendOptions = {}): Promise<void> {
     if (this.#stopping) return Promise.reject(stoppedError("chat.postEphemeral"));
-    return this.#queue("chat.postEphemeral", async () => {
+    const job = { write: "chat.postEphemeral", channel: message.channel, rank: rankOf(options) } as const;
+    return this.#queue("chat.postEphemeral", job, async () => {
       await this.#deliver({
         ...this.#viaCall("chat.postEphemeral", ephemeralArgs(message), options),
         slots: this.#slots("chat.postEphemeral", this.#intervals.ephemeral),
@@ -194,7 +240,8 @@ export class SlackOutbox {
   /** Shares a text file in a channel (or a thread); resolves with its file ID once Slack shared it. */
   upload(file: OutboxFile, options: SendOptions = {}): Promise<Uploaded> {
     if (this.#stopping) return Promise.reject(stoppedError("files.uploadV2"));
-    return this.#queue("files.uploadV2", async () => {
+    const job = { write: "files.uploadV2", channel: file.channel, rank: rankOf(options) } as const;
+    return this.#queue("files.uploadV2", job, async () => {
       const result = await this.#deliver({
         ...this.#viaCall("files.uploadV2", uploadArgs(file), options),
         slots: this.#slots("files.uploadV2", this.#intervals.upload),
@@ -260,14 +307,20 @@ export class SlackOutbox {
     this.#workers.add(worker);
   }
 
-  /** Runs `send` once everything queued before it in `lane` is done. */
-  #queue<T>(lane: string, send: () => Promise<T>): Promise<T> {
+  /** Runs `send` once everything queued before it in `lane` is done, unless the queue is full for it. */
+  #queue<T>(lane: string, about: Omit<Job, "send" | "shed">, send: () => Promise<T>): Promise<T> {
+    if (!this.#admit(about)) return Promise.reject(queueFull(about.write));
     const done = deferred<T>();
-    const job: Job = () =>
-      send().then(
-        (value) => () => done.resolve(value),
-        (err: unknown) => () => done.reject(err),
-      );
+    const job: Job = {
+      ...about,
+      send: () =>
+        send().then(
+          (value) => () => done.resolve(value),
+          (err: unknown) => () => done.reject(err),
+        ),
+      shed: (err) => done.reject(err),
+    };
+    this.#count(about.channel, 1);
     const queue = this.#lanes.get(lane);
     if (queue) {
       queue.push(job);
@@ -281,10 +334,11 @@ export class SlackOutbox {
 
   async #drain(lane: string, queue: Job[]): Promise<void> {
     for (let job = queue[0]; job !== undefined; job = queue[0]) {
-      const settle = await job();
+      const settle = await job.send();
       // Settled and dequeued at once, so that a caller resuming after it never sees it still counted.
       settle();
       queue.shift();
+      this.#count(job.channel, -1);
     }
     this.#lanes.delete(lane);
   }
@@ -308,8 +362,104 @@ export class SlackOutbox {
         else for (const waiter of entry.waiters) waiter.reject(err);
       }
       this.#updateQueue.shift();
+      this.#count(entry.target.channel, -1);
     }
     this.#updatesRunning = false;
+  }
+
+  #count(channel: string | undefined, by: 1 | -1): void {
+    this.#queued += by;
+    if (channel === undefined) return;
+    const now = (this.#queuedIn.get(channel) ?? 0) + by;
+    if (now > 0) this.#queuedIn.set(channel, now);
+    else this.#queuedIn.delete(channel);
+  }
+
+  /**
+   * Whether a new write may join the queue. Under the caps it may. At one, a progress update is not
+   * queued; any other write takes the place of the oldest waiting progress update (in its channel when
+   * that is what is full); failing that, a critical one is queued beyond the cap and the rest are refused.
+   * Only progress ever makes room: a reply or an approval card waiting is never pushed out by another.
+   */
+  #admit(write: { readonly write: OutboxWrite; readonly channel: string | undefined; readonly rank: Rank }) {
+    const channelFull =
+      write.channel !== undefined && (this.#queuedIn.get(write.channel) ?? 0) >= this.#caps.perChannel;
+    if (!channelFull && this.#queued < this.#caps.total) return true;
+    const where = channelFull ? write.channel : undefined;
+    const victim = write.rank === Rank.Progress ? undefined : this.#evictProgress(where);
+    if (victim) {
+      this.#shedOne(victim, channelFull);
+      return true;
+    }
+    if (write.rank === Rank.Critical) {
+      this.#env.logger?.warn(
+        { method: write.write, channel: write.channel, ...this.#counts(write.channel) },
+        "slack queue full: a critical write is queued beyond the cap",
+      );
+      return true;
+    }
+    this.#shedOne({ ...write, progress: write.rank === Rank.Progress }, channelFull);
+    return false;
+  }
+
+  /** Takes out the oldest waiting progress update (never one in flight), in `channel` if given. */
+  #evictProgress(
+    channel: string | undefined,
+  ): { write: OutboxWrite; channel: string | undefined; progress: true } | undefined {
+    const wanted = (rank: Rank, at: string | undefined) =>
+      rank === Rank.Progress && (channel === undefined || at === channel);
+    for (const queue of this.#lanes.values())
+      for (let i = 1; i < queue.length; i++) {
+        const job = queue[i];
+        if (!job || !wanted(job.rank, job.channel)) continue;
+        queue.splice(i, 1);
+        this.#count(job.channel, -1);
+        job.shed(queueFull(job.write));
+        return { write: job.write, channel: job.channel, progress: true };
+      }
+    for (const entry of this.#pendingUpdates.values()) {
+      if (!wanted(entry.rank, entry.target.channel)) continue;
+      this.#pendingUpdates.delete(entry.key);
+      this.#updateQueue.splice(this.#updateQueue.indexOf(entry), 1);
+      this.#count(entry.target.channel, -1);
+      for (const waiter of entry.waiters) waiter.reject(queueFull("chat.update"));
+      return { write: "chat.update", channel: entry.target.channel, progress: true };
+    }
+    return undefined;
+  }
+
+  /** One warning line and one count per write shed. */
+  #shedOne(
+    shed: { readonly write: OutboxWrite; readonly channel: string | undefined; readonly progress: boolean },
+    channelFull: boolean,
+  ): void {
+    const kind: ShedKind = shed.progress ? "progress" : "message";
+    this.#env.logger?.warn(
+      {
+        shed: kind,
+        method: shed.write,
+        channel: shed.channel,
+        full: channelFull ? "channel" : "all",
+        ...this.#counts(shed.channel),
+        caps: this.#caps,
+      },
+      shed.progress
+        ? "slack queue full: a progress update was skipped"
+        : "slack queue full: a write was refused",
+    );
+    this.#countShed(kind);
+  }
+
+  #countShed(kind: ShedKind): void {
+    this.#shed += 1;
+    this.#onShed?.(kind);
+  }
+
+  #counts(channel: string | undefined) {
+    return {
+      queuedInChannel: channel === undefined ? undefined : (this.#queuedIn.get(channel) ?? 0),
+      queued: this.#queued,
+    };
   }
 
   /**
@@ -359,6 +509,11 @@ export class SlackOutbox {
 
 /** Lane names are shared by every replica pacing through one store: keep them stable. */
 const postLane = (channel: string) => `chat.postMessage:${channel}`;
+
+/** Refused or taken out of a full queue: never sent, so sending it later is safe. */
+function queueFull(method: OutboxWrite): SlackOutboxError {
+  return new SlackOutboxError(method, QUEUE_FULL, { attempts: 0, permanent: true });
+}
 
 function stoppedError(method: OutboxWrite): SlackOutboxError {
   return new SlackOutboxError(method, STOPPED, { attempts: 0, permanent: true });

@@ -5,6 +5,7 @@ import type {
   MessageWithMetadata,
   PostMessage,
   SlackPoster,
+  WriteOptions,
 } from "../../core/ports.js";
 
 interface Metadata {
@@ -50,11 +51,11 @@ function reader(client: WebClient) {
 
 /** What the poster sends through: the outbox's queues. */
 export interface OutboxWrites {
-  post(message: PostMessage, options?: { critical?: boolean }): Promise<{ ts: string }>;
+  post(message: PostMessage, options?: WriteOptions): Promise<{ ts: string }>;
   update(
     target: { channel: string; ts: string },
     message: EditMessage,
-    options?: { critical?: boolean },
+    options?: WriteOptions,
   ): Promise<void>;
   upload(file: FileUpload): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { EditMessage, FileUpload, PostMessage } from "../../core/ports.js";
+import type { EditMessage, FileUpload, PostMessage, WriteOptions } from "../../core/ports.js";
 import type { Pacing } from "./pacer.js";
 
 /** What the outbox sends: the messages and files the core asks for (core/ports.ts). */
@@ -75,12 +75,31 @@ export interface SlackOutboxOptions {
   readonly findPosted?: (args: Readonly<Record<string, unknown>>) => Promise<string | undefined>;
   /** For response URL posts; global fetch unless given (tests). */
   readonly fetch?: typeof fetch;
+  /**
+   * Writes waiting or in flight for one channel (default 200) and in all (default 5,000). At a cap a
+   * waiting progress update makes room (the newest progress is not queued at all); failing that, any
+   * write but a critical one is refused with `queue_full`; a critical one is queued beyond the cap.
+   */
+  readonly maxQueuedPerChannel?: number;
+  readonly maxQueued?: number;
+  /**
+   * How long one write may go on meeting 429s, from its first attempt (default 10 minutes): past it the
+   * write is dropped with `retry_budget_exhausted`, so that a workspace throttled for good cannot hold
+   * writes for ever.
+   */
+  readonly retryBudgetMs?: number;
+  /** Told about every write dropped by a cap or the retry budget (the metrics count them). */
+  readonly onShed?: (kind: ShedKind) => void;
 }
 
-export interface SendOptions {
-  /** Retried through any number of transient failures until stop() (for final states nobody may miss). */
-  readonly critical?: boolean;
-}
+/**
+ * `critical`: retried through any number of transient failures until stop() (final states nobody may
+ * miss), and never shed; `progress`: shed first when the queue is full (see `SlackOutboxOptions`).
+ */
+export type SendOptions = WriteOptions;
+
+/** What a full queue or the retry budget dropped: a progress update, another write, or a write out of 429 retries. */
+export type ShedKind = "progress" | "message" | "retry_budget";
 
 export interface RespondOptions {
   /** Bound on each attempt as a whole: connecting, sending, and reading the answer. Default 10 000. */
