@@ -10,7 +10,7 @@ import { errorMessage, refusal } from "../blocks/errors.js";
 import { channelMention, escapeMrkdwn, inlineCode, userMention } from "../blocks/text.js";
 import type { AnyOperation, Target } from "../catalogue/define.js";
 import { commandLineOf } from "../catalogue/parse.js";
-import { displayArgs } from "../catalogue/sensitive.js";
+import { displayArgs, restoreArgs, withholdArgs } from "../catalogue/sensitive.js";
 import { type ArgDefaults, type RawArgs, validateArgs } from "../catalogue/validate.js";
 import type { ApprovalRequest, Lock, Store } from "../store/types.js";
 import { type CarryOutDeps, carryOut } from "./carry-out.js";
@@ -89,12 +89,15 @@ export class ApprovalDesk {
       identity = resolved.identity;
     }
     const now = deps.now();
+    // Sensitive values are kept apart from what the request shows, and only until it ends.
+    const { shown, withheld } = withholdArgs(operation, ask.raw);
     const created = await deps.store.approvals.create({
       id: `apr_${randomBytes(12).toString("base64url")}`,
       correlationId: ask.correlationId,
       operationId: operation.id,
-      args: ask.args,
-      rawArgs: ask.raw,
+      args: displayArgs(operation, ask.args),
+      rawArgs: shown,
+      ...(Object.keys(withheld).length > 0 ? { withheldArgs: withheld } : {}),
       target: ask.target,
       fingerprint: fingerprintOf(
         callFacts(operation.id, ask.args, ask.target, identity, reply.userId, ask.force),
@@ -352,7 +355,8 @@ export class ApprovalDesk {
     if (refusal) return fail(refusal);
     const operation = deps.catalogue.byId(claimed.operationId);
     if (!operation) return fail("this opsbot no longer has that operation");
-    const validation = validateArgs(operation, claimed.rawArgs, deps.defaults);
+    const raw = restoreArgs(claimed.rawArgs, claimed.withheldArgs);
+    const validation = validateArgs(operation, raw, deps.defaults);
     if (!validation.ok) return fail("its arguments are no longer valid");
     let identity: Identity | undefined;
     if (operation.needsIdentity) {
@@ -380,7 +384,7 @@ export class ApprovalDesk {
       correlationId: claimed.correlationId,
       operation,
       args: validation.args,
-      raw: claimed.rawArgs,
+      raw,
       requesterId: claimed.requesterId,
       channelId: claimed.channelId,
       replyOnFailure: false,

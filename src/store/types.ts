@@ -29,8 +29,16 @@ export interface ApprovalRequest {
   readonly operationId: string;
   /** The parsed arguments, as fingerprinted. */
   readonly args: Readonly<Record<string, unknown>>;
-  /** The arguments as typed, for display and to validate again before the request runs. */
+  /**
+   * The arguments as typed, for display and to validate again before the request runs; sensitive ones
+   * (see catalogue/sensitive.ts) as their digest.
+   */
   readonly rawArgs: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * The real values of the sensitive arguments, kept apart from everything shown and only while the
+   * request may still run: the store drops them when it is denied, expires or has run.
+   */
+  readonly withheldArgs?: Readonly<Record<string, string | readonly string[]>>;
   readonly target: { readonly namespace?: string; readonly allocation?: string };
   /** Binds the approval to one exact call (see auth/fingerprint.ts). */
   readonly fingerprint: string;
@@ -65,9 +73,19 @@ export interface ApprovalRequest {
  */
 export type NewApprovalRequest = Omit<
   ApprovalRequest,
-  "status" | "approvals" | "updatedAt" | "decidedBy" | "message" | "outcome" | "force" | "rawArgs" | "owner"
+  | "status"
+  | "approvals"
+  | "updatedAt"
+  | "decidedBy"
+  | "message"
+  | "outcome"
+  | "force"
+  | "rawArgs"
+  | "owner"
+  | "withheldArgs"
 > & {
   readonly rawArgs: Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly withheldArgs?: Readonly<Record<string, string | readonly string[]>>;
   readonly force?: boolean;
 };
 

@@ -138,6 +138,18 @@ describe("a sensitive argument", () => {
     // Both requests of the same value and the run of the first carry one digest.
     expect(rows.filter((r) => JSON.stringify(r.args).includes(digest)).length).toBeGreaterThanOrEqual(6);
 
+    // The requests show the digest; the real value is kept apart only while a request may still run.
+    const requests = await store.approvals.listByRequester("U0ALICE", 10);
+    expect(requests).toHaveLength(3);
+    for (const request of requests) expect(JSON.stringify(request.rawArgs)).not.toContain(SECRET);
+    const ran = requests.find((r) => r.status === "succeeded");
+    expect(ran && "withheldArgs" in ran).toBe(false);
+    const waiting = requests.filter((r) => r.status === "pending");
+    expect(waiting.map((r) => JSON.stringify(r.withheldArgs))).toEqual([
+      expect.stringContaining("another-one"),
+      expect.stringContaining(SECRET),
+    ]);
+
     // The export an admin copies.
     const exported = stack.fx.command({
       text: "audit --operation task:deploy-config --format json --limit 2",

@@ -9,6 +9,8 @@ export const RuleSchema = z.object({
   allowSelfApproval: z.boolean(),
 });
 
+const ArgValues = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+
 const Outcome = z.object({ ok: z.boolean(), summary: z.string(), durationMs: z.number().optional() });
 
 /**
@@ -28,7 +30,7 @@ const Row = z.object({
   correlation_id: z.string(),
   operation_id: z.string(),
   args: JsonObject,
-  raw_args: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  raw_args: ArgValues,
   target: z.object({ namespace: z.string().optional(), allocation: z.string().optional() }),
   fingerprint: z.string(),
   requester_id: z.string(),
@@ -45,6 +47,7 @@ const Row = z.object({
   message_ts: z.string().nullable(),
   outcome: Outcome.nullable(),
   owner: z.string().nullable(),
+  withheld_args: ArgValues.nullable(),
   votes: z.array(z.tuple([z.string(), Int8Text])),
 });
 
@@ -82,6 +85,7 @@ export function toRequest(row: unknown): ApprovalRequest {
           },
         }),
     ...(parsed.owner === null ? {} : { owner: parsed.owner }),
+    ...(parsed.withheld_args === null ? {} : { withheldArgs: parsed.withheld_args }),
   };
 }
 
@@ -102,5 +106,6 @@ export function toInsertParams(request: NewApprovalRequest): unknown[] {
     request.force === true,
     request.createdAt,
     request.expiresAt,
+    request.withheldArgs === undefined ? null : json(request.withheldArgs),
   ];
 }

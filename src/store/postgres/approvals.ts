@@ -10,14 +10,18 @@ const CountRow = z.object({ n: z.number().int() });
 
 const INSERT = `
   INSERT INTO approval_requests (id, correlation_id, operation_id, args, raw_args, target, fingerprint,
-    requester_id, requester_identity, channel_id, rule, force, status, created_at, expires_at, updated_at)
-  VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12, 'pending', $13, $14, $13)`;
+    requester_id, requester_identity, channel_id, rule, force, status, created_at, expires_at, updated_at,
+    withheld_args)
+  VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12, 'pending', $13, $14, $13,
+    $15::jsonb)`;
 
 // Every transition names the status it leaves: a request that moved on meanwhile is left alone. Under
 // READ COMMITTED an UPDATE that waited for another one re-checks its WHERE against the row as that one
-// left it, so of two callers making the same move only one sees its row changed.
+// left it, so of two callers making the same move only one sees its row changed. A request that will
+// never run (denied, expired) forgets its withheld values in the same step.
 const MOVE = `
-  UPDATE approval_requests SET status = $3, decided_by = COALESCE($5, decided_by), updated_at = $4
+  UPDATE approval_requests SET status = $3, decided_by = COALESCE($5, decided_by), updated_at = $4,
+    withheld_args = CASE WHEN $3 IN ('denied', 'expired') THEN NULL ELSE withheld_args END
   WHERE id = $1 AND status = $2`;
 
 export function postgresApprovals(db: Db): ApprovalStore {
@@ -138,7 +142,7 @@ export function postgresApprovals(db: Db): ApprovalStore {
     async finish(id, outcome, now) {
       return db.transaction(async (sql) => {
         const { rowCount } = await sql(
-          `UPDATE approval_requests SET status = $2, outcome = $3::jsonb, updated_at = $4
+          `UPDATE approval_requests SET status = $2, outcome = $3::jsonb, updated_at = $4, withheld_args = NULL
            WHERE id = $1 AND status = 'executing'`,
           [id, outcome.ok ? "succeeded" : "failed", json(outcome), now],
         );
@@ -151,7 +155,7 @@ export function postgresApprovals(db: Db): ApprovalStore {
         // The rows are locked in the order of their ids, so that two replicas sweeping at once wait for
         // each other instead of deadlocking; a row another sweep expired meanwhile drops out.
         const { rows } = await sql(
-          `UPDATE approval_requests SET status = 'expired', updated_at = $1
+          `UPDATE approval_requests SET status = 'expired', updated_at = $1, withheld_args = NULL
            WHERE status = 'pending' AND id IN (
              SELECT id FROM approval_requests WHERE status = 'pending' AND expires_at <= $1
              ORDER BY id FOR UPDATE)

@@ -9,6 +9,8 @@ export const RuleSchema = z.object({
   allowSelfApproval: z.boolean(),
 });
 
+const ArgValues = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+
 const Outcome = z.object({ ok: z.boolean(), summary: z.string(), durationMs: z.number().optional() });
 
 /** A row of approval_requests as SQLite hands it back. */
@@ -17,7 +19,7 @@ const Row = z.object({
   correlation_id: z.string(),
   operation_id: z.string(),
   args: jsonColumn(JsonObject),
-  raw_args: jsonColumn(z.record(z.string(), z.union([z.string(), z.array(z.string())]))),
+  raw_args: jsonColumn(ArgValues),
   target: jsonColumn(z.object({ namespace: z.string().optional(), allocation: z.string().optional() })),
   fingerprint: z.string(),
   requester_id: z.string(),
@@ -34,6 +36,7 @@ const Row = z.object({
   message_ts: z.string().nullable(),
   outcome: jsonColumn(Outcome).nullable(),
   owner: z.string().nullable(),
+  withheld_args: jsonColumn(ArgValues).nullable(),
 });
 
 export const VoteRow = z.object({ user_id: z.string(), at: z.number() });
@@ -82,6 +85,7 @@ export function toRequest(row: unknown, votes: readonly unknown[]): ApprovalRequ
           },
         }),
     ...(parsed.owner === null ? {} : { owner: parsed.owner }),
+    ...(parsed.withheld_args === null ? {} : { withheldArgs: parsed.withheld_args }),
   };
 }
 
@@ -102,5 +106,6 @@ export function toInsertParams(request: NewApprovalRequest) {
     force: request.force === true ? 1 : 0,
     created_at: request.createdAt,
     expires_at: request.expiresAt,
+    withheld_args: request.withheldArgs === undefined ? null : JSON.stringify(request.withheldArgs),
   };
 }

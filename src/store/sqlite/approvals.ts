@@ -12,16 +12,20 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
   const sql = {
     insert: db.prepare(`
       INSERT INTO approval_requests (id, correlation_id, operation_id, args, raw_args, target, fingerprint,
-        requester_id, requester_identity, channel_id, rule, force, status, created_at, expires_at, updated_at)
+        requester_id, requester_identity, channel_id, rule, force, status, created_at, expires_at, updated_at,
+        withheld_args)
       VALUES (@id, @correlation_id, @operation_id, @args, @raw_args, @target, @fingerprint,
-        @requester_id, @requester_identity, @channel_id, @rule, @force, 'pending', @created_at, @expires_at, @created_at)`),
+        @requester_id, @requester_identity, @channel_id, @rule, @force, 'pending', @created_at, @expires_at, @created_at,
+        @withheld_args)`),
     get: db.prepare("SELECT * FROM approval_requests WHERE id = ?"),
     votes: db.prepare("SELECT user_id, at FROM approval_votes WHERE request_id = ? ORDER BY at, rowid"),
     setMessage: db.prepare("UPDATE approval_requests SET message_channel = ?, message_ts = ? WHERE id = ?"),
     vote: db.prepare("INSERT INTO approval_votes (request_id, user_id, at) VALUES (?, ?, ?)"),
-    // Every transition names the status it leaves: a request that moved on meanwhile is left alone.
+    // Every transition names the status it leaves: a request that moved on meanwhile is left alone. One
+    // that will never run (denied, expired) forgets its withheld values in the same step.
     move: db.prepare(`
-      UPDATE approval_requests SET status = @to, decided_by = COALESCE(@decided_by, decided_by), updated_at = @now
+      UPDATE approval_requests SET status = @to, decided_by = COALESCE(@decided_by, decided_by), updated_at = @now,
+        withheld_args = CASE WHEN @to IN ('denied', 'expired') THEN NULL ELSE withheld_args END
       WHERE id = @id AND status = @from`),
     claim: db.prepare(`
       UPDATE approval_requests SET status = 'executing', owner = @owner, updated_at = @now
@@ -32,7 +36,7 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
       ORDER BY updated_at, rowid LIMIT @limit`),
     reown: db.prepare("UPDATE approval_requests SET owner = ? WHERE id = ?"),
     finish: db.prepare(`
-      UPDATE approval_requests SET status = @to, outcome = @outcome, updated_at = @now
+      UPDATE approval_requests SET status = @to, outcome = @outcome, updated_at = @now, withheld_args = NULL
       WHERE id = @id AND status = 'executing'`),
     due: db.prepare(
       "SELECT id FROM approval_requests WHERE status = 'pending' AND expires_at <= ? ORDER BY created_at, rowid",

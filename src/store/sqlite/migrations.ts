@@ -217,6 +217,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    name: "sensitive arguments of approval requests kept apart while they may run; time indexes for pruning",
+    up: `
+      ALTER TABLE approval_requests ADD COLUMN withheld_args TEXT;
+      CREATE INDEX approval_requests_updated ON approval_requests (updated_at);
+      CREATE INDEX followups_updated ON followups (updated_at);
+      CREATE INDEX intake_received ON intake (received_at);
+    `,
+  },
 ];
 
 function currentVersion(db: Database.Database): number {
