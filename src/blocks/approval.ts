@@ -87,7 +87,11 @@ const STATUS_LINE: Readonly<Record<ApprovalState, (card: ApprovalCard) => string
   failed: (card) =>
     `❌ Approved by ${mentions(card.approvals)}, but it failed: ${escapeMrkdwn(card.outcome?.summary ?? "")}`,
   denied: (card) => `🚫 Denied by ${userMention(card.decidedBy ?? "")}. Nothing was run.`,
-  expired: () => "⌛ Expired before enough approvals. Nothing was run.",
+  // An outcome on an expired request says why it ended early (its rule left the permissions file).
+  expired: (card) =>
+    card.outcome
+      ? `⌛ Ended: ${escapeMrkdwn(card.outcome.summary)} Nothing was run.`
+      : "⌛ Expired before enough approvals. Nothing was run.",
 };
 
 export function approvalMessage(card: ApprovalCard, fingerprint: string): RenderedMessage {

@@ -27,7 +27,7 @@ const APPROVAL_METADATA_TYPE = "opsbot_approval";
 
 export interface ApprovalDeskDeps extends CarryOutDeps {
   readonly store: Pick<Store, "approvals" | "locks">;
-  readonly access: Pick<AccessControl, "check" | "ruleNamed" | "mayApprove">;
+  readonly access: Pick<AccessControl, "check" | "ruleOf" | "mayApprove">;
   readonly defaults: ArgDefaults;
   readonly notifier: Pick<Notifier, "notify">;
   readonly poster: Pick<SlackPoster, "post" | "update" | "upload">;
@@ -110,6 +110,9 @@ export class ApprovalDesk {
         name: rule.name,
         required: rule.required,
         allowSelfApproval: rule.allowSelfApproval,
+        ...(rule.id ? { id: rule.id } : {}),
+        named: rule.named,
+        digest: rule.digest,
       },
       force: ask.force,
       createdAt: now,
@@ -251,7 +254,7 @@ export class ApprovalDesk {
         { request: request.id, owner: request.owner },
         "an approved request was cut off by the end of its process",
       );
-      await this.#show(finished, deps.access.ruleNamed(request.rule.name));
+      await this.#show(finished, deps.access.ruleOf(request.rule));
       await this.#audit(finished, "execution", request.requesterId, "unknown", summary);
     }
     return interrupted.length;
@@ -276,13 +279,13 @@ export class ApprovalDesk {
         request.expiresAt <= deps.now()
           ? "opsbot stopped before running it, and the approval has expired since; nothing was run"
           : undefined;
-      await this.#execute(request, deps.access.ruleNamed(request.rule.name), late).catch((error: unknown) =>
+      await this.#execute(request, deps.access.ruleOf(request.rule), late).catch((error: unknown) =>
         deps.logger.error({ err: error, request: request.id }, "an approved request failed"),
       );
     }
     const expired = await deps.store.approvals.expireDue(deps.now());
     for (const request of expired) {
-      await this.#show(request, deps.access.ruleNamed(request.rule.name));
+      await this.#show(request, deps.access.ruleOf(request.rule));
       await this.#audit(request, "approval.expired", request.requesterId, "expired");
       await deps.notifier.notify(
         "approval.expired",
@@ -324,11 +327,11 @@ export class ApprovalDesk {
     if (!request) return refuse("This approval request no longer exists.");
     if (request.fingerprint !== click.value.fingerprint)
       return refuse("This button does not match the request it names; nothing was approved.");
-    const rule = deps.access.ruleNamed(request.rule.name);
-    if (!rule)
-      return refuse(
-        `The rule "${escapeMrkdwn(request.rule.name)}" is no longer in the permissions file, so nobody can approve this.`,
-      );
+    const rule = deps.access.ruleOf(request.rule);
+    if (!rule) {
+      await this.#endRuleGone(request, click);
+      return undefined;
+    }
     const self = click.userId === request.requesterId;
     if (self && action === "approve" && !request.rule.allowSelfApproval)
       return refuse("You cannot approve your own request: another approver has to.");
@@ -336,6 +339,25 @@ export class ApprovalDesk {
     if (!(self && action === "deny") && !(await deps.access.mayApprove(rule, click.userId, click.channelId)))
       return refuse(`Only ${approversText(rule)} may ${action} this request.`);
     return { request, rule };
+  }
+
+  /**
+   * The rule a request was created under left the permissions file (or moved or changed without an
+   * `id` to follow it): nobody can approve it now, so it ends, saying why, rather than wait for nobody.
+   */
+  async #endRuleGone(request: ApprovalRequest, click: ApprovalClick): Promise<void> {
+    const deps = this.#deps;
+    if (request.status !== "pending")
+      return void (await click.tell(`This request is already ${request.status}.`));
+    const summary = `the approval rule "${request.rule.name}" was removed from the permissions file (or moved or changed without an \`id\`), so nobody can approve this; ask again.`;
+    const ended = await deps.store.approvals.endPending(request.id, summary, deps.now());
+    if (!ended) {
+      const now = await deps.store.approvals.get(request.id);
+      return void (await click.tell(`This request is already ${now?.status ?? "gone"}.`));
+    }
+    await this.#show(ended, undefined);
+    await this.#audit(ended, "approval.expired", click.userId, "rule-gone", summary);
+    await click.tell(`⌛ This request has ended: ${escapeMrkdwn(summary)} Nothing was run.`);
   }
 
   /**

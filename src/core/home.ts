@@ -5,7 +5,7 @@ import { DEFAULT_POLICY_NOTE } from "./policy/policy.js";
 
 export interface HomeDeps {
   readonly store: Pick<Store, "approvals" | "followUps">;
-  readonly access: Pick<AccessControl, "ruleNamed" | "mayApprove" | "policy">;
+  readonly access: Pick<AccessControl, "ruleOf" | "mayApprove" | "policy">;
 }
 
 /** What someone's App Home shows: requests they may decide, their own requests and operations. */
@@ -17,7 +17,7 @@ export async function homeContent(deps: HomeDeps, userId: string): Promise<HomeC
   ]);
   const waitingForYou: ApprovalRequest[] = [];
   for (const request of pending) {
-    const rule = deps.access.ruleNamed(request.rule.name);
+    const rule = deps.access.ruleOf(request.rule);
     const self = request.requesterId === userId && !request.rule.allowSelfApproval;
     if (!rule || self || request.approvals.some((a) => a.userId === userId)) continue;
     if (await deps.access.mayApprove(rule, userId, request.channelId)) waitingForYou.push(request);

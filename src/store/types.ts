@@ -18,9 +18,16 @@ export type ApprovalStatus =
 
 export interface ApprovalRuleSnapshot {
   readonly index: number;
+  /** What the card shows: the rule's name, else its id, else `rule N`. */
   readonly name: string;
   readonly required: number;
   readonly allowSelfApproval: boolean;
+  /** The rule's explicit `id`: how it is found again, wherever it moves. */
+  readonly id?: string;
+  /** Whether `name` was given in the file (found again by it) or made up from the position. */
+  readonly named?: boolean;
+  /** A digest of the rule's content: an unnamed rule is found again only at its position with it. */
+  readonly digest?: string;
 }
 
 export interface ApprovalRequest {
@@ -131,6 +138,11 @@ export interface ApprovalStore {
   takeOverInterrupted(staleAfterMs: number, newOwner: string, limit: number): Promise<ApprovalRequest[]>;
   /** executing → succeeded | failed; throws if the request is not executing. */
   finish(id: string, outcome: ApprovalOutcome, now: number): Promise<ApprovalRequest>;
+  /**
+   * pending → expired with an outcome saying why (its rule is gone, say), whatever its expiry; undefined
+   * when it is no longer pending (decided meanwhile) or unknown.
+   */
+  endPending(id: string, summary: string, now: number): Promise<ApprovalRequest | undefined>;
   /** pending past its expiry → expired; returns those it expired (to edit their messages). */
   expireDue(now: number): Promise<ApprovalRequest[]>;
   /** Pending requests, newest first, at most `limit`. */

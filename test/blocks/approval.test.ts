@@ -56,13 +56,28 @@ describe("approvalMessage", () => {
     ["expired", "Expired"],
     ["executing", "running"],
   ])("drops the buttons once %s and says so", (status, says) => {
-    const message = approvalMessage(
-      card({ status, decidedBy: "U0CAROL", outcome: { ok: status === "succeeded", summary: "deleted" } }),
-      FINGERPRINT,
-    );
+    // An expired request has an outcome only when it was ended early (see the next test).
+    const outcome =
+      status === "expired" ? {} : { outcome: { ok: status === "succeeded", summary: "deleted" } };
+    const message = approvalMessage(card({ status, decidedBy: "U0CAROL", ...outcome }), FINGERPRINT);
     expect(buttons(message)).toEqual([]);
     expect(JSON.stringify(message.blocks)).toContain(says);
     expect(checkMessage(message)).toEqual([]);
+  });
+
+  it("says why a request was ended before its expiry, escaped", () => {
+    const summary =
+      'the approval rule "<!channel> deploys" was removed from the permissions file; ask again.';
+    const message = approvalMessage(
+      card({ status: "expired", outcome: { ok: false, summary } }),
+      FINGERPRINT,
+    );
+    const shown = JSON.stringify(message.blocks);
+    expect(buttons(message)).toEqual([]);
+    expect(shown).toContain("⌛ Ended: the approval rule");
+    expect(shown).toContain("&lt;!channel&gt; deploys");
+    expect(shown).not.toContain("<!channel>");
+    expect(shown).not.toContain("Expired before enough approvals");
   });
 
   it("keeps typed text inert and within Slack's limits however long it is", () => {

@@ -30,8 +30,11 @@ export interface AppStack {
   readonly port: number | undefined;
   readonly send: ReturnType<typeof createSlackSender>;
   readonly fx: ReturnType<typeof createSlackFixtures>;
-  /** A new app on the same store, simulators and Slack stand-in: what a restart of the bot process is. */
-  restartBot(): Promise<void>;
+  /**
+   * A new app on the same store, simulators and Slack stand-in: what a restart of the bot process is;
+   * given a policy, the restarted app reads that one (an edited permissions file).
+   */
+  restartBot(policy?: Policy): Promise<void>;
   /** One more app on the same store, simulators and Slack stand-in: another replica (stopped by close). */
   startReplica(): Promise<Bot>;
   /** Waits for what the bot posted to a response URL. */
@@ -100,6 +103,7 @@ export async function startAppStack(options: {
     ...(options.logger ? { logger: options.logger } : {}),
     onCall: (info) => bot.metrics.observeApiCall(info),
   });
+  let policy = options.policy ?? ALLOW_ALL;
   const makeBot = () =>
     createBot({
       config,
@@ -116,7 +120,7 @@ export async function startAppStack(options: {
         tickMs: 10,
         ...options.followUpSettings,
       },
-      policy: options.policy ?? ALLOW_ALL,
+      policy,
       // The stand-in enforces no rate limits here; the queue's pacing has its own tests and benchmark.
       slackRates: { postsPerChannelPerSecond: 1_000, updatesPerMinute: 60_000 },
       store,
@@ -143,8 +147,9 @@ export async function startAppStack(options: {
         signingSecret: SIGNING_SECRET,
       });
     },
-    async restartBot() {
+    async restartBot(edited) {
       await bot.stop();
+      if (edited) policy = edited;
       bot = makeBot();
       port = await bot.start(0, "127.0.0.1");
     },

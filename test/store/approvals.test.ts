@@ -116,6 +116,35 @@ describe.each(storeKinds)("approval requests (%s)", (kind) => {
     expect((await store.approvals.get("apr_done"))?.status).toBe("approved");
   });
 
+  it("keeps the rule's identity, and ends a pending request with a reason only while it is pending", async () => {
+    const store = await tmp.open();
+    const rule = {
+      index: 2,
+      name: "deletes",
+      required: 2,
+      allowSelfApproval: false,
+      id: "deletes",
+      named: true,
+      digest: "abc123",
+    };
+    await store.approvals.create(newRequest({ id: "apr_1", rule }));
+    await store.approvals.create(newRequest({ id: "apr_2", rule: oneApprover }));
+    expect((await store.approvals.get("apr_1"))?.rule).toEqual(rule);
+    await store.approvals.approve("apr_2", "U0BOB", T0 + 1);
+
+    const ended = await store.approvals.endPending("apr_1", "its rule is gone", T0 + 5);
+    expect(ended).toMatchObject({
+      status: "expired",
+      updatedAt: T0 + 5,
+      outcome: { ok: false, summary: "its rule is gone" },
+    });
+    expect(await store.approvals.get("apr_1")).toEqual(ended);
+    expect(await store.approvals.endPending("apr_1", "again", T0 + 6)).toBeUndefined();
+    expect(await store.approvals.endPending("apr_2", "approved already", T0 + 6)).toBeUndefined();
+    expect((await store.approvals.get("apr_2"))?.status).toBe("approved");
+    expect(await store.approvals.endPending("apr_nope", "unknown", T0 + 6)).toBeUndefined();
+  });
+
   it("claims an approved request once, then finishes it once", async () => {
     const store = await tmp.open();
     await store.approvals.create(newRequest({ rule: oneApprover }));

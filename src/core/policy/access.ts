@@ -1,3 +1,4 @@
+import type { ApprovalRuleSnapshot } from "../../store/types.js";
 import type { GroupResolver } from "./groups.js";
 import type { Standing } from "./member.js";
 import { matchesAny } from "./patterns.js";
@@ -7,8 +8,11 @@ import {
   authorize,
   type ConditionFacts,
   mayApprove,
+  OVERRIDE_RULE_ID,
+  OVERRIDE_RULE_NAME,
   type Policy,
   rolesOf,
+  ruleDigest,
   type Subject,
 } from "./policy.js";
 
@@ -16,8 +20,7 @@ export type AccessCheck =
   | { readonly allowed: true; readonly role: string }
   | { readonly allowed: false; readonly message: string };
 
-/** The rule a change-freeze override falls under when no rule of the file matches it. */
-export const OVERRIDE_RULE_NAME = "change-freeze override";
+export { OVERRIDE_RULE_ID, OVERRIDE_RULE_NAME } from "./policy.js";
 
 /**
  * Who may do what, for the handlers: the policy's pure decisions, fed with the user groups Slack says a
@@ -53,12 +56,21 @@ export class AccessControl {
   }
 
   /**
-   * The rule of a stored request, as the policy says now: a rule removed or renamed since approves
-   * nothing. The override rule is made from who may unlock.
+   * The rule a stored request was created under, as the policy says now, or undefined when it is gone:
+   * found by its `id`, else by its given name, else only at its position and with the same content, so
+   * that an edit which moves or changes rules never hands a pending request to another rule's
+   * approvers. Requests stored before rules had digests are found by name as they were. The override
+   * rule is made from who may unlock.
    */
-  ruleNamed(name: string): ApprovalRule | undefined {
-    if (name === OVERRIDE_RULE_NAME) return this.overrideRule();
-    return this.policy.approvals.find((rule) => rule.name === name);
+  ruleOf(stored: ApprovalRuleSnapshot): ApprovalRule | undefined {
+    const rules = this.policy.approvals;
+    if (stored.id !== undefined)
+      return stored.id === OVERRIDE_RULE_ID ? this.overrideRule() : rules.find((r) => r.id === stored.id);
+    if (stored.name === OVERRIDE_RULE_NAME) return this.overrideRule();
+    if (stored.digest === undefined) return rules.find((r) => r.name === stored.name);
+    if (stored.named) return rules.find((r) => r.named && r.name === stored.name);
+    const there = rules[stored.index];
+    return there && !there.named && there.digest === stored.digest ? there : undefined;
   }
 
   /** Overrides are approved by whoever may `unlock` (the admins), one of them, within 30 minutes. */
@@ -70,16 +82,22 @@ export class AccessControl {
     const users = [...new Set(grants.flatMap((g) => g.users))];
     const usergroups = [...new Set(grants.flatMap((g) => g.usergroups))];
     if (users.length + usergroups.length === 0) return undefined;
-    return {
-      // After the file's own rules, which are numbered from 0.
-      index: this.policy.approvals.length,
-      name: OVERRIDE_RULE_NAME,
+    const decides = {
       match: ["*"],
       when: {},
       approvers: { users, usergroups },
       required: 1,
-      expiresAfterMs: 30 * 60_000,
       allowSelfApproval: false,
+    };
+    return {
+      // After the file's own rules, which are numbered from 0.
+      index: this.policy.approvals.length,
+      id: OVERRIDE_RULE_ID,
+      name: OVERRIDE_RULE_NAME,
+      named: true,
+      digest: ruleDigest(decides),
+      ...decides,
+      expiresAfterMs: 30 * 60_000,
     };
   }
 

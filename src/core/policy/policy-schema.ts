@@ -7,7 +7,10 @@ import {
   type Grant,
   NOTIFICATION_EVENTS,
   type NotificationEvent,
+  OVERRIDE_RULE_ID,
+  OVERRIDE_RULE_NAME,
   type Policy,
+  ruleDigest,
 } from "./policy.js";
 
 /**
@@ -60,6 +63,7 @@ const ChannelId = z.string().regex(CHANNEL, "must be a Slack channel ID like C01
 const ROLE = /^[a-z][a-z0-9_-]{0,39}$/;
 const CONDITION_KEY = /^[a-zA-Z][a-zA-Z0-9]*$/;
 const RoleName = z.string().regex(ROLE);
+const RULE_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const DEFAULT_EXPIRY_MS = 3_600_000;
 
 const Duration = z.string({ error: "must be a duration like 90s, 30m, 2h or 1d" }).transform((text, ctx) => {
@@ -129,6 +133,10 @@ function fileSchema(known: readonly string[]) {
     usergroups: listOf(GroupId, "S0123ABC").optional(),
   }).refine((w) => (w.users?.length ?? 0) + (w.usergroups?.length ?? 0) > 0, "name users or usergroups");
   const Rule = mapOf({
+    id: z
+      .string({ error: "must be an id like prod-deploys" })
+      .regex(RULE_ID, "must be lowercase letters, digits and dashes, like prod-deploys")
+      .optional(),
     name: z.string({ error: "must be a name" }).trim().min(1, "must not be empty").max(100).optional(),
     match: Patterns,
     when: recordOf(
@@ -302,27 +310,53 @@ function requiredProblems(rule: Record<string, unknown>, index: number): PathPro
   ];
 }
 
-/** The name a rule goes by: a stored request finds its rule again by it. */
-export function ruleName(rule: Record<string, unknown>, index: number): string {
-  return typeof rule.name === "string" && rule.name.trim() !== "" ? rule.name.trim() : `rule ${index + 1}`;
+function givenName(rule: Record<string, unknown>): string | undefined {
+  return typeof rule.name === "string" && rule.name.trim() !== "" ? rule.name.trim() : undefined;
 }
 
-/** Names are unique, or a pending request could be approved under another rule's approvers. */
+/** The name a rule is shown by: its `name`, else its `id`, else its position. */
+export function ruleName(rule: Record<string, unknown>, index: number): string {
+  return givenName(rule) ?? (typeof rule.id === "string" ? rule.id : `rule ${index + 1}`);
+}
+
+/**
+ * Names and ids are unique, or a pending request could be approved under another rule's approvers; the
+ * built-in override rule's name and id are not the file's to use.
+ */
 function ruleNameProblems(rules: readonly Record<string, unknown>[]): PathProblem[] {
-  const first = new Map<string, number>();
-  return rules.flatMap((rule, i) => {
+  const firstName = new Map<string, number>();
+  const firstId = new Map<string, number>();
+  return rules.flatMap((rule, i): PathProblem[] => {
+    const problems: PathProblem[] = [];
     const name = ruleName(rule, i);
-    const earlier = first.get(name);
-    if (earlier === undefined) {
-      first.set(name, i);
-      return [];
+    const namePath = rule.name === undefined ? ["approvals", i] : ["approvals", i, "name"];
+    if (givenName(rule)?.toLowerCase() === OVERRIDE_RULE_NAME)
+      problems.push({
+        path: namePath,
+        message: `"${OVERRIDE_RULE_NAME}" is the name of opsbot's built-in rule for --force; give this rule another name`,
+      });
+    const earlierName = firstName.get(name);
+    if (earlierName === undefined) firstName.set(name, i);
+    else
+      problems.push({
+        path: namePath,
+        message: `${name} is already the name of approvals[${earlierName}]; give each rule its own name (pending requests find their rule by it)`,
+      });
+    if (typeof rule.id === "string") {
+      if (rule.id === OVERRIDE_RULE_ID)
+        problems.push({
+          path: ["approvals", i, "id"],
+          message: `${OVERRIDE_RULE_ID} is the id of opsbot's built-in rule for --force; give this rule another id`,
+        });
+      const earlierId = firstId.get(rule.id);
+      if (earlierId === undefined) firstId.set(rule.id, i);
+      else
+        problems.push({
+          path: ["approvals", i, "id"],
+          message: `${rule.id} is already the id of approvals[${earlierId}]; ids are unique (pending requests find their rule by it)`,
+        });
     }
-    return [
-      {
-        path: rule.name === undefined ? ["approvals", i] : ["approvals", i, "name"],
-        message: `${name} is already the name of approvals[${earlier}]; give each rule its own name (pending requests find their rule by it)`,
-      },
-    ];
+    return problems;
   });
 }
 
@@ -394,17 +428,25 @@ function toPolicy(file: PolicyFileData, source: string): Policy {
     usergroups: grant.to.usergroups ?? [],
     ...(grant.channels ? { channels: grant.channels } : {}),
   }));
-  const approvals: ApprovalRule[] = (file.approvals ?? []).map((rule, index) => ({
-    index,
-    name: ruleName(rule, index),
-    match: rule.match,
-    when: rule.when ?? {},
-    approvers: { users: rule.approvers.users ?? [], usergroups: rule.approvers.usergroups ?? [] },
-    required: rule.required,
-    expiresAfterMs: rule.expires_after,
-    allowSelfApproval: rule.allow_self_approval,
-    ...(rule.notify ? { notify: rule.notify } : {}),
-  }));
+  const approvals: ApprovalRule[] = (file.approvals ?? []).map((rule, index) => {
+    const decides = {
+      match: rule.match,
+      when: rule.when ?? {},
+      approvers: { users: rule.approvers.users ?? [], usergroups: rule.approvers.usergroups ?? [] },
+      required: rule.required,
+      allowSelfApproval: rule.allow_self_approval,
+    };
+    return {
+      index,
+      name: ruleName(rule, index),
+      ...(rule.id ? { id: rule.id } : {}),
+      named: givenName(rule) !== undefined,
+      digest: ruleDigest(decides),
+      ...decides,
+      expiresAfterMs: rule.expires_after,
+      ...(rule.notify ? { notify: rule.notify } : {}),
+    };
+  });
   const followups = file.followups;
   return {
     source,

@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import { channelMention, usergroupMention, userMention } from "../../blocks/text.js";
 import type { NotificationEvent } from "../../catalogue/events.js";
+import { canonicalJson } from "./fingerprint.js";
 import { type Standing, standingNote } from "./member.js";
 import { globMatches, matchesAny } from "./patterns.js";
 
@@ -21,7 +23,14 @@ export interface Grant {
 
 export interface ApprovalRule {
   readonly index: number;
+  /** The name shown: the file's `name`, else its `id`, else `rule N`. */
   readonly name: string;
+  /** The file's `id`: a pending request finds its rule again by it, wherever the rule moves. */
+  readonly id?: string;
+  /** The file gave `name` (rather than it being made up from the `id` or the position). */
+  readonly named: boolean;
+  /** A digest of what the rule decides (see ruleDigest): an unnamed rule is known by it and its position. */
+  readonly digest: string;
   readonly match: readonly string[];
   /** Conditions on the target (`namespace`, `allocation`) or an argument, as `*` globs. */
   readonly when: Readonly<Record<string, string>>;
@@ -55,6 +64,24 @@ export interface Policy {
   }[];
   readonly identityOverrides: Readonly<Record<string, string>>;
   readonly followups: FollowUpPolicy;
+}
+
+/** The built-in rule change-freeze overrides fall under; the file may not use its name or id. */
+export const OVERRIDE_RULE_NAME = "change-freeze override";
+export const OVERRIDE_RULE_ID = "change-freeze-override";
+
+/**
+ * What a rule decides (what it matches, when, who approves, how many), as a short digest: a rule known
+ * only by its position is found again only if it is still the same rule there.
+ */
+export function ruleDigest(
+  rule: Pick<ApprovalRule, "match" | "when" | "approvers" | "required" | "allowSelfApproval">,
+): string {
+  const { match, when, approvers, required, allowSelfApproval } = rule;
+  return createHash("sha256")
+    .update(canonicalJson({ match, when, approvers, required, allowSelfApproval }))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /** Reads for everyone, nothing else: what opsbot does without a permissions file. */

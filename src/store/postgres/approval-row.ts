@@ -7,6 +7,9 @@ export const RuleSchema = z.object({
   name: z.string(),
   required: z.number().int().min(1),
   allowSelfApproval: z.boolean(),
+  id: z.string().optional(),
+  named: z.boolean().optional(),
+  digest: z.string().optional(),
 });
 
 const ArgValues = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
@@ -64,7 +67,13 @@ export function toRequest(row: unknown): ApprovalRequest {
     requesterId: parsed.requester_id,
     ...(parsed.requester_identity === null ? {} : { requesterIdentity: parsed.requester_identity }),
     channelId: parsed.channel_id,
-    rule: parsed.rule,
+    rule: {
+      index: parsed.rule.index,
+      name: parsed.rule.name,
+      required: parsed.rule.required,
+      allowSelfApproval: parsed.rule.allowSelfApproval,
+      ...defined({ id: parsed.rule.id, named: parsed.rule.named, digest: parsed.rule.digest }),
+    },
     force: parsed.force,
     status: parsed.status,
     approvals: parsed.votes.map(([userId, at]) => ({ userId, at })),

@@ -150,6 +150,16 @@ export function postgresApprovals(db: Db): ApprovalStore {
         return must(sql, id);
       });
     },
+    async endPending(id, summary, now) {
+      return db.transaction(async (sql) => {
+        const { rowCount } = await sql(
+          `UPDATE approval_requests SET status = 'expired', outcome = $2::jsonb, updated_at = $3
+           WHERE id = $1 AND status = 'pending'`,
+          [id, json({ ok: false, summary }), now],
+        );
+        return rowCount === 1 ? must(sql, id) : undefined;
+      });
+    },
     async expireDue(now) {
       return db.transaction(async (sql) => {
         // The rows are locked in the order of their ids, so that two replicas sweeping at once wait for

@@ -38,6 +38,9 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
     finish: db.prepare(`
       UPDATE approval_requests SET status = @to, outcome = @outcome, updated_at = @now, withheld_args = NULL
       WHERE id = @id AND status = 'executing'`),
+    end: db.prepare(`
+      UPDATE approval_requests SET status = 'expired', outcome = @outcome, updated_at = @now
+      WHERE id = @id AND status = 'pending'`),
     due: db.prepare(
       "SELECT id FROM approval_requests WHERE status = 'pending' AND expires_at <= ? ORDER BY created_at, rowid",
     ),
@@ -115,6 +118,9 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
       if (changes !== 1) throw new Error(`approval request ${id} is not executing`);
       return must(id);
     }),
+    end: db.transaction((id: string, outcome: string, now: number) =>
+      sql.end.run({ id, outcome, now }).changes === 1 ? must(id) : undefined,
+    ),
     // Reads also run in a (deferred) transaction, so a request and its votes come from one snapshot.
     get: db.transaction((id: string) => find(id)),
     list: db.transaction((rows: () => unknown[]) => rows().map(read)),
@@ -152,6 +158,9 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
     },
     async finish(id, outcome, now) {
       return txn.finish.immediate(id, JSON.stringify(outcome), outcome.ok, now);
+    },
+    async endPending(id, summary, now) {
+      return txn.end.immediate(id, JSON.stringify({ ok: false, summary }), now);
     },
     async expireDue(now) {
       return txn.expireDue.immediate(now);

@@ -76,6 +76,8 @@ describe("opsbot.example.yml", () => {
       {
         index: 0,
         name: "rule 1",
+        named: false,
+        digest: expect.stringMatching(/^[a-f0-9]{16}$/),
         match: ["task:deploy", "pipeline:run"],
         when: { namespace: "prod*" },
         approvers: { users: ["U0LEAD1", "U0LEAD2"], usergroups: [] },
@@ -416,6 +418,47 @@ describe("approval rules", () => {
     ).toEqual([
       "3:13 approvals[1].name: rule 1 is already the name of approvals[0]; give each rule its own name (pending requests find their rule by it)",
       "5:13 approvals[3].name: kills is already the name of approvals[2]; give each rule its own name (pending requests find their rule by it)",
+    ]);
+  });
+
+  it("read an id, shown as the name when there is none, with a digest of what the rule decides", () => {
+    const policy = parse(
+      "approvals:",
+      "  - { id: prod-deploys, match: [task:deploy], approvers: { users: [U0A1] } }",
+      "  - { id: kills, name: Pipeline kills, match: [pipeline:kill], approvers: { users: [U0A1] } }",
+      "  - { match: [job:delete], when: { namespace: x }, approvers: { users: [U0A1] } }",
+      "  - { match: [job:delete], approvers: { users: [U0A1] } }",
+    );
+    expect(policy.approvals.map((r) => [r.id, r.name, r.named])).toEqual([
+      ["prod-deploys", "prod-deploys", false],
+      ["kills", "Pipeline kills", true],
+      [undefined, "rule 3", false],
+      [undefined, "rule 4", false],
+    ]);
+    const digests = policy.approvals.map((r) => r.digest);
+    expect(new Set(digests).size).toBe(4);
+    expect(digests.every((d) => /^[a-f0-9]{16}$/.test(d))).toBe(true);
+    // The same rule elsewhere in another file has the same digest: it is what the rule decides.
+    expect(
+      parse("approvals:", "  - { match: [job:delete], approvers: { users: [U0A1] } }").approvals[0]?.digest,
+    ).toBe(digests[3]);
+  });
+
+  it("refuse a malformed id, two rules with one id, and the built-in override rule's name or id", () => {
+    expect(
+      problems(
+        "approvals:", //                                                                          1
+        "  - { id: Prod_Deploys, match: [task:deploy], approvers: { users: [U0A1] } }", //        2
+        "  - { id: kills, match: [pipeline:kill], approvers: { users: [U0A1] } }", //             3
+        "  - { id: kills, name: other, match: [job:delete], approvers: { users: [U0A1] } }", //   4
+        "  - { id: change-freeze-override, match: [task:load], approvers: { users: [U0A1] } }", // 5
+        "  - { name: Change-freeze override, match: [cronjob:delete], approvers: { users: [U0A1] } }", // 6
+      ),
+    ).toEqual([
+      "2:11 approvals[0].id: must be lowercase letters, digits and dashes, like prod-deploys",
+      "4:11 approvals[2].id: kills is already the id of approvals[1]; ids are unique (pending requests find their rule by it)",
+      "5:11 approvals[3].id: change-freeze-override is the id of opsbot's built-in rule for --force; give this rule another id",
+      '6:13 approvals[4].name: "change-freeze override" is the name of opsbot\'s built-in rule for --force; give this rule another name',
     ]);
   });
 
