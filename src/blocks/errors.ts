@@ -37,10 +37,11 @@ export function unknownOutcome(message: string, check?: string): RenderedMessage
 /**
  * The actor may not do this (permission, change freeze); the reason says why and who can help. Unlike
  * errorMessage, the reason is opsbot's own mrkdwn (it mentions the roles' holders, `<!subteam^S…>`):
- * whoever builds it escapes any text that came from a person (a lock's reason).
+ * whoever builds it escapes any text that came from a person (a lock's reason). Every reason is a whole
+ * sentence ("Only admins may …"), so nothing is put in front of it.
  */
 export function refusal(reason: string): RenderedMessage {
-  const text = `⛔ Not allowed: ${reason}`;
+  const text = `⛔ ${reason}`;
   const keep = (t: string) => t;
   return {
     text: fitText(text, 1_000, keep),

@@ -5,7 +5,7 @@ import { commandWords, isOptional } from "../catalogue/define.js";
 import type { ArgIssue, RawArgs } from "../catalogue/validate.js";
 import { ACTION, argBlockId, BLOCK, CALLBACK, sourceActionId } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
-import { capitalize, escapeMrkdwn, fitText, inlineCode, plain, section, upperFirst } from "./text.js";
+import { capitalize, escapeMrkdwn, fitText, plain, section, upperFirst } from "./text.js";
 
 /**
  * The modal of one operation, derived from its argument descriptions, and the way back from Slack's
@@ -53,7 +53,7 @@ export function operationModal(operation: AnyOperation, options: OperationModalO
       ),
       block_id: BLOCK.warning,
     });
-  if (options.errors && options.errors.length > 0) blocks.push(errorSection(options.errors));
+  if (options.errors && options.errors.length > 0) blocks.push(errorSection(operation, options.errors));
   for (const [name, def] of args) blocks.push(inputBlock(name, def, options.prefill?.[name]));
   if (args.length === 0) blocks.push(section(`${escapeMrkdwn(operation.summary)}: nothing to fill in.`));
   return { ...base, submit: plain(submitLabel, SLACK_LIMITS.modalButton), blocks };
@@ -72,9 +72,13 @@ function checkMetadata(metadata: string): void {
     );
 }
 
-function errorSection(issues: readonly ArgIssue[]): types.SectionBlock {
-  // Each message is capped first so that many issues still show one line each, not one long one.
-  const lines = issues.map((i) => `• ${inlineCode(i.arg)} ${fitText(i.message, 300, escapeMrkdwn)}`);
+function errorSection(operation: AnyOperation, issues: readonly ArgIssue[]): types.SectionBlock {
+  // Each message is capped first so that many issues still show one line each, not one long one. The
+  // field is named by its label, as the form shows it.
+  const lines = issues.map(
+    (i) =>
+      `• *${escapeMrkdwn(operation.args[i.arg]?.label ?? i.arg)}* ${fitText(i.message, 300, escapeMrkdwn)}`,
+  );
   return {
     ...section(fitText(lines.join("\n"), 2_900, (t) => `❌ Please fix:\n${t}`)),
     block_id: BLOCK.errors,

@@ -191,6 +191,15 @@ export function makesChange(operation: AnyOperation, args: Record<string, unknow
   return operation.risk !== "read" && (operation.changes?.(args) ?? true);
 }
 
+/**
+ * An argument as a person names it in a message: the flag they type (`--frontend-port`), or a
+ * positional's usage name (`<pipelineId>`), never the internal name alone.
+ */
+export function argWord(name: string, def: ArgDef | undefined): string {
+  if (!def) return name;
+  return def.positional ? `<${name}>` : `--${flagName(name, def)}`;
+}
+
 export function isOptional(def: ArgDef): boolean {
   // A repeatable flag given no times is an empty list, which its schema decides on.
   if (def.repeatable) return def.schema.safeParse([]).success;

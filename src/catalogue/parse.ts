@@ -1,5 +1,5 @@
 import { type Catalogue, closest, FORCE_FLAG } from "./catalogue.js";
-import { type AnyOperation, commandWords, flagName, isOptional } from "./define.js";
+import { type AnyOperation, argWord, commandWords, flagName, isOptional } from "./define.js";
 import type { RawArgs } from "./validate.js";
 
 /** Words of a command line after tokenizing: positionals in order, flags by name with every value given. */
@@ -122,7 +122,11 @@ function withArguments(operation: AnyOperation, rest: readonly string[], tokens:
       };
     }
     if (raw[name] !== undefined)
-      return { kind: "error", message: `\`${name}\` was given twice.`, usage: usageOf(operation) };
+      return {
+        kind: "error",
+        message: `\`--${flag}\` gives \`${argWord(name, operation.args[name])}\` a second time.`,
+        usage: usageOf(operation),
+      };
     raw[name] = [...values];
   }
   return { kind: "operation", operation, raw, force, bare: rest.length === 0 && tokens.flags.size === 0 };

@@ -1,4 +1,4 @@
-import { type AnyOperation, type ArgDef, flagName } from "./define.js";
+import { type AnyOperation, type ArgDef, argWord } from "./define.js";
 
 /** Argument values as typed (command text or modal fields), before validation. */
 export type RawArgs = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -29,7 +29,7 @@ export function validateArgs(operation: AnyOperation, raw: RawArgs, defaults: Ar
   const args: Record<string, unknown> = {};
   const issues: ArgIssue[] = [];
   for (const [name, def] of Object.entries(operation.args)) {
-    const coerced = coerce(name, def, raw[name], defaults);
+    const coerced = coerce(def, raw[name], defaults);
     if ("issue" in coerced) {
       issues.push({ arg: name, message: coerced.issue });
       continue;
@@ -49,8 +49,15 @@ export function validateArgs(operation: AnyOperation, raw: RawArgs, defaults: Ar
   return issues.length > 0 ? { ok: false, issues } : { ok: true, args };
 }
 
+/**
+ * Problems as one line naming each argument as it is typed (`--frontend-port must be …`), for replies
+ * to a command or a button; a form shows each next to its field instead.
+ */
+export function describeIssues(operation: AnyOperation, issues: readonly ArgIssue[]): string {
+  return issues.map((i) => `\`${argWord(i.arg, operation.args[i.arg])}\` ${i.message}`).join("; ");
+}
+
 function coerce(
-  name: string,
   def: ArgDef,
   value: string | readonly string[] | undefined,
   defaults: ArgDefaults,
@@ -63,8 +70,7 @@ function coerce(
     return { value: def.repeatable ? [] : undefined };
   }
   if (def.repeatable) return { value: values };
-  if (values.length > 1)
-    return { issue: `give ${def.positional ? name : `--${flagName(name, def)}`} only once` };
+  if (values.length > 1) return { issue: "must be given only once" };
   const text = values[0] ?? "";
   switch (def.input) {
     case "number":

@@ -38,8 +38,8 @@ describe("errorMessage", () => {
 describe("refusal", () => {
   it("says it is not allowed and why", () => {
     const message = refusal("task:delete needs the deployers group");
-    expect(texts(message.blocks)).toEqual(["⛔ Not allowed: task:delete needs the deployers group"]);
-    expect(message.text).toBe("⛔ Not allowed: task:delete needs the deployers group");
+    expect(texts(message.blocks)).toEqual(["⛔ task:delete needs the deployers group"]);
+    expect(message.text).toBe("⛔ task:delete needs the deployers group");
     expectMessageWithinLimits(refusal("<".repeat(10_000)));
   });
 });

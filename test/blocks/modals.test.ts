@@ -98,7 +98,7 @@ describe("operationModal", () => {
     expect(withErrors.blocks[0]).toMatchObject({
       type: "section",
       block_id: BLOCK.errors,
-      text: { text: "❌ Please fix:\n• `frontendPort` must be a whole number, not &lt;!channel&gt;" },
+      text: { text: "❌ Please fix:\n• *Frontend port* must be a whole number, not &lt;!channel&gt;" },
     });
     expectModalWithinLimits(withErrors);
   });

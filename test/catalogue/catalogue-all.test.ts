@@ -122,13 +122,13 @@ describe("bad input is reported on the argument at fault", () => {
 
   it("a malformed selector, label or key", () => {
     expect(issuesOf("payload reserve --selector mode=casual --selector harbor")).toEqual([
-      { arg: "selector", message: 'selector "harbor" must look like key=value' },
+      { arg: "selector", message: '"harbor" must look like key=value' },
     ]);
     expect(issuesOf("payload reserve --label =x")).toEqual([
-      { arg: "label", message: 'label "=x" must look like key=value' },
+      { arg: "label", message: '"=x" must look like key=value' },
     ]);
     expect(issuesOf("payload reserve --selector a=b,a=c")).toEqual([
-      { arg: "selector", message: 'selector key "a" is given twice' },
+      { arg: "selector", message: 'has the key "a" twice' },
     ]);
     expect(issuesOf("payload reserve --selector -bad=x")[0]?.message).toMatch(
       /^label key must be 1-59 characters/,

@@ -168,7 +168,7 @@ describe("validateArgs", () => {
     const twice = validateArgs(portCreate, { ...raw, protocol: ["tcp", "udp"], project: "p" });
     expect(twice).toMatchObject({
       ok: false,
-      issues: [{ arg: "protocol", message: "give --protocol only once" }],
+      issues: [{ arg: "protocol", message: "must be given only once" }],
     });
     const reserved = validateArgs(portCreate, { ...raw, frontendPort: "22", project: "p" });
     expect(reserved).toMatchObject({

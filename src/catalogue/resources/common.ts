@@ -79,35 +79,32 @@ export function toneOf(state: string | null | undefined): Tone {
 
 /**
  * `key=value` texts (repeatable flags, or `a=b,c=d` in one) as a map. A malformed pair is reported with
- * the text the user gave, so they can see which one to fix.
+ * the text the user gave, so they can see which one to fix; the message follows the flag's name
+ * (`--selector "harbor" must look like key=value`), so it does not repeat it.
  */
-export function pairsOf(
-  texts: readonly string[],
-  what: string,
-  ctx: z.RefinementCtx,
-): Record<string, string> {
+export function pairsOf(texts: readonly string[], ctx: z.RefinementCtx): Record<string, string> {
   const map: Record<string, string> = {};
   for (const text of texts)
     for (const pair of text.split(",")) {
       const eq = pair.indexOf("=");
       const key = eq > 0 ? pair.slice(0, eq).trim() : "";
       if (!key) {
-        ctx.addIssue({ code: "custom", message: `${what} "${pair}" must look like key=value` });
+        ctx.addIssue({ code: "custom", message: `"${pair}" must look like key=value` });
         continue;
       }
-      if (key in map) ctx.addIssue({ code: "custom", message: `${what} key "${key}" is given twice` });
+      if (key in map) ctx.addIssue({ code: "custom", message: `has the key "${key}" twice` });
       map[key] = pair.slice(eq + 1).trim();
     }
   return map;
 }
 
 /** A repeatable `--flag key=value` whose pairs become one map, then checked by the API's own rule. */
-export const keyValues = <S extends z.ZodType<unknown, Record<string, string>>>(what: string, rule: S) =>
+export const keyValues = <S extends z.ZodType<unknown, Record<string, string>>>(rule: S) =>
   z
     .array(z.string())
     // Optional: no flag given is an empty list, so usage and modals show it as optional.
     .default([])
-    .transform((texts, ctx) => pairsOf(texts, what, ctx))
+    .transform((texts, ctx) => pairsOf(texts, ctx))
     .pipe(rule);
 
 /** States after which a task or pipeline run will not change by itself. */

@@ -253,7 +253,7 @@ const selectors = z
   .array(z.string())
   // Optional: no flag given is an empty list, so usage and modals show it as optional.
   .default([])
-  .transform((texts, ctx) => texts.map((text) => ({ match_labels: pairsOf([text], "selector", ctx) })))
+  .transform((texts, ctx) => texts.map((text) => ({ match_labels: pairsOf([text], ctx) })))
   .pipe(z.array(selectorInput).max(32, "at most 32 selectors"));
 
 const reserve = defineOperation({
@@ -270,13 +270,13 @@ const reserve = defineOperation({
       placeholder: "mode=casual,map=harbor",
       repeatable: true,
     }),
-    label: arg.flag(keyValues("label", labels), {
+    label: arg.flag(keyValues(labels), {
       label: "Labels",
       hint: "key=value labels to set on the reserved payload",
       placeholder: "match=m-42",
       repeatable: true,
     }),
-    annotation: arg.flag(keyValues("annotation", annotations), {
+    annotation: arg.flag(keyValues(annotations), {
       label: "Annotations",
       hint: "key=value annotations to set on the reserved payload",
       placeholder: "owner=alice",

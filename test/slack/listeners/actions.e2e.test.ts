@@ -141,7 +141,7 @@ describe("pager buttons", () => {
     });
     const payload = await click({ action_id: ACTION.pageNext, value: value ?? "", text: { text: "Next" } });
     const [reply] = await stack.responsesFor(payload.response_url, 1);
-    expect(textOf(reply ?? {})).toContain("`namespace`");
+    expect(textOf(reply ?? {})).toContain("`--namespace`");
   });
 });
 

@@ -97,6 +97,22 @@ describe("the full catalogue over the HTTP receiver", () => {
     }
   });
 
+  it("names the flag or the positional that was typed in a problem, never the internal name", async () => {
+    const said = async (text: string) =>
+      JSON.stringify((await stack.send.command(stack.fx.command({ text }))).json());
+    const port = await said(
+      "port create 5f0c9a52-3f4e-4c1b-9c39-7b0f1d2a6e11 --protocol tcp --frontend-port 70000 --backend-port 1 --endpoint e",
+    );
+    expect(port).toContain("Cannot run `port create`: `--frontend-port` must be between 0 and 65535.");
+    expect(port).not.toContain("frontendPort`");
+    expect(await said("payload reserve --selector nonsense")).toContain(
+      '`--selector` \\"nonsense\\" must look like key=value',
+    );
+    expect(await said("check create nope --protocol tcp --host h --port 1")).toContain(
+      "`&lt;coreInstanceId&gt;` must be a UUID",
+    );
+  });
+
   it("opens the form of every change typed alone, and calls no backend", async () => {
     const changes = createCatalogue().operations.filter((o) => o.risk !== "read");
     // Only changes count: an earlier test's follow-up may still be polling with GETs.

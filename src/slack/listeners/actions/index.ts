@@ -3,9 +3,9 @@ import type { ViewsOpenArguments, WebClient } from "@slack/web-api";
 import { errorMessage, refusal } from "../../../blocks/errors.js";
 import { ACTION, actionPattern, decodeOperationValue, type OperationValue } from "../../../blocks/ids.js";
 import { operationModal } from "../../../blocks/modals.js";
-import type { AnyOperation } from "../../../catalogue/define.js";
+import { type AnyOperation, commandWords } from "../../../catalogue/define.js";
 import { usageOf } from "../../../catalogue/parse.js";
-import { type RawArgs, validateArgs } from "../../../catalogue/validate.js";
+import { describeIssues, type RawArgs, validateArgs } from "../../../catalogue/validate.js";
 import type { ReplyTarget } from "../../../core/ports.js";
 import { ephemeral } from "../../../core/reply.js";
 import type { ListenerDeps } from "../deps.js";
@@ -169,9 +169,9 @@ function readClick(
 async function validated(click: Click): Promise<Record<string, unknown> | undefined> {
   const validation = validateArgs(click.operation, click.value.args, click.deps.defaults);
   if (validation.ok) return validation.args;
-  const problems = validation.issues.map((i) => `\`${i.arg}\` ${i.message}`).join("; ");
+  const problems = describeIssues(click.operation, validation.issues);
   await click.target.respond(
-    ephemeral(errorMessage(`This button cannot run \`${click.operation.id}\`: ${problems}.`)),
+    ephemeral(errorMessage(`This button cannot run \`${commandWords(click.operation)}\`: ${problems}.`)),
   );
   return undefined;
 }

@@ -3,9 +3,9 @@ import { errorMessage, refusal } from "../../../blocks/errors.js";
 import { helpMessage } from "../../../blocks/help.js";
 import { operationModal, pickerModal } from "../../../blocks/modals.js";
 import { tokenize } from "../../../catalogue/command-line/tokenize.js";
-import { makesChange } from "../../../catalogue/define.js";
+import { commandWords, makesChange } from "../../../catalogue/define.js";
 import { parseCommand, usageOf } from "../../../catalogue/parse.js";
-import { validateArgs } from "../../../catalogue/validate.js";
+import { describeIssues, validateArgs } from "../../../catalogue/validate.js";
 import { ephemeral } from "../../../core/reply.js";
 import type { ListenerDeps } from "../deps.js";
 import { encodeModalMetadata } from "../modal-metadata.js";
@@ -87,9 +87,11 @@ export function register(app: App, deps: ListenerDeps): void {
           return;
         }
         if (!validation.ok) {
-          const problems = validation.issues.map((i) => `\`${i.arg}\` ${i.message}`).join("; ");
+          const problems = describeIssues(operation, validation.issues);
           await ack(
-            ephemeral(errorMessage(`Cannot run \`${operation.id}\`: ${problems}.`, usageOf(operation))),
+            ephemeral(
+              errorMessage(`Cannot run \`${commandWords(operation)}\`: ${problems}.`, usageOf(operation)),
+            ),
           );
           return;
         }
