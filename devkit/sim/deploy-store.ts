@@ -56,6 +56,8 @@ export class DeployStore {
   constructor(
     private readonly now: () => number,
     private readonly settleMs: number,
+    /** How long a pipeline run runs once started; a task's settle time unless told otherwise. */
+    private readonly pipelineMs: number = settleMs,
   ) {
     this.reset();
   }
@@ -64,7 +66,7 @@ export class DeployStore {
   reset(): void {
     for (const store of [this.namespaces, this.tasks, this.pipelines, this.loads]) store.clear();
     for (const ns of DEPLOY_SEED.namespaces) this.namespaces.add(ns);
-    const createdAt = this.now() - 10 * this.settleMs;
+    const createdAt = this.now() - 10 * Math.max(this.settleMs, this.pipelineMs);
     const base = { branch: "master", createdAt, failing: false, deployedBy: DEPLOY_SEED.deployedBy };
     const { job, cronJob, service, pipeline } = DEPLOY_SEED;
     this.#putTask({ ...base, ...job, kind: "job", directory: "reports/nightly", schedule: "" });
@@ -126,11 +128,12 @@ export class DeployStore {
     return load;
   }
 
-  #progress(createdAt: number, failing: boolean, done: Status): Status {
+  #progress(createdAt: number, failing: boolean, done: Status, totalMs = this.settleMs): Status {
+    const runningAfter = Math.min(this.settleMs, totalMs) / 3;
     return phaseAt(this.now() - createdAt, [
       { state: "pending", afterMs: 0 },
-      { state: "running", afterMs: this.settleMs / 3 },
-      { state: failing ? "failed" : done, afterMs: this.settleMs },
+      { state: "running", afterMs: runningAfter },
+      { state: failing ? "failed" : done, afterMs: totalMs },
     ]);
   }
 
@@ -141,7 +144,7 @@ export class DeployStore {
 
   pipelineStatus(pipeline: Pipeline): Status {
     if (pipeline.killedAt !== undefined) return "killed";
-    return this.#progress(pipeline.createdAt, pipeline.failing, "succeeded");
+    return this.#progress(pipeline.createdAt, pipeline.failing, "succeeded", this.pipelineMs);
   }
 
   /** Pending for half the settle time; then the file "found in git", or an error for "broken" folders. */

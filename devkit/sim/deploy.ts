@@ -34,6 +34,8 @@ export interface DeploySimOptions {
   readonly clock?: SimClock;
   /** Simulated ms for a deploy or run to settle (running after a third of it). Default 3000. */
   readonly settleMs?: number;
+  /** Simulated ms a pipeline run runs before it succeeds (running as early as a task). Default settleMs. */
+  readonly pipelineSettleMs?: number;
   /** Serve under a prefix, as behind `https://<domain>/apps/deploy-api`. */
   readonly pathPrefix?: string;
   /** Answer deploys, runs, kills and deletes with plain text, as some versions of the API might. */
@@ -60,7 +62,7 @@ export function createDeploySim(options: DeploySimOptions = {}): SimServer {
     ...(options.clock ? { clock: options.clock } : {}),
     onReset: () => store.reset(),
   });
-  const store = new DeployStore(() => sim.clock.now(), settleMs);
+  const store = new DeployStore(() => sim.clock.now(), settleMs, options.pipelineSettleMs ?? settleMs);
   const serve = (endpoint: SimulatedEndpoint, handler: (req: SimRequest) => Promise<SimResponse>) =>
     sim.serve(endpoint, handler, prefix);
   const answer = (body: Record<string, unknown>, text: string): SimResponse =>

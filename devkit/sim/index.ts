@@ -12,6 +12,8 @@ const simEnv = z.object({
   SIM_ORCHESTRATION_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
   /** Simulated seconds per real second: 10 makes a 3 s deploy take 0.3 s. */
   SIM_SPEED: z.coerce.number().positive().default(1),
+  /** Simulated ms a Deploy pipeline run runs before it succeeds. */
+  SIM_PIPELINE_RUN_MS: z.coerce.number().int().positive().default(3_000),
   SIM_CALYPTIA_TOKEN: z.string().min(1).default("sim-calyptia-project-token"),
   SIM_ORCHESTRATION_TOKEN: z.string().min(1).default("sim-orchestration-static-token"),
   SIM_ORCHESTRATION_CLIENT_ID: z.string().min(1).default("sim-client"),
@@ -23,6 +25,7 @@ export interface SimSettings {
   readonly host: string;
   readonly ports: { readonly calyptia: number; readonly deploy: number; readonly orchestration: number };
   readonly speed: number;
+  readonly pipelineRunMs: number;
   readonly calyptiaToken: string;
   readonly orchestrationToken: string;
   readonly orchestrationClientId: string;
@@ -42,6 +45,7 @@ export function loadSimSettings(env: Readonly<Record<string, string | undefined>
       orchestration: e.SIM_ORCHESTRATION_PORT,
     },
     speed: e.SIM_SPEED,
+    pipelineRunMs: e.SIM_PIPELINE_RUN_MS,
     calyptiaToken: e.SIM_CALYPTIA_TOKEN,
     orchestrationToken: e.SIM_ORCHESTRATION_TOKEN,
     orchestrationClientId: e.SIM_ORCHESTRATION_CLIENT_ID,
@@ -62,7 +66,7 @@ export interface RunningSimulators {
 export async function startSimulators(settings: SimSettings = loadSimSettings()): Promise<RunningSimulators> {
   const clock = new SimClock(settings.speed);
   const calyptia = createCalyptiaSim({ token: settings.calyptiaToken, clock });
-  const deploy = createDeploySim({ clock });
+  const deploy = createDeploySim({ clock, pipelineSettleMs: settings.pipelineRunMs });
   const orchestration = createOrchestrationSim({
     clock,
     staticToken: settings.orchestrationToken,

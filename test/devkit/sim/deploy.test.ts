@@ -149,4 +149,28 @@ describe("Deploy simulator", () => {
     expect((await call("/v2/task/get/configuration-loading-state/work-x")).status).toBe(404);
     expect((await call(`/v1/pipeline/state/quick-start/${DEPLOY_SEED.pipeline.id}`)).status).toBe(404);
   });
+
+  it("keeps a pipeline run running for pipelineSettleMs, killable until then, and the seed finished", async () => {
+    await sim.close();
+    sim = createDeploySim({ settleMs: SETTLE, pipelineSettleMs: 100 * SETTLE });
+    url = await sim.listen();
+    const run = async (name: string) =>
+      (await call(`/v1/pipeline/runinas/quick_start/pipeline_etl/analytics/${name}`, { headers: who }))
+        .body as {
+        id: string;
+      };
+    const state = async (id: string) =>
+      ((await call(`/v1/pipeline/state/analytics/${id}`)).body as { status: string }).status;
+    expect(await state(DEPLOY_SEED.pipeline.id)).toBe("succeeded");
+    const [kept, killed] = [await run("etl-kept"), await run("etl-killed")];
+    sim.clock.advance(SETTLE);
+    // Running as soon as a task would be, and still running when a task would long have finished.
+    expect(await state(kept.id)).toBe("running");
+    sim.clock.advance(50 * SETTLE);
+    expect(await state(kept.id)).toBe("running");
+    expect((await call(`/v1/pipeline/kill/${killed.id}`, { headers: who })).status).toBe(200);
+    expect(await state(killed.id)).toBe("killed");
+    sim.clock.advance(50 * SETTLE);
+    expect(await state(kept.id)).toBe("succeeded");
+  });
 });
