@@ -8,7 +8,8 @@ export type ConsoleCommand =
   | { readonly kind: "select"; readonly field: string; readonly query: string }
   | { readonly kind: "close" }
   | { readonly kind: "as"; readonly who: string }
-  | { readonly kind: "wait"; readonly seconds: number }
+  /** Seconds to let pass; without them, until nothing is followed any more. */
+  | { readonly kind: "wait"; readonly seconds?: number }
   | { readonly kind: "help" }
   | { readonly kind: "seeds" }
   | { readonly kind: "quit" }
@@ -22,7 +23,8 @@ export const HELP = `Commands:
   select <field> [text]    list what an external select offers for text
   close                    close the open modal without submitting
   as alice | bob | <Uid>   switch the current user
-  wait [seconds]           wait for late messages (default 2 s)
+  wait [seconds]           let time pass: until what is followed has finished, or
+                           that many seconds (» marks what arrives on its own)
   seeds                    IDs the simulators hold, and commands to try
   help                     this list
   quit                     stop everything (so does end of input)
@@ -89,7 +91,8 @@ export function parseLine(line: string): ConsoleCommand {
     case "as":
       return argument ? { kind: "as", who: argument } : { kind: "error", message: "as whom? as bob" };
     case "wait": {
-      const seconds = argument === "" ? 2 : Number(argument);
+      if (argument === "") return { kind: "wait" };
+      const seconds = Number(argument);
       return Number.isFinite(seconds) && seconds >= 0 && seconds <= 600
         ? { kind: "wait", seconds }
         : { kind: "error", message: "wait takes seconds, e.g. wait 5" };

@@ -1,6 +1,8 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import type { DestinationStream } from "pino";
+import pino, { type DestinationStream } from "pino";
 import { parseLine } from "./commands.js";
 import { Session } from "./session.js";
 import { DEMO_CHANNEL, type DemoStack, startDemoStack } from "./stack.js";
@@ -16,8 +18,10 @@ export interface DemoOptions {
   readonly input: Readable & { readonly isTTY?: boolean };
   readonly output: Writable & { readonly isTTY?: boolean };
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Where the bot's logs go; default stderr. */
+  /** Where the bot's logs go; default a file, `logFile`. */
   readonly logDestination?: DestinationStream;
+  /** The log file when no destination is given; default `opsbot-demo-<pid>.log` in the temp folder. */
+  readonly logFile?: string;
   /** Quiet time that counts as settled (default 300 ms). */
   readonly quietMs?: number;
 }
@@ -27,9 +31,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const { input, output } = options;
   const interactive = input.isTTY === true && output.isTTY === true;
   const style = styleFor(output);
+  // Logs go to a file: the bot logs every refused backend call, and those lines would break up the
+  // transcript in a terminal as much as in a pipe.
+  const logFile = options.logDestination
+    ? undefined
+    : (options.logFile ?? join(tmpdir(), `opsbot-demo-${process.pid}.log`));
   const stack: DemoStack = await startDemoStack({
     ...(options.env ? { env: options.env } : {}),
-    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
+    logDestination: options.logDestination ?? pino.destination({ dest: logFile, sync: true, mkdir: true }),
   });
   const rl = createInterface({ input, output, terminal: interactive });
   let busy = true;
@@ -50,7 +59,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     `${style.bold("opsbot demo")}: the bot, a Slack stand-in and the Calyptia, Deploy and Orchestration simulators run here.\n` +
       style.dim(
         `You are @${session.actor.name} in #${DEMO_CHANNEL.name}. Try /ops help, /ops namespace list, /ops port create; type help for the console's commands, seeds for IDs to use.\n`,
-      ),
+      ) +
+      (logFile ? style.dim(`The bot's logs go to ${logFile}\n`) : ""),
   );
   rl.on("SIGINT", () => rl.close());
   try {

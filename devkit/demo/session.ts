@@ -5,6 +5,7 @@ import { clickPayload, findClickable } from "./clicks.js";
 import { type ConsoleCommand, HELP } from "./commands.js";
 import { buildStateValues, inputFields, resolveField } from "./form.js";
 import { list, parseJsonObject, record, str } from "./json.js";
+import { escapeAsSlack } from "./mentions.js";
 import { ModalTracker, type OpenModal, viewOutput } from "./modals.js";
 import type { Directory } from "./mrkdwn.js";
 import { SEEDS } from "./seeds.js";
@@ -24,6 +25,8 @@ export interface SessionOptions {
   /** How long the stand-in must stay quiet before the next command runs. */
   readonly quietMs?: number;
   readonly maxSettleMs?: number;
+  /** The longest a bare `wait` waits for followed operations to finish (default 60 s). */
+  readonly maxWaitMs?: number;
 }
 
 interface Actor {
@@ -39,6 +42,7 @@ export class Session {
   readonly #fixtures = new Map<string, SlackFixtures>();
   readonly #options: SessionOptions;
   readonly #unsubscribe: () => void;
+  readonly #names: Directory;
   #actor: Actor = DEMO_USERS[0];
 
   constructor(stack: DemoStack, options: SessionOptions) {
@@ -49,6 +53,7 @@ export class Session {
       channels: new Map([[DEMO_CHANNEL.id, DEMO_CHANNEL.name]]),
       groups: new Map([[DEMO_GROUP.id, DEMO_GROUP.handle]]),
     };
+    this.#names = names;
     this.#transcript = new Transcript({
       write: options.write,
       style: options.style,
@@ -73,9 +78,20 @@ export class Session {
     this.#unsubscribe();
   }
 
-  /** Runs one command and waits for the bot to settle; "quit" when the session should end. */
+  /**
+   * Runs one command and waits until the bot has answered it: requests handled, then a quiet moment.
+   * Operations it follows go on in the background; their updates print as they come (marked `»`).
+   */
   async execute(command: ConsoleCommand): Promise<"quit" | undefined> {
     this.#transcript.startCommand();
+    try {
+      return await this.#run(command);
+    } finally {
+      this.#transcript.endCommand();
+    }
+  }
+
+  async #run(command: ConsoleCommand): Promise<"quit" | undefined> {
     switch (command.kind) {
       case "empty":
         return undefined;
@@ -94,8 +110,8 @@ export class Session {
         this.#switchUser(command.who);
         return undefined;
       case "wait":
-        await new Promise((resolve) => setTimeout(resolve, command.seconds * 1000));
-        break;
+        await this.#wait(command.seconds);
+        return undefined;
       case "slash":
         await this.#slash(command.command, command.text);
         break;
@@ -116,13 +132,33 @@ export class Session {
     return undefined;
   }
 
+  /** Requests still being handled count: a check in users.info can leave Slack quiet meanwhile. */
   async settle(): Promise<void> {
     await settle(this.#activity, {
       ...(this.#options.quietMs === undefined ? {} : { quietMs: this.#options.quietMs }),
       ...(this.#options.maxSettleMs === undefined ? {} : { maxMs: this.#options.maxSettleMs }),
-      // Requests still being handled count too: a check in users.info can leave Slack quiet meanwhile.
-      busy: () => this.#stack.bot.core.followUps.following > 0 || this.#stack.bot.handling > 0,
+      busy: () => this.#stack.bot.handling > 0,
     });
+  }
+
+  /** Lets time pass while what is followed reports in: `seconds`, or until nothing is followed. */
+  async #wait(seconds: number | undefined): Promise<void> {
+    this.#transcript.endCommand();
+    if (seconds !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      return;
+    }
+    const following = () => this.#stack.bot.core.followUps.following;
+    await settle(this.#activity, {
+      ...(this.#options.quietMs === undefined ? {} : { quietMs: this.#options.quietMs }),
+      maxMs: this.#options.maxWaitMs ?? 60_000,
+      busy: () => following() > 0 || this.#stack.bot.handling > 0,
+    });
+    const left = following();
+    if (left > 0)
+      this.#transcript.note(
+        `(still following ${left} operation${left === 1 ? "" : "s"}: wait again, or wait <seconds>)`,
+      );
   }
 
   #fx(): SlackFixtures {
@@ -170,7 +206,8 @@ export class Session {
 
   async #slash(command: string, text: string): Promise<void> {
     const fx = this.#fx();
-    const payload = fx.command({ command, text });
+    // Typed `@bob` reaches the bot as `<@U0DEMO2|bob>`, as the manifest's should_escape makes Slack send it.
+    const payload = fx.command({ command, text: escapeAsSlack(text, this.#names) });
     await this.#send(async () => {
       const response = await this.#stack.send.command(payload);
       this.#printAck(response, "◆ reply");

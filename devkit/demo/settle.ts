@@ -1,6 +1,6 @@
 /**
- * "The bot has settled": nothing new from the Slack stand-in for a quiet period, and nothing still being
- * followed, with an upper bound so a stuck operation cannot hang a script.
+ * "The bot has settled": nothing new from the Slack stand-in for a quiet period, and nothing known to be
+ * under way, with an upper bound so a stuck request cannot hang a script.
  */
 export class Activity {
   #last = Date.now();
@@ -17,7 +17,7 @@ export class Activity {
 export interface SettleOptions {
   readonly quietMs?: number;
   readonly maxMs?: number;
-  /** True while work is known to be under way (operations being followed). */
+  /** True while work is known to be under way (requests being handled, operations being followed). */
   readonly busy?: () => boolean;
 }
 

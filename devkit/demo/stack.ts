@@ -31,6 +31,8 @@ export const DEMO_CONFIG_FILE = fileURLToPath(new URL("./opsbot.demo.yml", impor
 
 const SIGNING_SECRET = "demo-signing-secret";
 const DEFAULT_SIM_SPEED = "20";
+/** Ten simulated minutes (30 s at the demo's speed): long enough to kill a run while it runs. */
+const DEFAULT_PIPELINE_RUN_MS = "600000";
 
 export interface DemoStack {
   readonly sims: RunningSimulators;
@@ -44,7 +46,7 @@ export interface DemoStack {
 export interface DemoStackOptions {
   /** SIM_SPEED, LOG_LEVEL, OPSBOT_* are read from here (default: nothing, i.e. all defaults). */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Where the bot's logs go; default stderr, so stdout stays the transcript. */
+  /** Where the bot's logs go; default stderr, so stdout stays the transcript (the console passes a file). */
   readonly logDestination?: DestinationStream;
 }
 
@@ -67,7 +69,11 @@ export function demoConfigEnv(
 
 export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
   const env = options.env ?? {};
-  const settings = loadSimSettings({ ...env, SIM_SPEED: env.SIM_SPEED ?? DEFAULT_SIM_SPEED });
+  const settings = loadSimSettings({
+    ...env,
+    SIM_SPEED: env.SIM_SPEED ?? DEFAULT_SIM_SPEED,
+    SIM_PIPELINE_RUN_MS: env.SIM_PIPELINE_RUN_MS ?? DEFAULT_PIPELINE_RUN_MS,
+  });
   const sims = await startSimulators(settings);
   const slack = await startSlackStandIn({
     users: DEMO_USERS,

@@ -1,3 +1,4 @@
+import { BLOCK } from "../../src/blocks/ids.js";
 import type {
   RecordedCall,
   RecordedResponse,
@@ -5,7 +6,7 @@ import type {
   StoredFile,
   StoredView,
 } from "../slack-standin/index.js";
-import { list, str } from "./json.js";
+import { list, record, str } from "./json.js";
 import type { ModalTracker, OpenModal } from "./modals.js";
 import type { Directory } from "./mrkdwn.js";
 import { type Button, type Rendered, renderMessage, renderModal } from "./render.js";
@@ -45,6 +46,11 @@ export class Transcript {
   readonly #messageLabels = new Map<string, string>();
   #clickables: Clickable[] = [];
   #freshButtons = false;
+  /** True between commands and during `wait`: what prints then arrived on its own, and is marked `»`. */
+  #asynchronous = false;
+  /** The status cards of followed operations (their ts): their edits and thread replies come on their own. */
+  readonly #followedCards = new Set<string>();
+  #fromFollowUp = false;
   #held: (() => void)[] | undefined;
   #pendingResponse: { response: RecordedResponse; ts?: string } | undefined;
   #syntheticTs = 0;
@@ -70,9 +76,18 @@ export class Transcript {
     return this.#clickables;
   }
 
-  /** A new command: the next button printed starts a new numbering. */
+  /** A new command: the next button printed in answer to it starts a new numbering. */
   startCommand(): void {
     this.#freshButtons = true;
+    this.#asynchronous = false;
+  }
+
+  /**
+   * The command has its answer (or is a `wait`): from now on what the bot posts comes from operations it
+   * follows, as it happens, marked `»` so it is not read as the answer to the line above it.
+   */
+  endCommand(): void {
+    this.#asynchronous = true;
   }
 
   /**
@@ -164,13 +179,25 @@ export class Transcript {
     return { style: this.#style, names: this.#names, firstButton };
   }
 
+  /** Arrived on its own: between commands, during `wait`, or an update of a followed operation. */
+  get #onItsOwn(): boolean {
+    return this.#asynchronous || this.#fromFollowUp;
+  }
+
+  /** An event's first line, in bold, marked when it arrived on its own. */
+  #headline(text: string): void {
+    this.line(this.#style.bold(this.#onItsOwn ? `» ${text}` : text));
+  }
+
   #print(headline: string, rendered: Rendered, source: ButtonSource, indent: string): void {
     if (rendered.buttons.length > 0) {
-      if (this.#freshButtons) this.#clickables = [];
-      this.#freshButtons = false;
+      // Buttons arriving on their own join the numbering; they never replace what a command printed.
+      const own = this.#onItsOwn;
+      if (this.#freshButtons && !own) this.#clickables = [];
+      if (!own) this.#freshButtons = false;
       this.#clickables.push(...rendered.buttons.map((button) => ({ button, source })));
     }
-    this.line(this.#style.bold(headline));
+    this.#headline(headline);
     for (const line of rendered.lines) this.line(`${indent}${line}`);
   }
 
@@ -205,7 +232,7 @@ export class Transcript {
     ];
     if (body.replace_original === true) parts.push("replaces the message clicked");
     if (body.delete_original === true) {
-      this.line(this.#style.bold(`◆ reply via response_url: deletes the message clicked`));
+      this.#headline("◆ reply via response_url: deletes the message clicked");
       return;
     }
     const ts = echoTs ?? this.syntheticTs();
@@ -222,15 +249,33 @@ export class Transcript {
     if (response.ok !== true) {
       if (!QUIET_METHODS.has(call.method)) {
         const detail = str(response.error) ?? `HTTP ${call.status}`;
-        this.error(`${call.method} failed: ${detail}`);
+        const text = `✖ ${call.method} failed: ${detail}`;
+        this.line(this.#style.red(this.#onItsOwn ? `» ${text}` : text));
       }
       return;
     }
     const channel = str(response.channel) ?? str(args.channel) ?? "";
+    const ts = str(response.ts) ?? str(args.ts);
+    const thread = str(args.thread_ts);
+    const card =
+      ts !== undefined && list(args.blocks).some((b) => record(b)?.block_id === BLOCK.followUpStatus);
+    const known = ts !== undefined && this.#followedCards.has(ts);
+    if (card && ts) this.#followedCards.add(ts);
+    // A card's first post answers the command that started the operation; its edits and thread replies
+    // come on their own.
+    this.#fromFollowUp = known || (thread !== undefined && this.#followedCards.has(thread));
+    try {
+      this.#printCall(call, channel, thread);
+    } finally {
+      this.#fromFollowUp = false;
+    }
+  }
+
+  #printCall(call: RecordedCall, channel: string, thread: string | undefined): void {
+    const { args, response } = call;
     switch (call.method) {
       case "chat.postMessage": {
         const ts = str(response.ts) ?? this.syntheticTs();
-        const thread = str(args.thread_ts);
         const where = this.#channelName(channel);
         const headline = thread
           ? `  ↳ thread reply to ${this.#label(thread)} in ${where} · ${this.#label(ts)}`
@@ -255,9 +300,7 @@ export class Transcript {
         );
         return;
       case "chat.delete":
-        this.line(
-          this.#style.bold(`◆ ${this.#channelName(channel)} · ${this.#label(str(args.ts) ?? "")} deleted`),
-        );
+        this.#headline(`◆ ${this.#channelName(channel)} · ${this.#label(str(args.ts) ?? "")} deleted`);
         return;
       default:
     }
@@ -281,7 +324,7 @@ export class Transcript {
     const lines = text.split("\n");
     const where = file.channel ? ` in ${this.#channelName(file.channel)}` : "";
     const size = `${lines.length} line${lines.length === 1 ? "" : "s"}, ${file.bytes?.length ?? 0} bytes`;
-    this.line(this.#style.bold(`📎 file ${file.filename}${where} (${size})`));
+    this.#headline(`📎 file ${file.filename}${where} (${size})`);
     if (file.title && file.title !== file.filename) this.line(`  ${file.title}`);
     for (const line of lines.slice(0, FILE_PREVIEW_LINES)) this.line(`  │ ${line}`);
     if (lines.length > FILE_PREVIEW_LINES) this.note(`  │ … ${lines.length - FILE_PREVIEW_LINES} more lines`);

@@ -19,7 +19,7 @@ describe("parseLine", () => {
       query: "quick",
     });
     expect(parseLine("as bob")).toEqual({ kind: "as", who: "bob" });
-    expect(parseLine("wait")).toEqual({ kind: "wait", seconds: 2 });
+    expect(parseLine("wait")).toEqual({ kind: "wait" });
     expect(parseLine("EXIT")).toEqual({ kind: "quit" });
     expect(parseLine("# a comment")).toEqual({ kind: "empty" });
     expect(parseLine("")).toEqual({ kind: "empty" });

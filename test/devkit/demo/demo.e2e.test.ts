@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { runDemo } from "../../../devkit/demo/run.js";
@@ -91,6 +92,7 @@ describe("npm run demo", () => {
   it("clicks a button the bot posted, fills the modal it opens from an external select, and switches user", async () => {
     const { code, out } = await transcriptOf([
       "/ops task load quick_start job_python",
+      "wait",
       "click Deploy",
       "select namespace quick",
       "submit namespace=quick-start",
@@ -100,10 +102,14 @@ describe("npm run demo", () => {
     ]);
     expect(code).toBe(0);
     const load = printedBy(out, "/ops task load quick_start job_python");
-    // The load is followed until it settles, and only then does the console take the next line.
+    // The console answers the load and moves on; `wait` lets the followed load finish, its updates marked ».
     expect(load).toContain("# Loading the task configuration");
-    expect(load).toMatch(/# The task configuration is loaded[\s\S]*\[\d\] Deploy/);
-    expect(load).toMatch(/⏳ `task:load` quick_start\/job_python[\s\S]*✅ succeeded/);
+    expect(load).toContain("⏳ `task:load` quick_start/job_python");
+    const waited = `${load}${printedBy(out, "wait")}`;
+    expect(waited).toMatch(
+      /» {3}↳ thread reply to message 2 .*\n {6}# The task configuration is loaded[\s\S]*\[\d\] Deploy/,
+    );
+    expect(waited).toMatch(/» ◆ #ops-demo · message 2 edited\n {2}✅ `task:load` quick_start\/job_python/);
 
     const click = printedBy(out, "click Deploy");
     expect(click).toMatch(/◆ modal opened for @alice[\s\S]*⏳ Loading…/);
@@ -120,7 +126,7 @@ describe("npm run demo", () => {
 });
 
 describe("npm run demo as a process", () => {
-  it("prints the transcript on stdout, logs nothing there, and exits 0 at the end of its input", async () => {
+  it("prints the transcript on stdout, logs to the file it names, and exits 0 at the end of its input", async () => {
     const child = spawn("npx", ["tsx", "devkit/demo/main.ts"], {
       cwd: new URL("../../..", import.meta.url),
       env: { ...process.env, NO_COLOR: "1" },
@@ -132,8 +138,11 @@ describe("npm run demo as a process", () => {
     });
     child.stdin.end("/ops help\n");
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const logFile = /^The bot's logs go to (\S+)$/m.exec(stdout)?.[1];
+    if (logFile) rmSync(logFile, { force: true });
     expect(code).toBe(0);
     expect(stdout).toContain("# opsbot help");
     expect(stdout).not.toContain('"level"');
+    expect(logFile).toMatch(/opsbot-demo-\d+\.log$/);
   }, 30_000);
 });

@@ -180,4 +180,56 @@ describe("Transcript", () => {
     expect(modals.pop("U0DEMO1")?.id).toBe("V1");
     expect(out()).toContain("◆ modal pushed for @alice (V2)\n  ▣ Second\n");
   });
+
+  it("marks » what arrives on its own: between commands, and every update of a followed operation", () => {
+    const { call, out, transcript } = setUp();
+    const card = (text: string) => ({
+      channel: "C0DEMO",
+      blocks: [
+        { ...section(text), block_id: "ops_followup_status" },
+        { type: "actions", elements: [button("Kill")] },
+      ],
+    });
+    transcript.startCommand();
+    call("chat.postMessage", card("starting"), { ok: true, channel: "C0DEMO", ts: "2.000001" });
+    call(
+      "chat.postMessage",
+      { channel: "C0DEMO", thread_ts: "2.000001", text: "running" },
+      { ok: true, channel: "C0DEMO", ts: "2.000002" },
+    );
+    call(
+      "chat.postMessage",
+      { channel: "C0DEMO", text: "answer" },
+      { ok: true, channel: "C0DEMO", ts: "2.3" },
+    );
+    transcript.endCommand();
+    call("chat.update", { ...card("killed"), ts: "2.000001" }, { ok: true, channel: "C0DEMO" });
+    call(
+      "chat.postMessage",
+      { channel: "C0DEMO", text: "later" },
+      { ok: true, channel: "C0DEMO", ts: "2.4" },
+    );
+    expect(out()).toBe(
+      [
+        "◆ #ops-demo · message 1",
+        "  starting",
+        "  [1] Kill",
+        "»   ↳ thread reply to message 1 in #ops-demo · message 2",
+        "      running",
+        "◆ #ops-demo · message 3",
+        "  answer",
+        "» ◆ #ops-demo · message 1 edited",
+        "  killed",
+        "  [2] Kill",
+        "» ◆ #ops-demo · message 4",
+        "  later",
+        "",
+      ].join("\n"),
+    );
+    // What arrives on its own joins the numbering the command started; the newest Kill is the edit's.
+    expect(transcript.clickables.map((c) => c.button.n)).toEqual([1, 2]);
+    transcript.startCommand();
+    call("chat.postMessage", card("again"), { ok: true, channel: "C0DEMO", ts: "2.5" });
+    expect(transcript.clickables.map((c) => c.button.n)).toEqual([1]);
+  });
 });
