@@ -175,7 +175,8 @@ export class Transcript {
   }
 
   #renderOptions() {
-    const firstButton = this.#freshButtons ? 1 : this.#clickables.length + 1;
+    const fresh = this.#freshButtons && !this.#onItsOwn;
+    const firstButton = fresh ? 1 : this.#clickables.length + 1;
     return { style: this.#style, names: this.#names, firstButton };
   }
 

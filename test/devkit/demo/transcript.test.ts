@@ -228,6 +228,11 @@ describe("Transcript", () => {
     );
     // What arrives on its own joins the numbering the command started; the newest Kill is the edit's.
     expect(transcript.clickables.map((c) => c.button.n)).toEqual([1, 2]);
+    // A `wait` starts a command that prints nothing of its own: what arrives numbers on.
+    transcript.startCommand();
+    transcript.endCommand();
+    call("chat.update", { ...card("still killed"), ts: "2.000001" }, { ok: true, channel: "C0DEMO" });
+    expect(transcript.clickables.map((c) => c.button.n)).toEqual([1, 2, 3]);
     transcript.startCommand();
     call("chat.postMessage", card("again"), { ok: true, channel: "C0DEMO", ts: "2.5" });
     expect(transcript.clickables.map((c) => c.button.n)).toEqual([1]);
