@@ -256,6 +256,8 @@ export function createBot(options: BotOptions): Bot {
     followUpSettings: { leaseMs: config.followUpLeaseMs, ...options.followUpSettings },
     ...(options.sweepEveryMs === undefined ? {} : { sweepEveryMs: options.sweepEveryMs }),
     observeAudit: metrics.observeAudit,
+    observePruned: metrics.observePruned,
+    retention: config.retention,
     ...(options.dropdowns ? { options: options.dropdowns } : {}),
     heartbeatStaleMs: config.heartbeatStaleMs,
   });

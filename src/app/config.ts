@@ -17,6 +17,11 @@ import { Secret } from "../lib/secret.js";
 
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 const positiveInt = (max: number) => z.coerce.number({ error: "must be a number" }).int().min(1).max(max);
+const retentionDays = z.coerce
+  .number({ error: "must be a number" })
+  .int("must be a whole number of days")
+  .min(0, "must be 0 (keep for ever) or more days")
+  .max(36_500);
 const secret = z
   .string()
   .trim()
@@ -86,6 +91,10 @@ const envSchema = z.object({
     .min(300, "must be at least 300 (milliseconds)")
     .max(3_600_000)
     .default(30_000),
+  /** Days the audit log is kept; 0 keeps it for ever. */
+  OPSBOT_RETENTION_AUDIT_DAYS: retentionDays.default(90),
+  /** Days ended approval requests, ended follow-ups and command notes are kept; 0 keeps them for ever. */
+  OPSBOT_RETENTION_DAYS: retentionDays.default(30),
 
   CALYPTIA_API_URL: url.default("https://cloud-api.calyptia.com"),
   CALYPTIA_API_TOKEN: secret.optional(),
@@ -244,6 +253,8 @@ export interface Config {
   readonly followUpLeaseMs: number;
   /** OPSBOT_HEARTBEAT_STALE_MS: when a silent replica counts as gone and its work is taken over. */
   readonly heartbeatStaleMs: number;
+  /** OPSBOT_RETENTION_AUDIT_DAYS, OPSBOT_RETENTION_DAYS: how long records are kept (0: for ever). */
+  readonly retention: { readonly auditDays: number; readonly otherDays: number };
 }
 
 /** Parses the environment. Empty strings count as unset, as shells and .env files often leave them. */
@@ -340,6 +351,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     shutdownGraceMs: parsedEnv.OPSBOT_SHUTDOWN_GRACE_MS,
     followUpLeaseMs: parsedEnv.OPSBOT_FOLLOWUP_LEASE_MS,
     heartbeatStaleMs: parsedEnv.OPSBOT_HEARTBEAT_STALE_MS,
+    retention: {
+      auditDays: parsedEnv.OPSBOT_RETENTION_AUDIT_DAYS,
+      otherDays: parsedEnv.OPSBOT_RETENTION_DAYS,
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import type { Actor } from "../catalogue/define.js";
 import type { NotificationEvent } from "../catalogue/events.js";
 import type { OpsbotContext } from "../catalogue/opsbot/context.js";
 import type { ArgDefaults } from "../catalogue/validate.js";
-import type { AuditEntry, Store } from "../store/types.js";
+import type { AuditEntry, PrunedTable, Store } from "../store/types.js";
 import { ApprovalDesk } from "./approvals.js";
 import { Auditor } from "./audit.js";
 import { FollowUpEngine, type FollowUpSettings, followUpSettingsOf } from "./followups/engine.js";
@@ -35,6 +35,7 @@ import { groupsReferenced, type Policy } from "./policy/policy.js";
 import { quickCheck } from "./policy/quick-check.js";
 import type { Clock, ReplyTarget, SlackPoster } from "./ports.js";
 import { newProcessId } from "./process-id.js";
+import { Retention, type RetentionSettings } from "./retention.js";
 import { whoami } from "./whoami.js";
 
 /** What the core reads from Slack's directory: who is in a user group, what an account is. */
@@ -83,6 +84,10 @@ export interface CoreOptions {
    * flight is taken over (OPSBOT_HEARTBEAT_STALE_MS, default 30 s; tests shorten it).
    */
   readonly heartbeatStaleMs?: number;
+  /** How long records are kept, and how they are pruned (OPSBOT_RETENTION_AUDIT_DAYS, OPSBOT_RETENTION_DAYS). */
+  readonly retention?: Partial<RetentionSettings>;
+  /** Told how many rows each retention batch deleted (the metrics counter). */
+  readonly observePruned?: (table: PrunedTable, count: number) => void;
 }
 
 /**
@@ -237,6 +242,13 @@ export function createCore(options: CoreOptions): Core {
   });
   const invoking = { ...carrying, access, store, approvals, now };
   const intake = { store, logger, now, processId };
+  const retention = new Retention({
+    store: store.retention,
+    now,
+    logger: logger.child({ module: "retention" }),
+    ...(options.observePruned ? { onPruned: options.observePruned } : {}),
+    ...(options.retention ? { settings: options.retention } : {}),
+  });
   const heartbeat = new Heartbeat({
     processes: store.processes,
     processId,
@@ -318,6 +330,7 @@ export function createCore(options: CoreOptions): Core {
         sweeper.unref();
         sweep();
       }
+      retention.start();
       if (!tallyFlusher) {
         tallyFlusher = setInterval(() => void flushTally(), 60_000);
         tallyFlusher.unref();
@@ -330,6 +343,7 @@ export function createCore(options: CoreOptions): Core {
       if (tallyFlusher) clearInterval(tallyFlusher);
       tallyFlusher = undefined;
       await flushTally();
+      await retention.stop();
       await sweeping;
       await followUps.stop();
       // Last: until now this process's work was its own; from here the survivors may take it over.

@@ -234,7 +234,21 @@ export interface Store {
   readonly processes: ProcessStore;
   readonly pacing: PacingStore;
   readonly state: ServiceStateStore;
+  readonly retention: RetentionStore;
   close(): Promise<void>;
+}
+
+/** What retention prunes: the audit log, approval requests, follow-ups and command notes. */
+export type PrunedTable = "audit" | "approvals" | "followups" | "intake";
+
+export interface RetentionStore {
+  /**
+   * Deletes at most `limit` rows of `table` from before `before`, oldest first, in one statement, and
+   * resolves to how many. Audit entries go by when they were written and command notes by when they were
+   * received; approval requests and follow-ups only once ended (never one that may still run or is
+   * followed), by their last change, their votes and transitions with them.
+   */
+  prune(table: PrunedTable, before: number, limit: number): Promise<number>;
 }
 
 /**

@@ -142,6 +142,17 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("reads the retention (90 days of audit, 30 of the rest; 0 keeps for ever) and refuses a negative one", () => {
+    expect(loadConfig({}).retention).toEqual({ auditDays: 90, otherDays: 30 });
+    expect(loadConfig({ OPSBOT_RETENTION_AUDIT_DAYS: "365", OPSBOT_RETENTION_DAYS: "0" }).retention).toEqual({
+      auditDays: 365,
+      otherDays: 0,
+    });
+    expect(configError({ OPSBOT_RETENTION_DAYS: "-1" }).problems).toEqual([
+      { variable: "OPSBOT_RETENTION_DAYS", message: "must be 0 (keep for ever) or more days" },
+    ]);
+  });
+
   it("refuses a static token together with a service account", () => {
     const error = configError({ ORCHESTRATION_API_TOKEN: "static-token", ORCHESTRATION_CLIENT_ID: "c" });
     expect(error.problems).toEqual([

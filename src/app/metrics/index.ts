@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { CallInfo } from "../../api/transport.js";
-import type { AuditEntry } from "../../store/types.js";
+import type { AuditEntry, PrunedTable } from "../../store/types.js";
 
 /** What the gauges read when Prometheus scrapes: live values, never a copy that can go stale. */
 export interface MetricSources {
@@ -27,6 +27,7 @@ export class Metrics {
   readonly #apiLatency: Histogram<"backend" | "operation" | "outcome">;
   readonly #slackRateLimited: Counter<"method">;
   readonly #slackShed: Counter<"kind">;
+  readonly #pruned: Counter<"table">;
   readonly #watched = new WeakSet<object>();
 
   constructor(options: { readonly processMetrics?: boolean } = {}) {
@@ -56,6 +57,12 @@ export class Metrics {
       labelNames: ["kind"],
       registers,
     });
+    this.#pruned = new Counter({
+      name: "opsbot_retention_pruned_total",
+      help: "Records deleted once older than their retention, by table (audit, approvals, followups, intake).",
+      labelNames: ["table"],
+      registers,
+    });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "opsbot_" });
   }
 
@@ -76,6 +83,11 @@ export class Metrics {
   /** The outbox's `onShed`. */
   readonly observeSlackShed = (kind: "progress" | "message" | "retry_budget"): void => {
     this.#slackShed.inc({ kind });
+  };
+
+  /** Retention's `onPruned`. */
+  readonly observePruned = (table: PrunedTable, count: number): void => {
+    this.#pruned.inc({ table }, count);
   };
 
   /** Counts the client's 429s; each client is subscribed once, however often it is passed. */

@@ -11,6 +11,7 @@ import { migratePostgres, POSTGRES_MIGRATIONS } from "./migrations.js";
 import { postgresPacing } from "./pacing.js";
 import { postgresProcesses } from "./processes.js";
 import { postgresRequestLedger } from "./requests.js";
+import { postgresRetention } from "./retention.js";
 import { postgresState } from "./state.js";
 import { postgresSubscriptions } from "./subscriptions.js";
 
@@ -91,6 +92,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     processes: postgresProcesses(db),
     pacing: postgresPacing(db),
     state: postgresState(db),
+    retention: postgresRetention(db),
     close,
   };
 }

@@ -11,6 +11,7 @@ import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
 import { sqlitePacing } from "./pacing.js";
 import { sqliteProcesses } from "./processes.js";
 import { sqliteRequestLedger } from "./requests.js";
+import { sqliteRetention } from "./retention.js";
 import { sqliteState } from "./state.js";
 import { sqliteSubscriptions } from "./subscriptions.js";
 
@@ -58,6 +59,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     processes: sqliteProcesses(db),
     pacing: sqlitePacing(db),
     state: sqliteState(db),
+    retention: sqliteRetention(db),
     async close() {
       if (db.open) db.close();
     },
