@@ -77,6 +77,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       busy = false;
       if (interactive) rl.prompt();
     }
+    busy = true;
+    session.noteUnfinished();
   } finally {
     busy = true;
     rl.close();

@@ -141,6 +141,17 @@ export class Session {
     });
   }
 
+  /** Said at the end: operations still followed stop with the demo, unreported. */
+  noteUnfinished(): void {
+    const left = this.#stack.bot.core.followUps.following;
+    if (left > 0)
+      this.#transcript.note(
+        left === 1
+          ? "(1 operation is still followed and stops with the demo: end a script with wait to see it finish)"
+          : `(${left} operations are still followed and stop with the demo: end a script with wait to see them finish)`,
+      );
+  }
+
   /** Lets time pass while what is followed reports in: `seconds`, or until nothing is followed. */
   async #wait(seconds: number | undefined): Promise<void> {
     this.#transcript.endCommand();

@@ -125,6 +125,21 @@ describe("npm run demo", () => {
   });
 });
 
+describe("npm run demo and what it follows", () => {
+  it("answers a run at once, goes on while it runs, and says at the end that it was still followed", async () => {
+    const { code, out } = await transcriptOf([
+      "/ops pipeline run quick_start pipeline_etl --name etl-late --namespace analytics",
+      "/ops namespace list",
+    ]);
+    expect(code).toBe(0);
+    expect(printedBy(out, "/ops pipeline run")).toContain("# ✅ Pipeline started");
+    expect(printedBy(out, "/ops namespace list")).toContain("# Namespaces");
+    expect(out).toContain(
+      "(1 operation is still followed and stops with the demo: end a script with wait to see it finish)\nbye",
+    );
+  });
+});
+
 describe("npm run demo as a process", () => {
   it("prints the transcript on stdout, logs to the file it names, and exits 0 at the end of its input", async () => {
     const child = spawn("npx", ["tsx", "devkit/demo/main.ts"], {
