@@ -315,9 +315,19 @@ export function createCalyptiaSim(options: CalyptiaSimOptions): SimServer {
       const status = req.query.get("status");
       if (status !== null && !logStatus.safeParse(status).success)
         throw new SimHttpError(400, "invalid pipeline log status");
-      const all = [...logs.values()].filter((l) => l.pipelineID === pipelineID && !l.deleted).map(logView);
-      const items = status ? all.filter((l) => l.status === status) : all;
-      return { status: 200, body: { items, endCursor: null, count: items.length, pollingIntervalMs: 5_000 } };
+      const all = [...logs.values()].filter((l) => l.pipelineID === pipelineID && !l.deleted);
+      const matching = status ? all.filter((l) => logView(l).status === status) : all;
+      // The same `last`/`before` paging as ports and checks; the next cursor comes in the envelope.
+      const page = pageOf(req, matching);
+      return {
+        status: 200,
+        body: {
+          items: page.items.map(logView),
+          endCursor: page.next ?? null,
+          count: matching.length,
+          pollingIntervalMs: 5_000,
+        },
+      };
     }),
   );
   const findLog = (req: SimRequest) => {
@@ -359,6 +369,20 @@ function paginate<T extends { createdAt: number; id: string }>(
   items: T[],
   view: (item: T) => unknown,
 ) {
+  const page = pageOf(req, items);
+  const headers: Record<string, string> = {};
+  if (page.next) {
+    const next = new URLSearchParams({
+      before: page.next,
+      ...(page.last ? { last: String(page.last) } : {}),
+    });
+    headers.link = `<${req.path}?${next.toString()}>; rel="next"`;
+  }
+  return { status: 200, body: page.items.map(view), headers };
+}
+
+/** Newest first; `last` N of them (0 or absent: all) after the `before` cursor, which must be one given. */
+function pageOf<T extends { createdAt: number; id: string }>(req: SimRequest, items: T[]) {
   const lastRaw = req.query.get("last");
   const before = req.query.get("before");
   if (lastRaw !== null && !/^\d+$/.test(lastRaw))
@@ -374,15 +398,8 @@ function paginate<T extends { createdAt: number; id: string }>(
   const pageItems =
     last === undefined || last === 0 ? sorted.slice(start) : sorted.slice(start, start + last);
   const lastItem = pageItems.at(-1);
-  const headers: Record<string, string> = {};
-  if (lastItem && start + pageItems.length < sorted.length) {
-    const next = new URLSearchParams({
-      before: encodeCursor(lastItem),
-      ...(last ? { last: String(last) } : {}),
-    });
-    headers.link = `<${req.path}?${next.toString()}>; rel="next"`;
-  }
-  return { status: 200, body: pageItems.map(view), headers };
+  const next = lastItem && start + pageItems.length < sorted.length ? encodeCursor(lastItem) : undefined;
+  return { items: pageItems, next, last };
 }
 
 function encodeCursor(item: { createdAt: number; id: string }): string {

@@ -42,6 +42,11 @@ describe("Calyptia simulator strictness", () => {
     ["a check host that is not a host name", "POST", checks, { ...goodCheck, host: "a b" }, "check host"],
     ["a log status in lower case", "GET", `${logs}?status=done`, undefined, "log status"],
     ["a pipeline ID that is not a UUID", "GET", "/v1/aggregator_pipelines/x/ports", undefined, "pipeline ID"],
+    ["a negative last", "GET", `${ports}?last=-1`, undefined, "invalid argument"],
+    ["a fractional last on checks", "GET", `${checks}?last=1.5`, undefined, "invalid argument"],
+    ["a last on logs that is not a number", "GET", `${logs}?last=ten`, undefined, "invalid argument"],
+    ["a cursor it never gave", "GET", `${ports}?before=bm9wZQ`, undefined, "decode cursor"],
+    ["a log cursor it never gave", "GET", `${logs}?before=bm9wZQ`, undefined, "decode cursor"],
   ])("refuses %s with 400", async (_label, method, path, body, mention) => {
     const res = await call(method, path, body);
     expect(res.status).toBe(400);
@@ -65,5 +70,22 @@ describe("Calyptia simulator strictness", () => {
       expect((await call("GET", `${logs}?status=${status}`)).status).toBe(200);
     expect((await call("POST", checks, { ...goodCheck, port: 0 })).status).toBe(201);
     expect((await call("POST", checks, { ...goodCheck, port: 65_535 })).status).toBe(201);
+  });
+});
+
+describe("Calyptia simulator paging", () => {
+  it("pages log requests newest first with last and before, the next cursor in endCursor", async () => {
+    for (const lines of [1, 2, 3]) expect((await call("POST", logs, { logs: "", lines })).status).toBe(201);
+    const first = await call("GET", `${logs}?last=2`);
+    const items = first.body.items as { lines: number }[];
+    expect(items).toHaveLength(2);
+    expect(first.body.count).toBe(3);
+    expect(typeof first.body.endCursor).toBe("string");
+    const second = await call("GET", `${logs}?last=2&before=${String(first.body.endCursor)}`);
+    const rest = second.body.items as { lines: number }[];
+    expect(rest).toHaveLength(1);
+    expect([...items, ...rest].map((l) => l.lines).sort()).toEqual([1, 2, 3]);
+    expect(second.body.endCursor).toBeNull();
+    expect((await call("GET", logs)).body.endCursor).toBeNull();
   });
 });
