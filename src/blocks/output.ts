@@ -27,6 +27,8 @@ export interface RenderOptions {
   readonly pageSize?: number;
   /** The value of the pager button leading to `page`; undefined leaves that button out. */
   readonly pageButtonValue?: (page: number) => string | undefined;
+  /** The command that shows the next page, when the list has one. */
+  readonly more?: string;
 }
 
 export const TONE_PREFIX: Readonly<Record<Tone, string>> = {
@@ -111,8 +113,13 @@ function renderList(output: Extract<Output, { kind: "list" }>, options: RenderOp
   const { page, size, pages } = pageOf(total, options);
   const start = page * size;
   const items = output.items.slice(start, start + size);
-  const more = output.nextCursor ? " (the backend has more: narrow the query)" : "";
-  const footer = context(`Showing ${start + 1}–${start + items.length} of ${total}${more}`);
+  const more = options.more
+    ? `\nMore: ${inlineCode(options.more)}`
+    : output.nextCursor
+      ? " (the backend has more: narrow the query)"
+      : "";
+  const shown = `Showing ${start + 1}–${start + items.length} of ${total}${options.more ? " on this page" : ""}`;
+  const footer = context(`${shown}${more}`);
   const pager = pagerBlock(page, pages, options.pageButtonValue ?? String);
   const fixed = textSize([title, footer, ...(pager ? [pager] : [])]);
   const perItem = Math.min(SLACK_LIMITS.sectionText, Math.floor((TEXT_BUDGET - fixed) / items.length));

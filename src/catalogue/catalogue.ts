@@ -33,8 +33,10 @@ export class Catalogue {
       const flag = flagName(name, def);
       if (flag === FORCE_FLAG)
         throw new Error(`${operation.id}: --${FORCE_FLAG} is opsbot's own (breaking a change freeze)`);
-      if (flags.has(flag)) throw new Error(`${operation.id}: flag --${flag} is defined twice`);
-      flags.add(flag);
+      for (const name of [flag, ...(def.formerly ?? [])]) {
+        if (flags.has(name)) throw new Error(`${operation.id}: flag --${name} is defined twice`);
+        flags.add(name);
+      }
     }
     this.#byId.set(operation.id, operation);
   }

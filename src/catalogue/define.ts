@@ -47,6 +47,8 @@ export interface ArgDef<S extends z.ZodType = z.ZodType> {
    * cards, exports and command notes show a digest of it instead (see sensitive.ts).
    */
   readonly sensitive?: boolean;
+  /** Flag names it had before (`--last` for `--limit`): still taken, with a hint to the current one. */
+  readonly formerly?: readonly string[];
 }
 
 type ArgOptions = Omit<ArgDef, "schema" | "positional" | "input"> & { readonly input?: InputKind };

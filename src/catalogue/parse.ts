@@ -22,6 +22,8 @@ export type ParsedCommand =
       readonly force: boolean;
       /** Nothing typed after the operation's name: a change then opens its form rather than running. */
       readonly bare: boolean;
+      /** Said with the result: a flag typed in a former spelling, and the current one. */
+      readonly hints?: readonly string[];
     }
   | { readonly kind: "error"; readonly message: string; readonly usage?: string };
 
@@ -96,6 +98,10 @@ function withArguments(operation: AnyOperation, rest: readonly string[], tokens:
   });
 
   const byFlag = new Map(Object.entries(operation.args).map(([name, def]) => [flagName(name, def), name]));
+  const formerly = new Map(
+    Object.entries(operation.args).flatMap(([name, def]) => (def.formerly ?? []).map((old) => [old, name])),
+  );
+  const hints: string[] = [];
   let force = false;
   for (const [flag, values] of tokens.flags) {
     if (flag.toLowerCase() === FORCE_FLAG) {
@@ -112,7 +118,11 @@ function withArguments(operation: AnyOperation, rest: readonly string[], tokens:
       force = yes;
       continue;
     }
-    const name = byFlag.get(flag.toLowerCase());
+    const former = formerly.get(flag.toLowerCase());
+    const def = former === undefined ? undefined : operation.args[former];
+    if (former !== undefined && def)
+      hints.push(`\`--${flag.toLowerCase()}\` is now \`--${flagName(former, def)}\`.`);
+    const name = byFlag.get(flag.toLowerCase()) ?? former;
     if (!name) {
       const guess = closest(flag, [...byFlag.keys()]);
       return {
@@ -129,7 +139,14 @@ function withArguments(operation: AnyOperation, rest: readonly string[], tokens:
       };
     raw[name] = [...values];
   }
-  return { kind: "operation", operation, raw, force, bare: rest.length === 0 && tokens.flags.size === 0 };
+  return {
+    kind: "operation",
+    operation,
+    raw,
+    force,
+    bare: rest.length === 0 && tokens.flags.size === 0,
+    ...(hints.length > 0 ? { hints } : {}),
+  };
 }
 
 function yesNo(value: string): boolean | undefined {

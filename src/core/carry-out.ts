@@ -7,7 +7,7 @@ import type { RawArgs } from "../catalogue/validate.js";
 import type { Auditor } from "./audit.js";
 import type { Launch } from "./followups/engine.js";
 import type { ReplyTarget } from "./ports.js";
-import { ephemeral, type ReplyDeps, replyWithOutput } from "./reply.js";
+import { ephemeral, type ReplyDeps, replyWithOutput, withHints } from "./reply.js";
 import { type RunnerDeps, type RunOutcome, runInvocation } from "./run.js";
 
 /** What carrying out needs of follow-ups: the row first, the parent message once the reply is out. */
@@ -34,6 +34,8 @@ export interface Job {
   readonly reply: ReplyTarget;
   /** 0-based page of a list result. */
   readonly page?: number;
+  /** One-line notes said with the result (a flag typed in a former spelling). */
+  readonly hints?: readonly string[];
   /** False when something else shows a failure (an approval request's card). */
   readonly replyOnFailure: boolean;
   /** Said in the audit record before the outcome (who approved it). */
@@ -97,12 +99,16 @@ export async function carryOut(deps: CarryOutDeps, job: Job): Promise<RunOutcome
         // A read, or one of opsbot's own commands used only to look (`/ops lock` lists the freezes).
         privately: operation.risk === "read" || operation.open?.(job.args) === true,
         ...(job.page === undefined ? {} : { page: job.page }),
+        ...(job.hints ? { hints: job.hints } : {}),
       });
     else if (job.replyOnFailure) {
       const check = outcome.outcomeUnknown ? checkCommand(deps.catalogue, operation) : undefined;
       await reply.respond(
         ephemeral(
-          outcome.outcomeUnknown ? unknownOutcome(outcome.message, check) : errorMessage(outcome.message),
+          withHints(
+            outcome.outcomeUnknown ? unknownOutcome(outcome.message, check) : errorMessage(outcome.message),
+            job.hints,
+          ),
         ),
       );
     }

@@ -21,6 +21,8 @@ export interface Submission {
   readonly reply: ReplyTarget;
   /** 0-based page of a list result. */
   readonly page?: number;
+  /** One-line notes said with the result (a flag typed in a former spelling). */
+  readonly hints?: readonly string[];
 }
 
 export interface InvokeDeps extends CarryOutDeps {
@@ -108,5 +110,6 @@ export async function invoke(deps: InvokeDeps, submission: Submission): Promise<
     reply,
     replyOnFailure: true,
     ...(submission.page === undefined ? {} : { page: submission.page }),
+    ...(submission.hints ? { hints: submission.hints } : {}),
   });
 }

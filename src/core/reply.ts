@@ -2,10 +2,12 @@ import { outputActionsBlock } from "../blocks/buttons.js";
 import { errorMessage } from "../blocks/errors.js";
 import { encodeOperationValue } from "../blocks/ids.js";
 import { renderOutput } from "../blocks/output.js";
-import { inlineCode, mrkdwn, type RenderedMessage, userMention } from "../blocks/text.js";
+import { context, inlineCode, mrkdwn, type RenderedMessage, userMention } from "../blocks/text.js";
 import type { Catalogue } from "../catalogue/catalogue.js";
 import type { AnyOperation } from "../catalogue/define.js";
 import type { Output } from "../catalogue/output.js";
+import { PAGING_CURSOR } from "../catalogue/paging.js";
+import { commandLineOf } from "../catalogue/parse.js";
 import type { RawArgs } from "../catalogue/validate.js";
 import type { ReplyMessage, ReplyTarget, SlackPoster } from "./ports.js";
 
@@ -21,6 +23,8 @@ export interface ReplyOptions {
   readonly page?: number;
   /** Only the person who asked sees it (reads); otherwise the channel does, with who made the change. */
   readonly privately: boolean;
+  /** One-line notes under the result (a flag typed in a former spelling). */
+  readonly hints?: readonly string[];
 }
 
 /**
@@ -34,14 +38,16 @@ export async function replyWithOutput(
   target: ReplyTarget,
   options: ReplyOptions,
 ): Promise<void> {
+  const more = nextPageCommand(operation, output, options.raw);
   const message = renderOutput(output, {
     ...(options.page === undefined ? {} : { page: options.page }),
+    ...(more ? { more } : {}),
     pageButtonValue: (page) => encodeOperationValue({ operationId: operation.id, args: options.raw, page }),
   });
   const next = output.actions
     ? outputActionsBlock(output.actions, (id) => deps.catalogue.byId(id))
     : undefined;
-  const blocks = next ? [...message.blocks, next] : message.blocks;
+  const blocks = [...message.blocks, ...(next ? [next] : []), ...hintBlocks(options.hints)];
   if (message.file && output.tooLong) {
     await target.respond({ response_type: "ephemeral", text: output.tooLong });
     return;
@@ -73,6 +79,21 @@ export async function replyWithOutput(
         ephemeral(errorMessage("The full output could not be attached here: invite opsbot to this channel.")),
       );
     });
+}
+
+/** The command that shows a list's next page: the same one, with the cursor the backend (or opsbot) gave. */
+function nextPageCommand(operation: AnyOperation, output: Output, raw: RawArgs): string | undefined {
+  if (output.kind !== "list" || !output.nextCursor || !operation.args[PAGING_CURSOR]) return undefined;
+  return commandLineOf(operation, { ...raw, [PAGING_CURSOR]: output.nextCursor });
+}
+
+/** A message with its one-line hints under it (a flag typed in a former spelling). */
+export function withHints(message: RenderedMessage, hints: readonly string[] | undefined): RenderedMessage {
+  return { ...message, blocks: [...message.blocks, ...hintBlocks(hints)] };
+}
+
+function hintBlocks(hints: readonly string[] | undefined) {
+  return hints?.length ? [context(hints.join(" "))] : [];
 }
 
 export function ephemeral(message: RenderedMessage): ReplyMessage {

@@ -156,6 +156,13 @@ describe("renderOutput: lists", () => {
   it("says when the backend has more than it returned", () => {
     expect(contextText(renderOutput(list(3, { nextCursor: "c" })).blocks)).toContain("the backend has more");
   });
+
+  it("offers the command for the next page when there is one", () => {
+    const message = renderOutput(list(3, { nextCursor: "c" }), { more: "/ops port list <p> --cursor c" });
+    expect(contextText(message.blocks)).toBe(
+      "Showing 1–3 of 3 on this page\nMore: `/ops port list &lt;p&gt; --cursor c`",
+    );
+  });
 });
 
 describe("renderOutput: documents", () => {

@@ -37,13 +37,13 @@ describe("port operations", () => {
     await stack.run(
       `port create ${pipelineId} --protocol udp --frontend-port 5140 --backend-port 5140 --endpoint e`,
     );
-    const page = as((await stack.run(`port list ${pipelineId} --last 1`)).output, "list");
+    const page = as((await stack.run(`port list ${pipelineId} --limit 1`)).output, "list");
     expect(page.items).toHaveLength(1);
     expect(page.items[0]?.code).toBeTruthy();
     expect(page.nextCursor).toBeTruthy();
     expect(lastRequest("GET", `/v1/aggregator_pipelines/${pipelineId}/ports`).url).toContain("last=1");
 
-    const next = as((await stack.run(`port list ${pipelineId} --before ${page.nextCursor}`)).output, "list");
+    const next = as((await stack.run(`port list ${pipelineId} --cursor ${page.nextCursor}`)).output, "list");
     expect(next.items.length).toBeGreaterThan(0);
     expect(next.items[0]?.code).not.toBe(page.items[0]?.code);
   });

@@ -102,7 +102,15 @@ describe("allocation operations", () => {
   it("allocation:list and allocation:get (the configured one by default)", async () => {
     const list = as((await stack.run("allocation list --limit 10")).output, "list");
     expect(list.items.map((i) => i.title)).toEqual(expect.arrayContaining(["arena-eu", "arena-us"]));
-    expect(lastRequest("GET", `/v0/projects/${projectId}/allocations`).url).toContain("limit=10");
+    // The API has a limit but no cursor: the whole list is fetched and paged in opsbot.
+    expect(lastRequest("GET", `/v0/projects/${projectId}/allocations`).url).not.toContain("limit=");
+    const first = as((await stack.run("allocation list --limit 1")).output, "list");
+    expect(first.items).toHaveLength(1);
+    const second = as(
+      (await stack.run(`allocation list --limit 1 --cursor ${first.nextCursor}`)).output,
+      "list",
+    );
+    expect(second.items.map((i) => i.title)).toEqual([list.items[1]?.title]);
 
     const got = await stack.run("allocation get");
     expect(as(got.output, "record").title).toBe("Allocation arena-eu");

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { orchestrationEndpoints } from "../../api/orchestration/endpoints.js";
 import {
   type Allocation,
   allocationId,
@@ -12,6 +11,7 @@ import {
 } from "../../api/orchestration/schemas.js";
 import { type AnyOperation, arg, defineOperation, type FollowSpec } from "../define.js";
 import { type Output, record } from "../output.js";
+import { pagedHere } from "../paging.js";
 import { callOptions, code, field, fields, projectFlag, time, toneOf } from "./common.js";
 
 /** `/ops allocation …`: allocations of an Orchestration project (what runs, where, how many). */
@@ -106,35 +106,31 @@ function allocationRecord(title: string, al: Allocation, tone = toneOf(al.status
   );
 }
 
-const list = defineOperation({
-  ...base,
-  id: "allocation:list",
-  verb: "list",
-  summary: "List the allocations of a project",
-  risk: "read",
-  needsIdentity: false,
-  args: {
-    limit: arg.flag(orchestrationEndpoints.listAllocations.input.shape.limit, {
-      label: "Limit",
-      hint: "How many to show (1-1000)",
-      placeholder: "50",
-      input: "number",
+// ListAllocations takes a limit but no cursor: the list (at most 1000) is paged here.
+const list = pagedHere(
+  defineOperation({
+    ...base,
+    id: "allocation:list",
+    verb: "list",
+    summary: "List the allocations of a project",
+    risk: "read",
+    needsIdentity: false,
+    args: {
+      project: projectFlag,
+    },
+    run: (ctx, args) => ctx.api.orchestration.listAllocations({ project_id: args.project }, callOptions(ctx)),
+    render: (items, args): Output => ({
+      kind: "list",
+      title: `Allocations of ${args.project}`,
+      empty: "This project has no allocations.",
+      items: items.map((al) => ({
+        title: al.name ?? al.id ?? "(unnamed)",
+        ...(al.id ? { code: al.id } : {}),
+        fields: fields(field("State", al.status?.state), code("Image", al.spec?.payload_spec?.image)),
+      })),
     }),
-    project: projectFlag,
-  },
-  run: (ctx, args) =>
-    ctx.api.orchestration.listAllocations({ project_id: args.project, limit: args.limit }, callOptions(ctx)),
-  render: (items, args): Output => ({
-    kind: "list",
-    title: `Allocations of ${args.project}`,
-    empty: "This project has no allocations.",
-    items: items.map((al) => ({
-      title: al.name ?? al.id ?? "(unnamed)",
-      ...(al.id ? { code: al.id } : {}),
-      fields: fields(field("State", al.status?.state), code("Image", al.spec?.payload_spec?.image)),
-    })),
   }),
-});
+);
 
 const get = defineOperation({
   ...base,

@@ -2,6 +2,7 @@ import { orchestrationEndpoints } from "../../api/orchestration/endpoints.js";
 import { payloadId } from "../../api/orchestration/schemas.js";
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { type Output, record } from "../output.js";
+import { backendPaging } from "../paging.js";
 import { allocationFlag, callOptions, code, field, fields, projectFlag, time } from "./common.js";
 
 /** `/ops artefact …`: files payloads left behind (crash dumps, recordings), with their download links. */
@@ -24,18 +25,8 @@ const list = defineOperation({
       hint: "Only this payload's artefacts",
       placeholder: "arena-eu-5f7c9-7hd3m",
     }),
-    pageSize: arg.flag(listInput.page_size, {
-      label: "Page size",
-      hint: "How many per page (1-1000)",
-      placeholder: "50",
-      input: "number",
-    }),
-    pageToken: arg.flag(listInput.page_token, {
-      label: "Page token",
-      hint: "Token of the next page, from a previous list",
-      placeholder: "token",
-    }),
     ...where,
+    ...backendPaging,
   },
   run: (ctx, args) =>
     ctx.api.orchestration.listArtefacts(
@@ -43,8 +34,8 @@ const list = defineOperation({
         project_id: args.project,
         allocation_id: args.allocation,
         payload_id: args.payload,
-        page_size: args.pageSize,
-        page_token: args.pageToken,
+        page_size: args.limit,
+        page_token: args.cursor,
       },
       callOptions(ctx),
     ),

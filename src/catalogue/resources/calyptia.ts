@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { calyptiaEndpoints } from "../../api/calyptia/endpoints.js";
 import { uuid } from "../../api/validators.js";
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { type Output, record } from "../output.js";
+import { backendPaging } from "../paging.js";
 import { callOptions, code, field, fields, time } from "./common.js";
 
 /** `/ops port …` and `/ops check …`: aggregator pipeline ports and core-instance checks (Calyptia Cloud). */
@@ -27,17 +27,6 @@ const protocolFlag = arg.flag(portInput.protocol, {
   input: "select",
   choices: ["tcp", "udp"],
 });
-const beforeFlag = arg.flag(z.string().min(1).max(2048).optional(), {
-  label: "Before",
-  hint: "Cursor of the next page, from a previous list",
-  placeholder: "cursor",
-});
-const lastFlag = arg.flag(calyptiaEndpoints.listPipelinePorts.input.shape.last, {
-  label: "Page size",
-  hint: "How many to show; all when left empty",
-  placeholder: "20",
-  input: "number",
-});
 const portNumber = (label: string, hint: string) =>
   arg.flag(portInput.frontendPort, { label, hint, placeholder: "24224", input: "number" });
 
@@ -52,10 +41,10 @@ const portList = defineOperation({
   summary: "List the ports of an aggregator pipeline",
   risk: "read",
   needsIdentity: false,
-  args: { pipelineId: pipelineIdArg, last: lastFlag, before: beforeFlag },
+  args: { pipelineId: pipelineIdArg, ...backendPaging },
   run: (ctx, args) =>
     ctx.api.calyptia.listPipelinePorts(
-      { pipelineID: args.pipelineId, last: args.last, before: args.before },
+      { pipelineID: args.pipelineId, last: args.limit, before: args.cursor },
       callOptions(ctx),
     ),
   render: (page, args): Output => ({
@@ -154,10 +143,10 @@ const checkList = defineOperation({
   summary: "List the checks of a core instance",
   risk: "read",
   needsIdentity: false,
-  args: { coreInstanceId: coreInstanceIdArg, last: lastFlag, before: beforeFlag },
+  args: { coreInstanceId: coreInstanceIdArg, ...backendPaging },
   run: (ctx, args) =>
     ctx.api.calyptia.listCoreInstanceChecks(
-      { coreInstanceID: args.coreInstanceId, last: args.last, before: args.before },
+      { coreInstanceID: args.coreInstanceId, last: args.limit, before: args.cursor },
       callOptions(ctx),
     ),
   render: (page, args): Output => ({

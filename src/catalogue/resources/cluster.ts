@@ -1,6 +1,7 @@
 import { kubeName } from "../../api/deploy/validators.js";
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { record } from "../output.js";
+import { pagedHere } from "../paging.js";
 import { asCaller, callOptions, namespaceFlag } from "./common.js";
 import { deployList } from "./launch.js";
 
@@ -9,40 +10,44 @@ import { deployList } from "./launch.js";
  * Kubernetes objects the Deploy API lists and deletes. One module, since each resource has one verb.
  */
 
-const namespaceList = defineOperation({
-  id: "namespace:list",
-  resource: "namespace",
-  verb: "list",
-  backend: "deploy",
-  summary: "List the namespaces created by deploys",
-  risk: "read",
-  needsIdentity: false,
-  args: {},
-  run: (ctx) => ctx.api.deploy.listNamespaces({}, callOptions(ctx)),
-  render: (items) =>
-    deployList(
-      "Namespaces",
-      items.map(({ name, status }) => ({ name, status })),
-      "No namespaces found.",
-    ),
-});
+const namespaceList = pagedHere(
+  defineOperation({
+    id: "namespace:list",
+    resource: "namespace",
+    verb: "list",
+    backend: "deploy",
+    summary: "List the namespaces created by deploys",
+    risk: "read",
+    needsIdentity: false,
+    args: {},
+    run: (ctx) => ctx.api.deploy.listNamespaces({}, callOptions(ctx)),
+    render: (items) =>
+      deployList(
+        "Namespaces",
+        items.map(({ name, status }) => ({ name, status })),
+        "No namespaces found.",
+      ),
+  }),
+);
 
-const podList = defineOperation({
-  id: "pod:list",
-  resource: "pod",
-  verb: "list",
-  backend: "deploy",
-  summary: "List pods",
-  risk: "read",
-  needsIdentity: false,
-  args: { namespace: namespaceFlag("Only this namespace; every namespace when left empty") },
-  run: (ctx, args) =>
-    args.namespace === undefined
-      ? ctx.api.deploy.listPods({}, callOptions(ctx))
-      : ctx.api.deploy.listPodsInNamespace({ namespace: args.namespace }, callOptions(ctx)),
-  render: (items, args) =>
-    deployList(args.namespace ? `Pods in ${args.namespace}` : "Pods", items, "No pods found."),
-});
+const podList = pagedHere(
+  defineOperation({
+    id: "pod:list",
+    resource: "pod",
+    verb: "list",
+    backend: "deploy",
+    summary: "List pods",
+    risk: "read",
+    needsIdentity: false,
+    args: { namespace: namespaceFlag("Only this namespace; every namespace when left empty") },
+    run: (ctx, args) =>
+      args.namespace === undefined
+        ? ctx.api.deploy.listPods({}, callOptions(ctx))
+        : ctx.api.deploy.listPodsInNamespace({ namespace: args.namespace }, callOptions(ctx)),
+    render: (items, args) =>
+      deployList(args.namespace ? `Pods in ${args.namespace}` : "Pods", items, "No pods found."),
+  }),
+);
 
 const DELETES = {
   job: { method: "deleteJob", summary: "Delete a job" },

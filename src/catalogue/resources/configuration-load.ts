@@ -2,6 +2,7 @@ import type { LoadingState } from "../../api/deploy/endpoints.js";
 import { safeId, templatePath } from "../../api/deploy/validators.js";
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { json, type Output, record } from "../output.js";
+import { pagedHere } from "../paging.js";
 import { callOptions } from "./common.js";
 import { branchFlag, directoryArg, repositoryArg } from "./git-source.js";
 import { deployList } from "./launch.js";
@@ -128,25 +129,27 @@ export function loadingState(kind: Kind, state: LoadingState, workId: string): O
 export function templateOperations(kind: Kind): readonly AnyOperation[] {
   const base = { resource: kind, backend: "deploy" } as const;
   const { Kind: title, file, templatePlaceholder } = KINDS[kind];
-  const templates = defineOperation({
-    ...base,
-    id: `${kind}:templates`,
-    verb: "templates",
-    summary: `List the ${kind} templates`,
-    risk: "read",
-    needsIdentity: false,
-    args: {},
-    run: (ctx) =>
-      kind === "task"
-        ? ctx.api.deploy.listTaskTemplates({}, callOptions(ctx))
-        : ctx.api.deploy.listPipelineTemplates({}, callOptions(ctx)),
-    render: (names) =>
-      deployList(
-        `${title} templates`,
-        names.map((name) => ({ name })),
-        `No ${kind} templates.`,
-      ),
-  });
+  const templates = pagedHere(
+    defineOperation({
+      ...base,
+      id: `${kind}:templates`,
+      verb: "templates",
+      summary: `List the ${kind} templates`,
+      risk: "read",
+      needsIdentity: false,
+      args: {},
+      run: (ctx) =>
+        kind === "task"
+          ? ctx.api.deploy.listTaskTemplates({}, callOptions(ctx))
+          : ctx.api.deploy.listPipelineTemplates({}, callOptions(ctx)),
+      render: (names) =>
+        deployList(
+          `${title} templates`,
+          names.map((name) => ({ name })),
+          `No ${kind} templates.`,
+        ),
+    }),
+  );
   const template = defineOperation({
     ...base,
     id: `${kind}:template`,

@@ -2,12 +2,13 @@ import { calyptiaEndpoints, type PipelineLog } from "../../api/calyptia/endpoint
 import { uuid } from "../../api/validators.js";
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { type Output, record } from "../output.js";
+import { backendPaging } from "../paging.js";
 import { callOptions, code, field, fields, time } from "./common.js";
 
 /** `/ops log …`: pipeline log requests (Calyptia Cloud). A request is NEW until the cluster fills it in. */
 
 const updateInput = calyptiaEndpoints.updatePipelineLog.input.shape;
-const listInput = calyptiaEndpoints.listPipelineLogs.input.shape;
+const _listInput = calyptiaEndpoints.listPipelineLogs.input.shape;
 
 const base = { resource: "log", backend: "calyptia" } as const;
 
@@ -97,15 +98,11 @@ const list = defineOperation({
   args: {
     pipelineId: pipelineIdArg,
     status: statusFlag("Only requests in this status"),
-    before: arg.flag(listInput.before, {
-      label: "Before",
-      hint: "Cursor of the next page, from a previous list",
-      placeholder: "cursor",
-    }),
+    ...backendPaging,
   },
   run: (ctx, args) =>
     ctx.api.calyptia.listPipelineLogs(
-      { pipelineID: args.pipelineId, status: args.status, before: args.before },
+      { pipelineID: args.pipelineId, status: args.status, last: args.limit, before: args.cursor },
       callOptions(ctx),
     ),
   render: (result, args): Output => ({

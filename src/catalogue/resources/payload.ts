@@ -11,6 +11,7 @@ import {
 import { labelValue, metadataKey } from "../../api/validators.js";
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { type Field, type Output, record } from "../output.js";
+import { pagedHere } from "../paging.js";
 import {
   allocationFlag,
   callOptions,
@@ -62,35 +63,38 @@ export function payloadFields(payload: Payload): Field[] {
   );
 }
 
-const list = defineOperation({
-  ...base,
-  id: "payload:list",
-  verb: "list",
-  summary: "List the payloads of an allocation",
-  risk: "read",
-  needsIdentity: false,
-  args: { ...where },
-  run: (ctx, args) =>
-    ctx.api.orchestration.listPayloads(
-      { project_id: args.project, allocation_id: args.allocation },
-      callOptions(ctx),
-    ),
-  render: (payloads, args): Output => ({
-    kind: "list",
-    title: `Payloads of allocation ${args.allocation}`,
-    empty: "This allocation has no payloads.",
-    items: payloads.map((payload) => ({
-      title: mapText(payload.metadata?.labels) ?? payload.id,
-      code: payload.id,
-      fields: fields(
-        field("State", payload.status?.state),
-        code("Address", payload.status?.address),
-        time("Created", payload.created),
+// ListPayloads does not page: the list is paged here.
+const list = pagedHere(
+  defineOperation({
+    ...base,
+    id: "payload:list",
+    verb: "list",
+    summary: "List the payloads of an allocation",
+    risk: "read",
+    needsIdentity: false,
+    args: { ...where },
+    run: (ctx, args) =>
+      ctx.api.orchestration.listPayloads(
+        { project_id: args.project, allocation_id: args.allocation },
+        callOptions(ctx),
       ),
-    })),
+    render: (payloads, args): Output => ({
+      kind: "list",
+      title: `Payloads of allocation ${args.allocation}`,
+      empty: "This allocation has no payloads.",
+      items: payloads.map((payload) => ({
+        title: mapText(payload.metadata?.labels) ?? payload.id,
+        code: payload.id,
+        fields: fields(
+          field("State", payload.status?.state),
+          code("Address", payload.status?.address),
+          time("Created", payload.created),
+        ),
+      })),
+    }),
+    target,
   }),
-  target,
-});
+);
 
 const get = defineOperation({
   ...base,

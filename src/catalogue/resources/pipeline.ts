@@ -2,6 +2,7 @@ import type { LaunchResult } from "../../api/deploy/endpoints.js";
 import { kubeName, kubeNameFrom, pipelineConfiguration, safeId } from "../../api/deploy/validators.js";
 import { type AnyOperation, arg, defineOperation, type FollowSpec } from "../define.js";
 import { record } from "../output.js";
+import { pagedHere } from "../paging.js";
 import { asCaller, callOptions, namespaceFlag, runProgress } from "./common.js";
 import { configurationLoadOperations, templateOperations } from "./configuration-load.js";
 import { branchFlag, directoryArg, repositoryArg } from "./git-source.js";
@@ -137,21 +138,27 @@ const kill = defineOperation({
     }),
 });
 
-const list = defineOperation({
-  ...base,
-  id: "pipeline:list",
-  verb: "list",
-  summary: "List pipelines",
-  risk: "read",
-  needsIdentity: false,
-  args: { namespace: namespaceFlag("Only this namespace; every namespace when left empty") },
-  run: (ctx, args) =>
-    args.namespace === undefined
-      ? ctx.api.deploy.listPipelines({}, callOptions(ctx))
-      : ctx.api.deploy.listPipelinesInNamespace({ namespace: args.namespace }, callOptions(ctx)),
-  render: (items, args) =>
-    deployList(args.namespace ? `Pipelines in ${args.namespace}` : "Pipelines", items, "No pipelines found."),
-});
+const list = pagedHere(
+  defineOperation({
+    ...base,
+    id: "pipeline:list",
+    verb: "list",
+    summary: "List pipelines",
+    risk: "read",
+    needsIdentity: false,
+    args: { namespace: namespaceFlag("Only this namespace; every namespace when left empty") },
+    run: (ctx, args) =>
+      args.namespace === undefined
+        ? ctx.api.deploy.listPipelines({}, callOptions(ctx))
+        : ctx.api.deploy.listPipelinesInNamespace({ namespace: args.namespace }, callOptions(ctx)),
+    render: (items, args) =>
+      deployList(
+        args.namespace ? `Pipelines in ${args.namespace}` : "Pipelines",
+        items,
+        "No pipelines found.",
+      ),
+  }),
+);
 
 export const pipelineOperations: readonly AnyOperation[] = [
   run,

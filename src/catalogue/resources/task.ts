@@ -10,6 +10,7 @@ import {
   taskConfiguration,
 } from "../../api/deploy/validators.js";
 import { type AnyOperation, arg, defineOperation, type FollowSpec } from "../define.js";
+import { pagedHere } from "../paging.js";
 import { asCaller, callOptions, namespaceFlag, runProgress } from "./common.js";
 import { configurationLoadOperations, templateOperations } from "./configuration-load.js";
 import { branchFlag, directoryArg, repositoryArg } from "./git-source.js";
@@ -143,21 +144,23 @@ const state = defineOperation({
   progress: (result) => runProgress(result.status),
 });
 
-const list = defineOperation({
-  ...base,
-  id: "task:list",
-  verb: "list",
-  summary: "List jobs, cronjobs, deployments and services",
-  risk: "read",
-  needsIdentity: false,
-  args: { namespace: namespaceFlag("Only this namespace; every namespace when left empty") },
-  run: (ctx, args) =>
-    args.namespace === undefined
-      ? ctx.api.deploy.listTasks({}, callOptions(ctx))
-      : ctx.api.deploy.listTasksInNamespace({ namespace: args.namespace }, callOptions(ctx)),
-  render: (items, args) =>
-    deployList(args.namespace ? `Tasks in ${args.namespace}` : "Tasks", items, "No tasks found."),
-});
+const list = pagedHere(
+  defineOperation({
+    ...base,
+    id: "task:list",
+    verb: "list",
+    summary: "List jobs, cronjobs, deployments and services",
+    risk: "read",
+    needsIdentity: false,
+    args: { namespace: namespaceFlag("Only this namespace; every namespace when left empty") },
+    run: (ctx, args) =>
+      args.namespace === undefined
+        ? ctx.api.deploy.listTasks({}, callOptions(ctx))
+        : ctx.api.deploy.listTasksInNamespace({ namespace: args.namespace }, callOptions(ctx)),
+    render: (items, args) =>
+      deployList(args.namespace ? `Tasks in ${args.namespace}` : "Tasks", items, "No tasks found."),
+  }),
+);
 
 export const taskOperations: readonly AnyOperation[] = [
   deploy,

@@ -6,7 +6,7 @@ import { tokenize } from "../../../catalogue/command-line/tokenize.js";
 import { commandWords, makesChange } from "../../../catalogue/define.js";
 import { parseCommand, usageOf } from "../../../catalogue/parse.js";
 import { describeIssues, validateArgs } from "../../../catalogue/validate.js";
-import { ephemeral } from "../../../core/reply.js";
+import { ephemeral, withHints } from "../../../core/reply.js";
 import type { ListenerDeps } from "../deps.js";
 import { encodeModalMetadata } from "../modal-metadata.js";
 import { openModal } from "../open-modal.js";
@@ -90,7 +90,10 @@ export function register(app: App, deps: ListenerDeps): void {
           const problems = describeIssues(operation, validation.issues);
           await ack(
             ephemeral(
-              errorMessage(`Cannot run \`${commandWords(operation)}\`: ${problems}.`, usageOf(operation)),
+              withHints(
+                errorMessage(`Cannot run \`${commandWords(operation)}\`: ${problems}.`, usageOf(operation)),
+                parsed.hints,
+              ),
             ),
           );
           return;
@@ -98,7 +101,15 @@ export function register(app: App, deps: ListenerDeps): void {
         await deps.core.journaled(
           command,
           ack,
-          () => deps.core.invoke({ operation, args: validation.args, raw, force: parsed.force, reply }),
+          () =>
+            deps.core.invoke({
+              operation,
+              args: validation.args,
+              raw,
+              force: parsed.force,
+              reply,
+              ...(parsed.hints ? { hints: parsed.hints } : {}),
+            }),
           { operation, raw, force: parsed.force },
         );
       }
