@@ -342,3 +342,31 @@ describe("Orchestration transport behaviour", () => {
     expect(last()?.url).toBe(`/v0/projects/${S.projectId}/allocations?limit=1`);
   });
 });
+
+describe("Orchestration simulator paging, over raw HTTP (past the client's own checks)", () => {
+  const raw = async (path: string) => {
+    const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${STATIC_TOKEN}` } });
+    return { status: res.status, text: await res.text() };
+  };
+  const allocations = `/v0/projects/${S.projectId}/allocations`;
+  const artefacts = `${allocations}/${S.allocationId}/artefacts`;
+
+  it.each([
+    [`${allocations}?limit=0`, "limit must be between 1 and 1000"],
+    [`${allocations}?limit=1001`, "limit must be between 1 and 1000"],
+    [`${allocations}?limit=2.5`, "limit must be between 1 and 1000"],
+    [`${artefacts}?page_size=-1`, "page_size must be between 1 and 1000"],
+    [`${artefacts}?page_size=1001`, "page_size must be between 1 and 1000"],
+    [`${artefacts}?page_token=bm9wZQ`, "invalid page_token"],
+    [`${artefacts}?page_token=${Buffer.from("offset:999999").toString("base64url")}`, "invalid page_token"],
+  ])("refuses %s with 400", async (path, message) => {
+    const res = await raw(path);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(message);
+  });
+
+  it("takes the bounds themselves", async () => {
+    expect((await raw(`${allocations}?limit=1000`)).status).toBe(200);
+    expect((await raw(`${artefacts}?page_size=1`)).status).toBe(200);
+  });
+});
