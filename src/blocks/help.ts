@@ -38,6 +38,16 @@ const FREEZE_NOTE =
 const BLOCK_BUDGET = SLACK_LIMITS.messageBlocks - 2;
 const TEXT_BUDGET = SLACK_LIMITS.messageBlocksText - 1_000;
 
+/** An admin's note under the help overview: the permissions file's warnings (plain text, escaped here). */
+export function policyWarningsMessage(warnings: readonly string[]): RenderedMessage {
+  const title = `⚠️ opsbot's permissions file has ${warnings.length} warning${warnings.length === 1 ? "" : "s"} (shown to admins)`;
+  const items = warnings.map((w) => `• ${escapeMrkdwn(w)}`);
+  return message(title, [
+    section(lines(items, SLACK_LIMITS.sectionText)),
+    context("Also in `/ops whoami` and in opsbot's log at start-up."),
+  ]);
+}
+
 export function helpMessage(catalogue: Catalogue, topic?: string, verb?: string): RenderedMessage {
   if (topic === undefined) return overview(catalogue);
   if (topic === HELP) return message("opsbot help: help", [section(HELP_LINE)]);

@@ -32,6 +32,7 @@ import { IdentityResolver } from "./policy/identity.js";
 import { identityEmail, type Member, type Serving, type Standing, standingOf } from "./policy/member.js";
 import { MemberDirectory } from "./policy/members.js";
 import { groupsReferenced, type Policy } from "./policy/policy.js";
+import { type PolicyWarning, policyWarnings } from "./policy/policy-warnings.js";
 import { quickCheck } from "./policy/quick-check.js";
 import type { Clock, ReplyTarget, SlackPoster } from "./ports.js";
 import { newProcessId } from "./process-id.js";
@@ -110,6 +111,10 @@ export interface Core {
    */
   quickCheck(userId: string, channelId: string, operationId: string): Promise<AccessCheck>;
   home(userId: string): Promise<HomeContent>;
+  /** What the permissions file may get wrong (rules matching reads, unsatisfiable, changes left out). */
+  policyWarnings(): Promise<PolicyWarning[]>;
+  /** The permissions file's warnings as text, for an admin; none for anyone else. */
+  warningsFor(userId: string, channelId: string): Promise<string[]>;
   /** A dropdown's names, only for someone allowed the form and the read; none when refused. */
   options(request: OptionsRequest): Promise<string[]>;
   /** Records a request refused before it reached an operation (another team's, at the adapter's door). */
@@ -181,6 +186,13 @@ export function createCore(options: CoreOptions): Core {
     },
   });
   const access = new AccessControl(policy, groups, async (userId) => (await standing(userId)).standing);
+  // Worked out when asked: the groups' members may change while opsbot runs.
+  const warnings = async (): Promise<PolicyWarning[]> =>
+    policy.source === "default"
+      ? []
+      : policyWarnings(policy, catalogue.operations, await access.groupMembers());
+  const warningsFor = async (userId: string, channelId: string): Promise<string[]> =>
+    (await access.isAdmin(userId, channelId)) ? (await warnings()).map((w) => w.message) : [];
   const audit = new Auditor(
     store.audit,
     logger.child({ module: "audit" }),
@@ -213,7 +225,7 @@ export function createCore(options: CoreOptions): Core {
       subscriptions: store.subscriptions,
       channelsFor: (event) => notifier.channelsFor(event as NotificationEvent),
       audit: store.audit,
-      whoami: () => whoami({ identities, access }, actor.userId, actor.channelId),
+      whoami: () => whoami({ identities, access, warnings: warningsFor }, actor.userId, actor.channelId),
     }),
   };
   const processId = options.processId ?? newProcessId();
@@ -278,6 +290,8 @@ export function createCore(options: CoreOptions): Core {
     invoke: (submission) => invoke(invoking, submission),
     quickCheck: (userId, channelId, operationId) => quickCheck(access, userId, channelId, operationId),
     home: (userId) => homeContent({ store, access }, userId),
+    policyWarnings: warnings,
+    warningsFor,
     options: (request) => dropdowns.names(request),
     recordRefusal: (refused) =>
       audit.record({
@@ -309,6 +323,9 @@ export function createCore(options: CoreOptions): Core {
     journaled: (command, ack, work, call) => journaled(intake, command, ack, work, call),
     async start() {
       await heartbeat.start();
+      // Said once at start-up, a line each, where whoever deploys opsbot looks first.
+      for (const warning of await warnings())
+        logger.warn({ kind: warning.kind, source: policy.source }, `permissions file: ${warning.message}`);
       await approvals
         .recoverInterrupted()
         .catch((error: unknown) => logger.error({ err: error }, "recovering interrupted approvals failed"));

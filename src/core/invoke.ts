@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { refusal } from "../blocks/errors.js";
+import { escapeMrkdwn, inlineCode } from "../blocks/text.js";
 import type { AnyOperation } from "../catalogue/define.js";
 import type { RawArgs } from "../catalogue/validate.js";
 import type { Store } from "../store/types.js";
@@ -8,6 +9,7 @@ import type { Auditor } from "./audit.js";
 import { type CarryOutDeps, carryOut } from "./carry-out.js";
 import { activeLock, describeLock, describeTarget } from "./locks.js";
 import type { AccessControl } from "./policy/access.js";
+import { approversText } from "./policy/policy.js";
 import type { Clock, ReplyTarget } from "./ports.js";
 import { ephemeral } from "./reply.js";
 
@@ -26,7 +28,7 @@ export interface Submission {
 }
 
 export interface InvokeDeps extends CarryOutDeps {
-  readonly access: Pick<AccessControl, "check" | "ruleFor" | "overrideRule">;
+  readonly access: Pick<AccessControl, "check" | "ruleFor" | "overrideRule" | "approversFor">;
   readonly audit: Pick<Auditor, "record">;
   readonly store: Pick<Store, "locks">;
   readonly approvals: Pick<ApprovalDesk, "request">;
@@ -84,6 +86,13 @@ export async function invoke(deps: InvokeDeps, submission: Submission): Promise<
       "no-approvers",
     );
   if (rule) {
+    // A request nobody could approve would wait until it expires: say so now, and why.
+    const approvers = await deps.access.approversFor(rule, reply.userId);
+    if (approvers !== undefined && approvers < rule.required)
+      return refuse(
+        `${inlineCode(operation.id)} needs ${rule.required} approval${rule.required === 1 ? "" : "s"} (rule "${escapeMrkdwn(rule.name)}") from ${approversText(rule)}, but ${approvers === 0 ? "nobody" : `only ${approvers} ${approvers === 1 ? "person" : "people"}`}${rule.allowSelfApproval ? "" : " other than you"} can approve it, so nothing was asked and nothing ran. Ask an opsbot admin to add approvers to that rule in the permissions file.`,
+        "no-approvers",
+      );
     await deps.audit.record({ ...base, kind: "command", outcome: "needs-approval", detail: rule.name });
     await deps.approvals.request({
       correlationId,

@@ -14,6 +14,8 @@ export interface OpsbotContext {
     readonly identity: string;
     readonly roles: readonly string[];
     readonly policy: string;
+    /** What the permissions file may get wrong (policy-warnings.ts): given to admins only. */
+    readonly warnings?: readonly string[];
   }>;
 }
 

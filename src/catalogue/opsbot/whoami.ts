@@ -15,10 +15,17 @@ export const whoami = defineOperation({
   render: (me) => ({
     kind: "record",
     title: "Who you are to opsbot",
-    text: me.policy,
+    text: [me.policy, ...warningLines(me.warnings ?? [])].join("\n"),
     fields: [
       { label: "Deploy API identity", value: me.identity },
       { label: "Roles here", value: me.roles.length > 0 ? me.roles.join(", ") : "none" },
     ],
   }),
 });
+
+/** The permissions file's warnings, as admins see them under their roles. */
+function warningLines(warnings: readonly string[]): string[] {
+  if (warnings.length === 0) return [];
+  const count = `${warnings.length} warning${warnings.length === 1 ? "" : "s"}`;
+  return ["", `⚠️ The permissions file has ${count} (shown to admins):`, ...warnings.map((w) => `• ${w}`)];
+}

@@ -7,6 +7,7 @@ import {
   approvalRuleFor,
   authorize,
   type ConditionFacts,
+  groupsReferenced,
   mayApprove,
   OVERRIDE_RULE_ID,
   OVERRIDE_RULE_NAME,
@@ -29,7 +30,7 @@ export { OVERRIDE_RULE_ID, OVERRIDE_RULE_NAME } from "./policy.js";
 export class AccessControl {
   constructor(
     readonly policy: Policy,
-    private readonly groups: Pick<GroupResolver, "groupsOf">,
+    private readonly groups: Pick<GroupResolver, "groupsOf" | "membersOf">,
     /** What Slack says the account is; resolves "unknown" rather than failing. */
     private readonly standing: (userId: string) => Promise<Standing>,
   ) {}
@@ -99,6 +100,35 @@ export class AccessControl {
       ...decides,
       expiresAfterMs: 30 * 60_000,
     };
+  }
+
+  /** Holds a role that allows everything: who can change the permissions, and is told of its warnings. */
+  async isAdmin(userId: string, channelId: string): Promise<boolean> {
+    const held = await this.roles(userId, channelId);
+    return held.some((role) => this.policy.roles.get(role)?.includes("*"));
+  }
+
+  /** The members of each user group the policy names, of those Slack has said. */
+  async groupMembers(): Promise<Map<string, string[]>> {
+    const groups = [...groupsReferenced(this.policy)];
+    const known = await Promise.all(groups.map(async (g) => [g, await this.groups.membersOf(g)] as const));
+    return new Map(known.flatMap(([g, members]) => (members ? [[g, [...members]] as const] : [])));
+  }
+
+  /**
+   * How many people could approve `requesterId`'s request under `rule`: the users it names and the
+   * members of its groups, the requester left out unless the rule allows self-approval. Undefined when
+   * a group's members are not known (Slack has not said), so that nothing is refused on a guess.
+   */
+  async approversFor(rule: ApprovalRule, requesterId: string): Promise<number | undefined> {
+    const people = new Set(rule.approvers.users);
+    for (const group of rule.approvers.usergroups) {
+      const members = await this.groups.membersOf(group);
+      if (!members) return undefined;
+      for (const member of members) people.add(member);
+    }
+    if (!rule.allowSelfApproval) people.delete(requesterId);
+    return people.size;
   }
 
   async mayApprove(rule: ApprovalRule, userId: string, channelId: string): Promise<boolean> {

@@ -55,6 +55,16 @@ export class GroupResolver {
     return new Set(memberships.filter((g): g is string => g !== undefined));
   }
 
+  /**
+   * The members of a group the policy names, looked up if need be; undefined while Slack has never
+   * said (a failed first lookup), so that a count made from them is not mistaken for "nobody".
+   */
+  async membersOf(groupId: string): Promise<ReadonlySet<string> | undefined> {
+    if (!this.#groups.includes(groupId)) return undefined;
+    await this.#members(groupId);
+    return this.#cache.get(groupId)?.members;
+  }
+
   #members(groupId: string): Promise<ReadonlySet<string>> {
     const cached = this.#cache.get(groupId);
     if (cached && this.#now() < cached.until) return Promise.resolve(cached.members ?? NOBODY);

@@ -30,6 +30,21 @@ function setup(options: { ttlMs?: number; retryAfterMs?: number } = {}) {
 }
 
 describe("GroupResolver", () => {
+  it("gives a named group's members, or undefined while Slack has never said, and nothing of another group", async () => {
+    const { resolver, answer, advance } = setup({ ttlMs: 1_000, retryAfterMs: 100 });
+    const sre = resolver.membersOf("S0SRE");
+    const ops = resolver.membersOf("S0OPS");
+    await answer({ S0SRE: ["U0BOB", "U0CAROL"], S0OPS: new Error("ratelimited") });
+    expect(await sre).toEqual(new Set(["U0BOB", "U0CAROL"]));
+    expect(await ops).toBeUndefined();
+    expect(await resolver.membersOf("S0OTHER")).toBeUndefined();
+    // A later failure keeps the members last known.
+    advance(1_000);
+    const again = resolver.membersOf("S0SRE");
+    await answer({ S0SRE: new Error("down") });
+    expect(await again).toEqual(new Set(["U0BOB", "U0CAROL"]));
+  });
+
   it("answers the referenced groups a user is in", async () => {
     const { resolver, answer } = setup();
     const bob = resolver.groupsOf("U0BOB");

@@ -1,6 +1,6 @@
 import type { App } from "@slack/bolt";
 import { errorMessage, refusal } from "../../../blocks/errors.js";
-import { helpMessage } from "../../../blocks/help.js";
+import { helpMessage, policyWarningsMessage } from "../../../blocks/help.js";
 import { operationModal, pickerModal } from "../../../blocks/modals.js";
 import { tokenize } from "../../../catalogue/command-line/tokenize.js";
 import { commandWords, makesChange } from "../../../catalogue/define.js";
@@ -47,9 +47,14 @@ export function register(app: App, deps: ListenerDeps): void {
           instead: "Try `/ops` again, or `/ops help` for the operations you can type.",
         });
         return;
-      case "help":
+      case "help": {
         await ack(ephemeral(helpMessage(deps.catalogue, parsed.topic, parsed.verb)));
+        // Under the overview, an admin also reads what the permissions file may get wrong.
+        if (parsed.topic !== undefined) return;
+        const warnings = await deps.core.warningsFor(command.user_id, command.channel_id);
+        if (warnings.length > 0) await reply.respond(ephemeral(policyWarningsMessage(warnings)));
         return;
+      }
       case "error":
         await ack(ephemeral(errorMessage(parsed.message, parsed.usage)));
         return;
