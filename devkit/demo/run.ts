@@ -10,8 +10,9 @@ import { styleFor } from "./style.js";
 
 /**
  * The console loop: lines from `input` (a terminal with a prompt, or a pipe for scripts), one at a time,
- * each followed by everything the bot did until it settled. Streams are parameters so tests drive it
- * in-process; `main.ts` passes stdin and stdout.
+ * each followed by the bot's answer to it; updates of the operations it follows print as they come
+ * (above the prompt in a terminal). Streams are parameters so tests drive it in-process; `main.ts` passes
+ * stdin and stdout.
  */
 
 export interface DemoOptions {
