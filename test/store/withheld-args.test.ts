@@ -48,7 +48,7 @@ describe.each(storeKinds)("withheld arguments (%s)", (kind) => {
     expect(JSON.stringify(await tmp.exec("SELECT * FROM approval_requests"))).not.toContain("tok-9d2c");
   });
 
-  it("are dropped when the request is denied, or expires on a click or in the sweep", async () => {
+  it("are dropped when the request is denied, ended, or expires on a click or in the sweep", async () => {
     const store = await tmp.open();
     await store.approvals.create(sensitive("apr_denied"));
     const denied = await store.approvals.deny("apr_denied", "U0BOB", T0 + 1);
@@ -61,6 +61,12 @@ describe.each(storeKinds)("withheld arguments (%s)", (kind) => {
     expect(late).toMatchObject({ kind: "expired" });
     if (late.kind !== "expired") throw new Error("unreachable");
     expect("withheldArgs" in late.request).toBe(false);
+
+    // Ended early (its approval rule left the permissions file): it will never run either.
+    await store.approvals.create(sensitive("apr_ended"));
+    const ended = await store.approvals.endPending("apr_ended", "its rule is gone", T0 + 2);
+    expect(ended?.status).toBe("expired");
+    expect(ended && "withheldArgs" in ended).toBe(false);
 
     await store.approvals.create(sensitive("apr_swept"));
     const [swept] = await store.approvals.expireDue(T0 + 31 * MINUTE);

@@ -153,7 +153,8 @@ export function postgresApprovals(db: Db): ApprovalStore {
     async endPending(id, summary, now) {
       return db.transaction(async (sql) => {
         const { rowCount } = await sql(
-          `UPDATE approval_requests SET status = 'expired', outcome = $2::jsonb, updated_at = $3
+          `UPDATE approval_requests SET status = 'expired', outcome = $2::jsonb, updated_at = $3,
+             withheld_args = NULL
            WHERE id = $1 AND status = 'pending'`,
           [id, json({ ok: false, summary }), now],
         );

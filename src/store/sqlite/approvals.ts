@@ -39,7 +39,7 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
       UPDATE approval_requests SET status = @to, outcome = @outcome, updated_at = @now, withheld_args = NULL
       WHERE id = @id AND status = 'executing'`),
     end: db.prepare(`
-      UPDATE approval_requests SET status = 'expired', outcome = @outcome, updated_at = @now
+      UPDATE approval_requests SET status = 'expired', outcome = @outcome, updated_at = @now, withheld_args = NULL
       WHERE id = @id AND status = 'pending'`),
     due: db.prepare(
       "SELECT id FROM approval_requests WHERE status = 'pending' AND expires_at <= ? ORDER BY created_at, rowid",
