@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { ApiError } from "../api/errors.js";
 import { type ArgDef, arg, type Operation } from "./define.js";
+import { UserFacingError } from "./opsbot/context.js";
 import type { Output } from "./output.js";
 
 /**
@@ -41,6 +43,21 @@ export const backendPaging = {
     formerly: ["before", "page-token"],
   }),
 };
+
+/**
+ * A backend page asked for with a cursor. Its cursors are opaque to opsbot, so one mistyped, cut short
+ * or from another list is only found out by the backend's 400: said as a cursor problem, with the way out.
+ */
+export async function backendPage<T>(cursor: string | undefined, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (cursor === undefined || !(error instanceof ApiError) || error.status !== 400) throw error;
+    throw new UserFacingError(
+      `The backend refused this page, ${error.safeMessage}. Give \`--cursor\` exactly as a More line gave it, or run the list again without it.`,
+    );
+  }
+}
 
 const OFFSET_TOKEN = /^offset:(\d{1,7})$/;
 

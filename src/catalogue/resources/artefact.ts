@@ -2,7 +2,7 @@ import { orchestrationEndpoints } from "../../api/orchestration/endpoints.js";
 import { payloadId } from "../../api/orchestration/schemas.js";
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { type Output, record } from "../output.js";
-import { backendPaging } from "../paging.js";
+import { backendPage, backendPaging } from "../paging.js";
 import { allocationFlag, callOptions, code, field, fields, projectFlag, time } from "./common.js";
 
 /** `/ops artefact …`: files payloads left behind (crash dumps, recordings), with their download links. */
@@ -29,15 +29,17 @@ const list = defineOperation({
     ...backendPaging,
   },
   run: (ctx, args) =>
-    ctx.api.orchestration.listArtefacts(
-      {
-        project_id: args.project,
-        allocation_id: args.allocation,
-        payload_id: args.payload,
-        page_size: args.limit,
-        page_token: args.cursor,
-      },
-      callOptions(ctx),
+    backendPage(args.cursor, () =>
+      ctx.api.orchestration.listArtefacts(
+        {
+          project_id: args.project,
+          allocation_id: args.allocation,
+          payload_id: args.payload,
+          page_size: args.limit,
+          page_token: args.cursor,
+        },
+        callOptions(ctx),
+      ),
     ),
   render: (page, args): Output => ({
     kind: "list",

@@ -2,7 +2,7 @@ import { calyptiaEndpoints } from "../../api/calyptia/endpoints.js";
 import { uuid } from "../../api/validators.js";
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { type Output, record } from "../output.js";
-import { backendPaging } from "../paging.js";
+import { backendPage, backendPaging } from "../paging.js";
 import { callOptions, code, field, fields, time } from "./common.js";
 
 /** `/ops port …` and `/ops check …`: aggregator pipeline ports and core-instance checks (Calyptia Cloud). */
@@ -43,9 +43,11 @@ const portList = defineOperation({
   needsIdentity: false,
   args: { pipelineId: pipelineIdArg, ...backendPaging },
   run: (ctx, args) =>
-    ctx.api.calyptia.listPipelinePorts(
-      { pipelineID: args.pipelineId, last: args.limit, before: args.cursor },
-      callOptions(ctx),
+    backendPage(args.cursor, () =>
+      ctx.api.calyptia.listPipelinePorts(
+        { pipelineID: args.pipelineId, last: args.limit, before: args.cursor },
+        callOptions(ctx),
+      ),
     ),
   render: (page, args): Output => ({
     kind: "list",
@@ -145,9 +147,11 @@ const checkList = defineOperation({
   needsIdentity: false,
   args: { coreInstanceId: coreInstanceIdArg, ...backendPaging },
   run: (ctx, args) =>
-    ctx.api.calyptia.listCoreInstanceChecks(
-      { coreInstanceID: args.coreInstanceId, last: args.limit, before: args.cursor },
-      callOptions(ctx),
+    backendPage(args.cursor, () =>
+      ctx.api.calyptia.listCoreInstanceChecks(
+        { coreInstanceID: args.coreInstanceId, last: args.limit, before: args.cursor },
+        callOptions(ctx),
+      ),
     ),
   render: (page, args): Output => ({
     kind: "list",

@@ -2,7 +2,7 @@ import { calyptiaEndpoints, type PipelineLog } from "../../api/calyptia/endpoint
 import { uuid } from "../../api/validators.js";
 import { type AnyOperation, arg, defineOperation } from "../define.js";
 import { type Output, record } from "../output.js";
-import { backendPaging } from "../paging.js";
+import { backendPage, backendPaging } from "../paging.js";
 import { callOptions, code, field, fields, time } from "./common.js";
 
 /** `/ops log …`: pipeline log requests (Calyptia Cloud). A request is NEW until the cluster fills it in. */
@@ -101,9 +101,11 @@ const list = defineOperation({
     ...backendPaging,
   },
   run: (ctx, args) =>
-    ctx.api.calyptia.listPipelineLogs(
-      { pipelineID: args.pipelineId, status: args.status, last: args.limit, before: args.cursor },
-      callOptions(ctx),
+    backendPage(args.cursor, () =>
+      ctx.api.calyptia.listPipelineLogs(
+        { pipelineID: args.pipelineId, status: args.status, last: args.limit, before: args.cursor },
+        callOptions(ctx),
+      ),
     ),
   render: (result, args): Output => ({
     kind: "list",

@@ -104,16 +104,21 @@ describe("paging every list with --limit and --cursor", () => {
     expect(JSON.stringify(former.json())).toContain("`--before` is now `--cursor`.");
   });
 
-  it("shows the backend's refusal of a cursor it does not know", async () => {
-    const reply = JSON.stringify(
-      await (async () => {
-        const command = stack.fx.command({ text: `port list ${pipelineId} --cursor bm90LWEtY3Vyc29y` });
-        await stack.send.command(command);
-        return stack.responseFor(command.response_url);
-      })(),
-    );
-    expect(reply).toContain("Calyptia Cloud");
-    expect(reply).toContain("decode cursor");
+  it("says a cursor the backend does not know is the problem, and the way out", async () => {
+    for (const text of [
+      `port list ${pipelineId} --cursor bm90LWEtY3Vyc29y`,
+      "artefact list --cursor bm90LWEtdG9rZW4",
+    ]) {
+      const command = stack.fx.command({ text });
+      await stack.send.command(command);
+      const reply = JSON.stringify(await stack.responseFor(command.response_url));
+      expect(reply).toMatch(
+        /The backend refused this page, the request was rejected as invalid: (decode cursor|invalid page_token) \(HTTP 400\)\./,
+      );
+      expect(reply).toContain(
+        "Give `--cursor` exactly as a More line gave it, or run the list again without it.",
+      );
+    }
   });
 
   it("refuses a limit out of range on every list", async () => {
