@@ -1,6 +1,7 @@
 import type { types } from "@slack/bolt";
 import { ACTION, BLOCK } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
+import { MARK } from "./outcome.js";
 import {
   context,
   escapeMrkdwn,
@@ -12,7 +13,6 @@ import {
   type RenderedMessage,
   section,
   slackDate,
-  upperFirst,
   userMention,
 } from "./text.js";
 
@@ -80,12 +80,12 @@ export function decodeApprovalValue(value: unknown): ApprovalButtonValue | undef
 const STATUS_LINE: Readonly<Record<ApprovalState, (card: ApprovalCard) => string>> = {
   pending: (card) =>
     `⏳ Waiting for ${card.required - card.approvals.length} more approval${card.required - card.approvals.length === 1 ? "" : "s"} from ${card.approvers}.`,
-  approved: (card) => `✅ Approved by ${mentions(card.approvals)}: running.`,
+  approved: (card) => `⚙️ Approved by ${mentions(card.approvals)}: running.`,
   executing: (card) => `⚙️ Approved by ${mentions(card.approvals)}: running.`,
   succeeded: (card) =>
-    `✅ Approved by ${mentions(card.approvals)} and done: ${escapeMrkdwn(card.outcome?.summary ?? "")}`,
+    `${MARK.succeeded} Approved by ${mentions(card.approvals)} and done: ${escapeMrkdwn(card.outcome?.summary ?? "")}`,
   failed: (card) =>
-    `❌ Approved by ${mentions(card.approvals)}, but it failed: ${escapeMrkdwn(card.outcome?.summary ?? "")}`,
+    `${MARK.failed} Approved by ${mentions(card.approvals)}, but it failed: ${escapeMrkdwn(card.outcome?.summary ?? "")}`,
   denied: (card) => `🚫 Denied by ${userMention(card.decidedBy ?? "")}. Nothing was run.`,
   // An outcome on an expired request says why it ended early (its rule left the permissions file).
   expired: (card) =>
@@ -95,8 +95,8 @@ const STATUS_LINE: Readonly<Record<ApprovalState, (card: ApprovalCard) => string
 };
 
 export function approvalMessage(card: ApprovalCard, fingerprint: string): RenderedMessage {
-  const what = card.force ? "change-freeze override" : "approval";
-  const title = card.status === "pending" ? `${upperFirst(what)} needed` : `${upperFirst(what)} request`;
+  // One title from request to outcome: the message is edited in place, and the status line says where it is.
+  const title = card.force ? "Change-freeze override request" : "Approval request";
   const blocks: types.KnownBlock[] = [
     header(title),
     section(

@@ -1,5 +1,6 @@
 import type { types } from "@slack/bolt";
 import { SLACK_LIMITS } from "./limits.js";
+import { MARK } from "./outcome.js";
 import { context, escapeMrkdwn, fitText, inlineCode, type RenderedMessage, section } from "./text.js";
 
 /**
@@ -11,10 +12,10 @@ import { context, escapeMrkdwn, fitText, inlineCode, type RenderedMessage, secti
 /** ❌ and the message; the usage line, when it helps, as code in a context block. */
 export function errorMessage(message: string, usage?: string): RenderedMessage {
   const blocks: types.KnownBlock[] = [
-    section(fitText(`❌ ${message}`, SLACK_LIMITS.sectionText, escapeMrkdwn)),
+    section(fitText(`${MARK.failed} ${message}`, SLACK_LIMITS.sectionText, escapeMrkdwn)),
   ];
   if (usage) blocks.push(context(`Usage: ${fitText(usage, SLACK_LIMITS.sectionText - 10, inlineCode)}`));
-  return { text: fitText(`❌ ${message}`, 1_000, escapeMrkdwn), blocks };
+  return { text: fitText(`${MARK.failed} ${message}`, 1_000, escapeMrkdwn), blocks };
 }
 
 /**
@@ -23,7 +24,7 @@ export function errorMessage(message: string, usage?: string): RenderedMessage {
  */
 export function unknownOutcome(message: string, check?: string): RenderedMessage {
   const blocks: types.KnownBlock[] = [
-    section(fitText(`⚠️ ${message}`, SLACK_LIMITS.sectionText, escapeMrkdwn)),
+    section(fitText(`${MARK.unknown} ${message}`, SLACK_LIMITS.sectionText, escapeMrkdwn)),
   ];
   if (check)
     blocks.push(
@@ -31,7 +32,7 @@ export function unknownOutcome(message: string, check?: string): RenderedMessage
         `Check with ${fitText(check, SLACK_LIMITS.sectionText - 40, inlineCode)} before running it again.`,
       ),
     );
-  return { text: fitText(`⚠️ ${message}`, 1_000, escapeMrkdwn), blocks };
+  return { text: fitText(`${MARK.unknown} ${message}`, 1_000, escapeMrkdwn), blocks };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { types } from "@slack/bolt";
 import { ACTION, BLOCK } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
+import { endingOf, MARK, saysMore } from "./outcome.js";
 import {
   context,
   escapeMrkdwn,
@@ -38,25 +39,18 @@ export interface FollowUpCard {
   readonly cancel?: types.Button;
 }
 
-const ICON: Readonly<Record<FollowUpPhase, string>> = {
-  active: "⏳",
-  succeeded: "✅",
-  failed: "❌",
-  unknown: "❔",
-  cancelled: "🚫",
-};
-
 export function followUpParent(card: FollowUpCard): RenderedMessage {
   const what = `${inlineCode(card.operationId)}${card.subject ? ` ${fitText(card.subject, 300, escapeMrkdwn)}` : ""}`;
   const state = card.state ? inlineCode(card.state) : "_starting_";
   const took = duration(card.updatedAt - card.startedAt);
+  const ending = endingOf(card.phase, card.state);
   const status =
     card.phase === "active"
-      ? `${ICON.active} ${state} · following for ${took}`
-      : `${ICON[card.phase]} ${card.phase === "unknown" ? "outcome unknown" : card.phase}${card.state ? ` (${inlineCode(card.state)})` : ""} after ${took}`;
+      ? `${MARK.active} ${state} · following for ${took}`
+      : `${ending.mark} ${ending.word}${saysMore(ending, card.state) ? ` (${inlineCode(card.state)})` : ""} after ${took}`;
   const note = card.note ? `\n${fitText(card.note, 1_000, escapeMrkdwn)}` : "";
   const blocks: types.KnownBlock[] = [
-    section(fitText(`${ICON[card.phase]} ${what}`, SLACK_LIMITS.sectionText, (t) => t)),
+    section(fitText(`${ending.mark} ${what}`, SLACK_LIMITS.sectionText, (t) => t)),
     { ...section(`${status}${note}`), block_id: BLOCK.followUpStatus },
     context(
       `Asked by ${userMention(card.requesterId)}${card.identity ? ` · runs as ${inlineCode(card.identity)}` : ""} · started ${time(card.startedAt)} · follow-up ${inlineCode(card.id)}`,
@@ -76,7 +70,7 @@ export function followUpParent(card: FollowUpCard): RenderedMessage {
       blocks.push({ type: "actions", block_id: BLOCK.followUpButtons, elements: buttons });
   }
   const text = fitText(
-    `${ICON[card.phase]} ${card.operationId}: ${card.state ?? "starting"}`,
+    `${ending.mark} ${card.operationId}: ${card.state ?? "starting"}`,
     1_000,
     escapeMrkdwn,
   );
@@ -90,8 +84,13 @@ export function transitionReply(
   at: number,
   startedAt: number,
 ): RenderedMessage {
-  const icon = phase === "active" ? "•" : ICON[phase];
-  const text = `${icon} ${inlineCode(state)} at ${time(at)}${phase === "active" ? "" : ` · ${phase} after ${duration(at - startedAt)}`}`;
+  if (phase === "active") {
+    const text = `• ${inlineCode(state)} at ${time(at)}`;
+    return { text, blocks: [section(text)] };
+  }
+  const ending = endingOf(phase, state);
+  const word = saysMore(ending, state) ? `${ending.word} ` : "";
+  const text = `${ending.mark} ${inlineCode(state)} at ${time(at)} · ${word}after ${duration(at - startedAt)}`;
   return { text, blocks: [section(text)] };
 }
 

@@ -1,5 +1,6 @@
 import type { types } from "@slack/bolt";
 import { SLACK_LIMITS } from "./limits.js";
+import { endingOf, MARK, saysMore } from "./outcome.js";
 import {
   channelMention,
   context,
@@ -45,18 +46,15 @@ export interface HomeContent {
   readonly policyNote: string;
 }
 
-const ICON: Readonly<Record<string, string>> = {
-  active: "⏳",
-  pending: "⏳",
-  approved: "✅",
+// An approval's waiting states; how things ended comes from outcome.ts, as everywhere.
+const WAITING: Readonly<Record<string, string>> = {
+  pending: MARK.active,
+  approved: "⚙️",
   executing: "⚙️",
-  succeeded: "✅",
-  failed: "❌",
   denied: "🚫",
   expired: "⌛",
-  unknown: "❔",
-  cancelled: "🚫",
 };
+const markOf = (status: string) => WAITING[status] ?? endingOf(status).mark;
 
 // Each list is capped so the whole view stays within Slack's 100 blocks.
 const PER_LIST = 25;
@@ -71,7 +69,7 @@ export function homeView(content: HomeContent): types.HomeView {
   for (const approval of content.waitingForYou.slice(0, PER_LIST))
     blocks.push(
       section(
-        `${ICON[approval.status] ?? "•"} ${userMention(approval.requesterId)} asks to run ${inlineCode(approval.operationId)} in ${channelMention(approval.channelId)} · ${approval.approvals} of ${approval.required} · expires ${date(approval.expiresAt)} · open the request in the channel to decide`,
+        `${markOf(approval.status)} ${userMention(approval.requesterId)} asks to run ${inlineCode(approval.operationId)} in ${channelMention(approval.channelId)} · ${approval.approvals} of ${approval.required} · expires ${date(approval.expiresAt)} · open the request in the channel to decide`,
       ),
     );
   blocks.push(header("Your approval requests"));
@@ -79,21 +77,23 @@ export function homeView(content: HomeContent): types.HomeView {
   for (const approval of content.yourRequests.slice(0, PER_LIST))
     blocks.push(
       section(
-        `${ICON[approval.status] ?? "•"} ${inlineCode(approval.operationId)} in ${channelMention(approval.channelId)}: ${escapeMrkdwn(approval.status)} (${approval.approvals} of ${approval.required})`,
+        `${markOf(approval.status)} ${inlineCode(approval.operationId)} in ${channelMention(approval.channelId)}: ${escapeMrkdwn(approval.status)} (${approval.approvals} of ${approval.required})`,
       ),
     );
   blocks.push(header("Your recent operations"));
   if (content.yourOperations.length === 0) blocks.push(section("_Nothing followed yet._"));
-  for (const followUp of content.yourOperations.slice(0, PER_LIST))
+  for (const followUp of content.yourOperations.slice(0, PER_LIST)) {
+    const ending = endingOf(followUp.status, followUp.state);
     blocks.push(
       section(
         fitText(
-          `${ICON[followUp.status] ?? "•"} ${inlineCode(followUp.operationId)} ${fitText(followUp.title === followUp.operationId ? "" : followUp.title, 300, escapeMrkdwn)} in ${channelMention(followUp.channelId)}: ${escapeMrkdwn(followUp.status)}${followUp.state ? ` (${inlineCode(followUp.state)})` : ""} · started ${date(followUp.startedAt)}`,
+          `${ending.mark} ${inlineCode(followUp.operationId)} ${fitText(followUp.title === followUp.operationId ? "" : followUp.title, 300, escapeMrkdwn)} in ${channelMention(followUp.channelId)}: ${escapeMrkdwn(ending.word)}${saysMore(ending, followUp.state) ? ` (${inlineCode(followUp.state)})` : ""} · started ${date(followUp.startedAt)}`,
           SLACK_LIMITS.sectionText,
           (t) => t,
         ),
       ),
     );
+  }
   return { type: "home", blocks };
 }
 

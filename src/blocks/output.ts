@@ -2,6 +2,7 @@ import type { types } from "@slack/bolt";
 import type { Field, ListItem, Output, Tone } from "../catalogue/output.js";
 import { ACTION, BLOCK } from "./ids.js";
 import { SLACK_LIMITS } from "./limits.js";
+import { MARK } from "./outcome.js";
 import {
   channelMention,
   codeBlock,
@@ -29,11 +30,13 @@ export interface RenderOptions {
   readonly pageButtonValue?: (page: number) => string | undefined;
   /** The command that shows the next page, when the list has one. */
   readonly more?: string;
+  /** A read's result: shown plainly, without a success or failure mark (nothing was done). */
+  readonly read?: boolean;
 }
 
 export const TONE_PREFIX: Readonly<Record<Tone, string>> = {
-  success: "✅ ",
-  failure: "❌ ",
+  success: `${MARK.succeeded} `,
+  failure: `${MARK.failed} `,
   warning: "⚠️ ",
   info: "",
 };
@@ -54,7 +57,7 @@ const FALLBACK_TEXT_MAX = 1_000;
 export function renderOutput(output: Output, options: RenderOptions = {}): RenderedMessage {
   switch (output.kind) {
     case "record":
-      return renderRecord(output);
+      return renderRecord(output, options.read ?? false);
     case "list":
       return renderList(output, options);
     case "document":
@@ -62,8 +65,8 @@ export function renderOutput(output: Output, options: RenderOptions = {}): Rende
   }
 }
 
-function renderRecord(output: Extract<Output, { kind: "record" }>): RenderedMessage {
-  const title = `${TONE_PREFIX[output.tone ?? "info"]}${output.title}`;
+function renderRecord(output: Extract<Output, { kind: "record" }>, read: boolean): RenderedMessage {
+  const title = `${read ? "" : TONE_PREFIX[output.tone ?? "info"]}${output.title}`;
   const blocks: types.KnownBlock[] = [header(title)];
   if (output.text) blocks.push(section(fitText(output.text, SLACK_LIMITS.sectionText, escapeMrkdwn)));
   const fields = output.fields ?? [];
@@ -97,7 +100,7 @@ function fieldValue(entry: Field, value: string): string {
   if (entry.time) {
     const ms = Date.parse(value);
     // Slack shows the date in the reader's time zone; the fallback is for clients that cannot.
-    if (!Number.isNaN(ms)) return slackDate(ms, undefined, value);
+    if (!Number.isNaN(ms)) return slackDate(ms);
   }
   return entry.code ? inlineCode(value) : escapeMrkdwn(value);
 }

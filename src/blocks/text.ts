@@ -66,15 +66,20 @@ export const isChannelId = (id: string): boolean => CHANNEL_ID.test(id);
 
 /**
  * A date Slack shows in the reader's time zone (`<!date^…>`), with `fallback` (escaped) for clients that
- * cannot; the ISO time when there is none. A time that is not a number is shown as text.
+ * cannot: the ISO time to the second, in UTC, when none is given. A time that is not a number is text.
  */
 export function slackDate(
   ms: number,
   format = "{date_short_pretty} {time}",
-  fallback = Number.isFinite(ms) ? new Date(ms).toISOString() : "",
+  fallback = Number.isFinite(ms) ? isoSeconds(ms) : "",
 ): string {
   if (!Number.isFinite(ms)) return escapeMrkdwn(fallback || "an unknown time");
   return `<!date^${Math.floor(ms / 1000)}^${format}|${escapeMrkdwn(fallback)}>`;
+}
+
+/** `2026-12-05T13:06:53Z`: an ISO time without the milliseconds nobody reads. */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** A fenced block; a fence inside the content would close it early, so backtick runs are broken up. */

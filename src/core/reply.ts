@@ -42,6 +42,7 @@ export async function replyWithOutput(
   const message = renderOutput(output, {
     ...(options.page === undefined ? {} : { page: options.page }),
     ...(more ? { more } : {}),
+    read: operation.risk === "read",
     pageButtonValue: (page) => encodeOperationValue({ operationId: operation.id, args: options.raw, page }),
   });
   const next = output.actions

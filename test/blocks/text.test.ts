@@ -59,9 +59,9 @@ describe("the bot's own mentions", () => {
     }
   });
 
-  it("date tokens carry an escaped fallback, and a time that is no number is text", () => {
+  it("date tokens carry an escaped fallback (ISO to the second), and a time that is no number is text", () => {
     const ms = Date.parse("2026-12-01T09:00:00Z");
-    expect(slackDate(ms)).toBe("<!date^1796115600^{date_short_pretty} {time}|2026-12-01T09:00:00.000Z>");
+    expect(slackDate(ms)).toBe("<!date^1796115600^{date_short_pretty} {time}|2026-12-01T09:00:00Z>");
     expect(slackDate(ms, "{time_secs}", "<!here>|x")).toBe("<!date^1796115600^{time_secs}|&lt;!here&gt;|x>");
     expect(slackDate(Number.NaN)).not.toMatch(/[<>]/);
   });

@@ -264,6 +264,12 @@ describe("approvals", () => {
     });
     const updated = stack.slackApi.callsTo("chat.update").at(-1);
     expect(text(updated?.args)).toContain("and done");
+    // One title from the request to its outcome, however often the card is edited.
+    const cards = [...stack.slackApi.callsTo("chat.postMessage"), ...stack.slackApi.callsTo("chat.update")]
+      .map((call) => text(call.args))
+      .filter((card) => card.includes(decoded.requestId));
+    expect(cards.length).toBeGreaterThanOrEqual(2);
+    for (const card of cards) expect(card).toContain('"text":"Approval request"');
   });
 
   it("needs N distinct approvers: a repeated approver does not count twice", async () => {

@@ -116,7 +116,7 @@ export const lock = defineOperation({
       return {
         kind: "record",
         title: `Locked ${described(result.locked.target)}`,
-        tone: "warning",
+        tone: "success",
         text: "Changes to it are refused; an admin can override with --force and an approval.",
         fields: lockFields(result.locked),
       };

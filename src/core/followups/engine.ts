@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { operationButton } from "../../blocks/buttons.js";
 import { type FollowUpPhase, followUpParent, transitionReply } from "../../blocks/followup.js";
+import { endingOf, MARK, saysMore } from "../../blocks/outcome.js";
 import { channelMention, escapeMrkdwn, fitText, inlineCode, userMention } from "../../blocks/text.js";
 import type { Catalogue } from "../../catalogue/catalogue.js";
 import type { AnyOperation, FollowSpec, Progress } from "../../catalogue/define.js";
@@ -580,7 +581,7 @@ export class FollowUpEngine {
           {
             channel: followUp.channelId,
             thread_ts: followUp.parentTs,
-            text: `❔ ${escapeMrkdwn(note ?? "Outcome unknown.")}`,
+            text: `${MARK.unknown} ${escapeMrkdwn(note ?? "Outcome unknown.")}`,
             reply_broadcast: true,
             metadata: {
               event_type: NOTE_METADATA_TYPE,
@@ -636,9 +637,10 @@ export class FollowUpEngine {
       );
     }
     const event = status === "succeeded" ? "operation.succeeded" : "operation.failed";
+    const ending = endingOf(status, followUp.state);
     await deps.notifier.notify(
       event,
-      `${status === "succeeded" ? "✅" : status === "unknown" ? "❔" : "❌"} ${inlineCode(followUp.operationId)} ${fitText(followUp.title, 300, escapeMrkdwn)} asked by ${userMention(followUp.requesterId)} in ${channelMention(followUp.channelId)}: ${status} (${followUp.state ? inlineCode(followUp.state) : "no state"}).`,
+      `${ending.mark} ${inlineCode(followUp.operationId)} ${fitText(followUp.title, 300, escapeMrkdwn)} asked by ${userMention(followUp.requesterId)} in ${channelMention(followUp.channelId)}: ${ending.word}${saysMore(ending, followUp.state) ? ` (${inlineCode(followUp.state)})` : ""}.`,
       [followUp.channelId],
     );
   }

@@ -82,7 +82,7 @@ async function finished(subject: string) {
   return until(() => {
     const parent = parentOf(subject);
     // The first block starts with the phase's icon.
-    return parent && /✅|❌|❔/.test(text(parent.blocks?.[0])) ? parent : undefined;
+    return parent && /✅|❌|⚠️|⏹️/.test(text(parent.blocks?.[0])) ? parent : undefined;
   }, `${subject} to finish`);
 }
 
@@ -104,7 +104,10 @@ describe("follow-ups", () => {
       .callsTo("chat.postMessage")
       .filter((c) => c.args.thread_ts === done.ts)
       .at(-1);
-    expect(String(last?.args.text)).toContain("succeeded after");
+    // The state says it all: no "succeeded" said twice.
+    expect(String(last?.args.text)).toMatch(
+      /^✅ `succeeded` at <!date\^\d+\^\{time_secs\}\|[^>]+> · after \d+s$/,
+    );
     // Form-encoded by the Web API client, as Slack receives it.
     expect(String(last?.args.reply_broadcast)).toBe("true");
     const rows = await store.followUps.listByRequester("U0ALICE", 10);
@@ -218,6 +221,28 @@ describe("follow-ups", () => {
     );
     expect(statesInThread()).toEqual(transitions.map((t) => t.state));
   });
+  it("shows a killed run as stopped (⏹️ killed), not as failed, and says each ending word once", async () => {
+    await command("pipeline run quick_start pipeline_seq --name fu-kill --namespace analytics");
+    const row = await until(
+      async () =>
+        (await store.followUps.active()).find(
+          (f) => f.parentTs !== undefined && f.poll.operationId === "pipeline:state",
+        ),
+      "the run followed",
+    );
+    await command(`pipeline kill ${row.poll.args.id}`);
+    const parent = await until(() => {
+      const found = stack.slackApi.messages(CHANNEL).find((m) => m.ts === row.parentTs);
+      return found && /⏹️ killed after/.test(text(found.blocks)) ? found : undefined;
+    }, "the parent to show the kill");
+    expect(text(parent.blocks)).not.toMatch(/❌|failed/);
+    const last = await until(
+      () => repliesOf(parent).find((r) => text(r).includes("`killed` at")),
+      "the final state in the thread",
+    );
+    expect(text(last)).toMatch(/⏹️ `killed` at <!date\^\d+\^\{time_secs\}\|[^>]+> · after/);
+  });
+
   it("after a crash between recording a state and posting it, post it once: not again if Slack has it", async () => {
     await command("task deploy analytics job_python --name fu-crash --namespace analytics");
     const row = await until(

@@ -21,10 +21,21 @@ describe("displayMrkdwn", () => {
     );
   });
 
-  it("shows a date by its fallback and a link by its label and address", () => {
-    expect(displayMrkdwn("at <!date^1700000000^{date_short} {time}|2023-11-14 22:13>")).toBe(
-      "at 2023-11-14 22:13",
+  it("shows a date as Slack does, in the reader's zone, and a link by its label and address", () => {
+    const utc = { timeZone: "UTC", now: () => Date.parse("2026-12-05T12:00:00Z") };
+    expect(displayMrkdwn("at <!date^1700000000^{date_short} {time}|2023-11-14T22:13:20Z>", utc)).toBe(
+      "at Nov 14, 2023 22:13",
     );
+    const berlin = { ...utc, timeZone: "Europe/Berlin" };
+    const today = Date.parse("2026-12-05T09:30:05Z") / 1000;
+    expect(displayMrkdwn(`<!date^${today}^{date_short_pretty} {time_secs}|x>`, berlin)).toBe(
+      "today 10:30:05",
+    );
+    expect(displayMrkdwn(`<!date^${today - 86_400}^{date_pretty} {date_num}|x>`, berlin)).toBe(
+      "yesterday 2026-12-04",
+    );
+    expect(displayMrkdwn(`<!date^${today}^{date_long}|x>`, utc)).toBe("Saturday, December 5th, 2026");
+    expect(displayMrkdwn("<!date^nope^{date}|the fallback>", utc)).toBe("the fallback");
     expect(displayMrkdwn("<https://example.com/a?b=1&amp;c=2|the docs> <https://x.test>")).toBe(
       "the docs (https://example.com/a?b=1&c=2) https://x.test",
     );

@@ -97,6 +97,19 @@ describe("the full catalogue over the HTTP receiver", () => {
     }
   });
 
+  it("shows a read plainly and marks a change that was made with ✅", async () => {
+    const read = stack.fx.command({ text: "allocation get" });
+    await stack.send.command(read);
+    const got = JSON.stringify((await stack.responseFor(read.response_url)).blocks);
+    expect(got).toContain(ORCHESTRATION_SEED.allocationId);
+    expect(got).not.toMatch(/✅|❌|⚠️/);
+    const change = stack.fx.command({
+      text: `payload label ${ORCHESTRATION_SEED.payloads.casualHarbor} team ops`,
+    });
+    await stack.send.command(change);
+    expect(JSON.stringify((await stack.responseFor(change.response_url)).blocks)).toContain("✅");
+  });
+
   it("names the flag or the positional that was typed in a problem, never the internal name", async () => {
     const said = async (text: string) =>
       JSON.stringify((await stack.send.command(stack.fx.command({ text }))).json());
