@@ -101,7 +101,7 @@ describe("the first hour in the console demo", () => {
 
     // A prod deploy waits for @bob; alice cannot approve it herself; bob's approval runs it as alice.
     const asked = printedBy(out, "/ops task deploy quick_start job_python --namespace prod-eu");
-    expect(asked).toContain("# Approval needed");
+    expect(asked).toContain("# Approval request");
     expect(asked).toMatch(/Rule: production deploys \(1 of [^)]*@bob\)/);
     expect(printedBy(out, "click Approve")).toContain("You cannot approve your own request");
     const approved = printedBy(out, "click Approve", 2);
@@ -147,7 +147,7 @@ describe("the first hour in the console demo", () => {
     expect(kill).toMatch(/Rule: destructive changes \(1 of [^)]*@sre[^)]*\)/);
     const killed = printedBy(out, "click Approve", 3) + printedBy(out, "wait", 2);
     expect(killed).toContain(`Approved by @bob and done: Pipeline ${id} killed`);
-    expect(killed).toMatch(new RegExp(`» ◆ #ops-demo · ${card} edited\\n {2}❌ \`pipeline:run\``));
+    expect(killed).toMatch(new RegExp(`» ◆ #ops-demo · ${card} edited\\n {2}⏹️ \`pipeline:run\``));
     // Killed seconds after it started: no line waited for the run (30 s at the demo's speed) to end.
     const age = /`killed`[^\n]*after (\d+)s/.exec(killed)?.[1];
     expect(Number(age)).toBeLessThan(15);
