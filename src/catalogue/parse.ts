@@ -46,11 +46,17 @@ export function parseCommand(catalogue: Catalogue, tokens: Tokens): ParsedComman
   if (command) return withArguments(command, tokens.positionals.slice(1), tokens);
 
   if (!catalogue.resources.includes(resource)) {
+    // A verb typed first (`/ops deploy`) is answered with the commands that do it, before any resource
+    // that merely looks alike (`deployment`, whose only verb is delete).
+    const commands = commandsDoing(catalogue, resource);
     const guess = closest(resource, [...catalogue.resources, ...topWords(catalogue)]);
-    return {
-      kind: "error",
-      message: `Unknown resource \`${first}\`.${guess ? ` Did you mean \`${guess}\`?` : ""} Try \`/ops help\`.`,
-    };
+    const hint =
+      commands.length > 0
+        ? ` Did you mean ${orList(commands.map((c) => `\`${c}\``))}?`
+        : guess
+          ? ` Did you mean \`${guess}\`?`
+          : "";
+    return { kind: "error", message: `Unknown resource \`${first}\`.${hint} Try \`/ops help\`.` };
   }
   const verbs = catalogue.verbsOf(resource);
   if (second === undefined)
@@ -68,6 +74,37 @@ export function parseCommand(catalogue: Catalogue, tokens: Tokens): ParsedComman
     };
   }
   return withArguments(operation, rest, tokens);
+}
+
+/** Words typed for a verb that the catalogue calls otherwise: deploying a pipeline is running it. */
+// A Map, not an object: the word is typed text, and `__proto__` must find nothing.
+const VERB_WORDS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["deploy", ["deploy", "run"]],
+  ["run", ["run", "deploy"]],
+  ["start", ["deploy", "run"]],
+  ["launch", ["deploy", "run"]],
+  ["stop", ["kill"]],
+  ["remove", ["delete"]],
+  ["rm", ["delete"]],
+  ["ls", ["list"]],
+  ["show", ["get", "state"]],
+  ["status", ["state"]],
+]);
+const MAX_COMMAND_GUESSES = 4;
+
+/** `a`, `a or b`, `a, b or c`. */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+}
+
+/** `resource verb` of the operations a verb typed alone may mean (`deploy` → `task deploy`, `pipeline run`). */
+function commandsDoing(catalogue: Catalogue, word: string): string[] {
+  const verbs = VERB_WORDS.get(word) ?? [word];
+  const found = catalogue.operations
+    .filter((o) => o.verb && verbs.includes(o.verb))
+    .sort((a, b) => verbs.indexOf(a.verb) - verbs.indexOf(b.verb))
+    .map((o) => commandWords(o));
+  return found.slice(0, MAX_COMMAND_GUESSES);
 }
 
 /** Every name a permissions file may use: each operation's, and help's. */

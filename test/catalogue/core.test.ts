@@ -87,6 +87,7 @@ describe("parseCommand", () => {
 
   it.each([
     [["prot", "create"], "Unknown resource `prot`. Did you mean `port`?"],
+    [["__proto__"], "Unknown resource `__proto__`. Try"],
     [["port", "crate"], "`port` has no verb `crate`. Did you mean `create`?"],
     [["port"], "Say what to do with `port`"],
     [["port", "list", "extra"], "Too many arguments"],

@@ -110,6 +110,16 @@ describe("the full catalogue over the HTTP receiver", () => {
     expect(JSON.stringify((await stack.responseFor(change.response_url)).blocks)).toContain("✅");
   });
 
+  it("answers a verb typed first with the commands that do it, not a look-alike resource", async () => {
+    const said = JSON.stringify((await stack.send.command(stack.fx.command({ text: "deploy" }))).json());
+    expect(said).toContain("Unknown resource `deploy`. Did you mean `task deploy` or `pipeline run`?");
+    expect(said).not.toContain("`deployment`");
+    const typo = JSON.stringify(
+      (await stack.send.command(stack.fx.command({ text: "payloda list" }))).json(),
+    );
+    expect(typo).toContain("Did you mean `payload`?");
+  });
+
   it("names the flag or the positional that was typed in a problem, never the internal name", async () => {
     const said = async (text: string) =>
       JSON.stringify((await stack.send.command(stack.fx.command({ text }))).json());
