@@ -83,15 +83,25 @@ export function transitionReply(
   phase: FollowUpPhase,
   at: number,
   startedAt: number,
+  /** States on the way that were never posted: the channel's Slack queue was full. */
+  skipped = 0,
 ): RenderedMessage {
-  if (phase === "active") {
-    const text = `• ${inlineCode(state)} at ${time(at)}`;
-    return { text, blocks: [section(text)] };
+  let text: string;
+  if (phase === "active") text = `• ${inlineCode(state)} at ${time(at)}`;
+  else {
+    const ending = endingOf(phase, state);
+    const word = saysMore(ending, state) ? `${ending.word} ` : "";
+    text = `${ending.mark} ${inlineCode(state)} at ${time(at)} · ${word}after ${duration(at - startedAt)}`;
   }
-  const ending = endingOf(phase, state);
-  const word = saysMore(ending, state) ? `${ending.word} ` : "";
-  const text = `${ending.mark} ${inlineCode(state)} at ${time(at)} · ${word}after ${duration(at - startedAt)}`;
-  return { text, blocks: [section(text)] };
+  if (skipped <= 0) return { text, blocks: [section(text)] };
+  const note = skippedNote(skipped);
+  return { text: `${text}\n${note}`, blocks: [section(text), context(note)] };
+}
+
+/** Said with a final state when states before it were shed, so nobody reads the thread as complete. */
+export function skippedNote(skipped: number): string {
+  const updates = skipped === 1 ? "1 progress update was" : `${skipped} progress updates were`;
+  return `_${updates} skipped: opsbot's Slack queue for this channel was full._`;
 }
 
 export function duration(ms: number): string {

@@ -402,7 +402,7 @@ export interface Transition {
   readonly state: string;
   readonly terminal: boolean;
   readonly at: number;
-  /** Set once Slack has the thread reply. */
+  /** Set once Slack has the thread reply; `skipped` when a full Slack queue shed it (a state on the way). */
   readonly postedTs?: string;
 }
 

@@ -11,7 +11,7 @@ import { type ArgDefaults, validateArgs } from "../../catalogue/validate.js";
 import type { FollowUp, FollowUpStatus, LeasedFollowUp, Store, Transition } from "../../store/types.js";
 import type { Notifier } from "../notifications/notifier.js";
 import type { Policy } from "../policy/policy.js";
-import type { Clock, SlackPoster } from "../ports.js";
+import { type Clock, type SlackPoster, wasShed } from "../ports.js";
 import { replyWithOutput } from "../reply.js";
 import { type RunnerDeps, runInvocation } from "../run.js";
 import { LeaseKeeper } from "./leases.js";
@@ -87,6 +87,11 @@ const PARENT_METADATA_TYPE = "opsbot_followup_parent";
 const NOTE_METADATA_TYPE = "opsbot_followup_note";
 /** How far back in the channel a restart looks for a parent it posted but did not record. */
 const PARENT_SEARCH_DEPTH = 1_000;
+/**
+ * What a transition's posted ts is set to when a full Slack queue shed it: nothing to post again after a
+ * restart, and counted in the final state's note.
+ */
+export const SKIPPED_TS = "skipped";
 
 /** The permissions file's `followups` section, as settings. */
 export function followUpSettingsOf(policy: Policy): Partial<FollowUpSettings> {
@@ -454,15 +459,18 @@ export class FollowUpEngine {
       );
       if (updated.failures === 1 && followUp.parentTs)
         await this.#poster
-          .post({
-            channel: followUp.channelId,
-            thread_ts: followUp.parentTs,
-            text: `⚠️ ${escapeMrkdwn(outcome.message)} Still following.`,
-            metadata: {
-              event_type: NOTE_METADATA_TYPE,
-              event_payload: { followup: followUp.id, warning: updated.polls },
+          .post(
+            {
+              channel: followUp.channelId,
+              thread_ts: followUp.parentTs,
+              text: `⚠️ ${escapeMrkdwn(outcome.message)} Still following.`,
+              metadata: {
+                event_type: NOTE_METADATA_TYPE,
+                event_payload: { followup: followUp.id, warning: updated.polls },
+              },
             },
-          })
+            { progress: true },
+          )
           .catch((error: unknown) =>
             deps.logger.warn({ err: error }, "a follow-up warning could not be posted"),
           );
@@ -515,9 +523,13 @@ export class FollowUpEngine {
 
   async #postTransition(followUp: FollowUp, transition: Transition): Promise<void> {
     if (!followUp.parentTs) return;
+    const store = this.#deps.store.followUps;
     const phase: FollowUpPhase = transition.terminal ? (followUp.status as FollowUpPhase) : "active";
-    const reply = transitionReply(transition.state, phase, transition.at, followUp.startedAt);
-    const posted = await this.#poster.post(
+    const skipped = transition.terminal
+      ? (await store.transitions(followUp.id)).filter((t) => t.postedTs === SKIPPED_TS).length
+      : 0;
+    const reply = transitionReply(transition.state, phase, transition.at, followUp.startedAt, skipped);
+    const posting = this.#poster.post(
       {
         channel: followUp.channelId,
         thread_ts: followUp.parentTs,
@@ -530,9 +542,14 @@ export class FollowUpEngine {
           event_payload: { followup: followUp.id, seq: transition.seq },
         },
       },
-      { critical: transition.terminal },
+      // A state on the way is progress: a full queue sheds it, and the final state says how many went.
+      transition.terminal ? { critical: true } : { progress: true },
     );
-    await this.#deps.store.followUps.markPosted(followUp.id, transition.seq, posted.ts);
+    const posted = await posting.catch((error: unknown) => {
+      if (transition.terminal || !wasShed(error)) throw error;
+      return { ts: SKIPPED_TS };
+    });
+    await store.markPosted(followUp.id, transition.seq, posted.ts);
   }
 
   /**
@@ -689,7 +706,8 @@ export class FollowUpEngine {
       .update(
         { channel: followUp.channelId, ts: followUp.parentTs },
         { text: message.text, blocks: message.blocks },
-        { critical },
+        // The parent's status line between states is progress too: the final edit is critical.
+        critical ? { critical } : { progress: true },
       )
       .catch((error: unknown) =>
         this.#deps.logger.warn(
