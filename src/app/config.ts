@@ -12,16 +12,25 @@ import { Secret } from "../lib/secret.js";
 
 /**
  * All settings, read once from the environment (the only module that reads `process.env`). A missing or
- * malformed setting stops start-up with one message that lists every problem and the variable to set.
+ * malformed setting stops start-up with one line per problem, naming the variable to set.
  */
 
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
-const positiveInt = (max: number) => z.coerce.number({ error: "must be a number" }).int().min(1).max(max);
+/**
+ * A whole number within bounds, with the bounds in the message whatever is wrong (text, a fraction, too
+ * big): "must be a number" alone leaves the operator guessing what a valid one is.
+ */
+const wholeNumber = (min: number, max: number, unit?: string) => {
+  const message = `must be a whole number${unit ? ` of ${unit}` : ""} between ${min} and ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+};
+const positiveInt = (max: number, unit?: string) => wholeNumber(1, max, unit);
+const retentionMessage = "must be a whole number of days between 0 (keep for ever) and 36500";
 const retentionDays = z.coerce
-  .number({ error: "must be a number" })
-  .int("must be a whole number of days")
-  .min(0, "must be 0 (keep for ever) or more days")
-  .max(36_500);
+  .number({ error: retentionMessage })
+  .int(retentionMessage)
+  .min(0, retentionMessage)
+  .max(36_500, retentionMessage);
 const secret = z
   .string()
   .trim()
@@ -62,35 +71,28 @@ const envSchema = z.object({
   /** Connections each replica may hold open to PostgreSQL (replicas × this ≤ the server's max_connections). */
   OPSBOT_DATABASE_POOL_MAX: positiveInt(200).default(10),
 
-  OPSBOT_HTTP_CONNECT_TIMEOUT_MS: positiveInt(120_000).default(5_000),
-  OPSBOT_HTTP_HEADERS_TIMEOUT_MS: positiveInt(600_000).default(15_000),
-  OPSBOT_HTTP_BODY_TIMEOUT_MS: positiveInt(600_000).default(30_000),
-  OPSBOT_HTTP_DEADLINE_MS: positiveInt(600_000).default(60_000),
+  OPSBOT_HTTP_CONNECT_TIMEOUT_MS: positiveInt(120_000, "milliseconds").default(5_000),
+  OPSBOT_HTTP_HEADERS_TIMEOUT_MS: positiveInt(600_000, "milliseconds").default(15_000),
+  OPSBOT_HTTP_BODY_TIMEOUT_MS: positiveInt(600_000, "milliseconds").default(30_000),
+  OPSBOT_HTTP_DEADLINE_MS: positiveInt(600_000, "milliseconds").default(60_000),
   OPSBOT_HTTP_CONNECTIONS: positiveInt(1_024).default(64),
 
   /** When set, `GET /metrics` asks for `Authorization: Bearer <token>`. */
   OPSBOT_METRICS_TOKEN: secret.optional(),
   /** How long SIGTERM waits for in-flight work and the Slack queue before closing anyway. */
-  OPSBOT_SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
+  OPSBOT_SHUTDOWN_GRACE_MS: positiveInt(600_000, "milliseconds").default(10_000),
   /** Slack writes waiting or in flight, per channel and in all, before progress updates are skipped. */
   OPSBOT_SLACK_QUEUE_MAX_PER_CHANNEL: positiveInt(100_000).default(200),
   OPSBOT_SLACK_QUEUE_MAX: positiveInt(1_000_000).default(5_000),
   /** How long one Slack write may go on meeting 429s before it is dropped. */
-  OPSBOT_SLACK_RETRY_BUDGET_SECONDS: positiveInt(86_400).default(600),
+  OPSBOT_SLACK_RETRY_BUDGET_SECONDS: positiveInt(86_400, "seconds").default(600),
   /** A follow-up lease: how long a dead replica's follow-ups wait before another takes them over. */
-  OPSBOT_FOLLOWUP_LEASE_MS: positiveInt(3_600_000)
-    .pipe(z.number().min(500, "must be at least 500"))
-    .default(30_000),
+  OPSBOT_FOLLOWUP_LEASE_MS: wholeNumber(500, 3_600_000, "milliseconds").default(30_000),
   /**
    * A process whose heartbeat in the store is older than this is gone, and its work in flight (an
    * approved call running, a command being handled) is taken over by the others.
    */
-  OPSBOT_HEARTBEAT_STALE_MS: z.coerce
-    .number({ error: "must be a number" })
-    .int()
-    .min(300, "must be at least 300 (milliseconds)")
-    .max(3_600_000)
-    .default(30_000),
+  OPSBOT_HEARTBEAT_STALE_MS: wholeNumber(300, 3_600_000, "milliseconds").default(30_000),
   /** Days the audit log is kept; 0 keeps it for ever. */
   OPSBOT_RETENTION_AUDIT_DAYS: retentionDays.default(90),
   /** Days ended approval requests, ended follow-ups and command notes are kept; 0 keeps them for ever. */
@@ -132,7 +134,7 @@ const envSchema = z.object({
     )
     .optional(),
   SLACK_API_URL: url.optional(),
-  PORT: z.coerce.number({ error: "must be a number" }).int().min(0).max(65_535).default(3000),
+  PORT: wholeNumber(1, 65_535).default(3000),
   OPSBOT_IDENTITY_OVERRIDES: z
     .string()
     .transform((text, ctx) => {
@@ -153,11 +155,11 @@ const envSchema = z.object({
       ),
     )
     .optional(),
-  OPSBOT_IDENTITY_CACHE_SECONDS: positiveInt(86_400).default(600),
+  OPSBOT_IDENTITY_CACHE_SECONDS: positiveInt(86_400, "seconds").default(600),
   /** How long users.info answers (guest, deactivated, team, email confirmed) are trusted. */
-  OPSBOT_MEMBER_CACHE_SECONDS: positiveInt(3_600).default(60),
+  OPSBOT_MEMBER_CACHE_SECONDS: positiveInt(3_600, "seconds").default(60),
   /** People each per-person cache (users.info, identities, the dropdown rate limit) remembers at most. */
-  OPSBOT_USER_CACHE_MAX: positiveInt(1_000_000).min(100).default(10_000),
+  OPSBOT_USER_CACHE_MAX: wholeNumber(100, 1_000_000).default(10_000),
   /** The workspaces opsbot serves, comma-separated; unset: the bot token's own (auth.test). */
   OPSBOT_ALLOWED_TEAMS: z
     .string()
@@ -442,7 +444,11 @@ function resolveOrchestrationAuth(env: Env): OrchestrationAuth {
 export function slackProblems(slack: SlackSettings): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (!slack.botToken)
-    problems.push({ variable: "SLACK_BOT_TOKEN", message: "is required (the bot token, xoxb-...)" });
+    problems.push({
+      variable: "SLACK_BOT_TOKEN",
+      message:
+        "is required (the bot token, xoxb-...); to try opsbot without Slack or any API, run: npm run demo",
+    });
   if (!slack.appToken && !slack.signingSecret)
     problems.push({
       variable: "SLACK_APP_TOKEN",

@@ -4,13 +4,13 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
+/**
+ * Every problem with the settings, one line each (`opsbot cannot start: VARIABLE: what is wrong`), so
+ * that a log collector keeps each whole and an operator can fix them all in one go.
+ */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
   constructor(readonly problems: readonly ConfigProblem[]) {
-    super(
-      `opsbot cannot start: ${problems.length} configuration problem${problems.length === 1 ? "" : "s"}\n${problems
-        .map((p) => `  - ${p.variable}: ${p.message}`)
-        .join("\n")}`,
-    );
+    super(problems.map((p) => `opsbot cannot start: ${p.variable}: ${p.message}`).join("\n"));
   }
 }

@@ -41,7 +41,10 @@ describe("loadConfig", () => {
   it("takes the follow-up lease time, at least half a second", () => {
     expect(loadConfig({ OPSBOT_FOLLOWUP_LEASE_MS: "1500" }).followUpLeaseMs).toBe(1_500);
     expect(configError({ OPSBOT_FOLLOWUP_LEASE_MS: "100" }).problems).toEqual([
-      { variable: "OPSBOT_FOLLOWUP_LEASE_MS", message: "must be at least 500" },
+      {
+        variable: "OPSBOT_FOLLOWUP_LEASE_MS",
+        message: "must be a whole number of milliseconds between 500 and 3600000",
+      },
     ]);
   });
 
@@ -85,12 +88,13 @@ describe("loadConfig", () => {
       "ORCHESTRATION_CLIENT_SECRET",
       "ORCHESTRATION_REFRESH_TOKEN",
     ]);
-    expect(error.message).toMatch(/^opsbot cannot start: 4 configuration problems\n/);
-    expect(error.message).toContain("  - OPSBOT_HTTP_CONNECTIONS: must be a number");
-    expect(error.message).toContain("  - CALYPTIA_API_URL: must be an http(s) URL");
-    expect(error.message).toContain(
-      "  - ORCHESTRATION_REFRESH_TOKEN: is required when the other service-account variables are set",
-    );
+    // One line per problem, each whole on its own.
+    expect(error.message.split("\n")).toEqual([
+      "opsbot cannot start: OPSBOT_HTTP_CONNECTIONS: must be a whole number between 1 and 1024",
+      "opsbot cannot start: CALYPTIA_API_URL: must be an http(s) URL",
+      "opsbot cannot start: ORCHESTRATION_CLIENT_SECRET: is required when the other service-account variables are set",
+      "opsbot cannot start: ORCHESTRATION_REFRESH_TOKEN: is required when the other service-account variables are set",
+    ]);
   });
 
   it("reads who opsbot serves, and by default leaves it to the bot token (auth.test at start)", () => {
@@ -138,7 +142,10 @@ describe("loadConfig", () => {
     expect(loadConfig({}).heartbeatStaleMs).toBe(30_000);
     expect(loadConfig({ OPSBOT_HEARTBEAT_STALE_MS: "5000" }).heartbeatStaleMs).toBe(5_000);
     expect(configError({ OPSBOT_HEARTBEAT_STALE_MS: "100" }).problems).toEqual([
-      { variable: "OPSBOT_HEARTBEAT_STALE_MS", message: "must be at least 300 (milliseconds)" },
+      {
+        variable: "OPSBOT_HEARTBEAT_STALE_MS",
+        message: "must be a whole number of milliseconds between 300 and 3600000",
+      },
     ]);
   });
 
@@ -149,7 +156,10 @@ describe("loadConfig", () => {
       otherDays: 0,
     });
     expect(configError({ OPSBOT_RETENTION_DAYS: "-1" }).problems).toEqual([
-      { variable: "OPSBOT_RETENTION_DAYS", message: "must be 0 (keep for ever) or more days" },
+      {
+        variable: "OPSBOT_RETENTION_DAYS",
+        message: "must be a whole number of days between 0 (keep for ever) and 36500",
+      },
     ]);
   });
 
@@ -161,7 +171,7 @@ describe("loadConfig", () => {
         message: expect.stringContaining("not both"),
       },
     ]);
-    expect(error.message).toMatch(/^opsbot cannot start: 1 configuration problem\n/);
+    expect(error.message).toMatch(/^opsbot cannot start: ORCHESTRATION_API_TOKEN: set either .* not both$/);
   });
 
   it("takes PostgreSQL from OPSBOT_DATABASE_URL, as a secret, with an optional schema", () => {
@@ -366,7 +376,9 @@ describe("secrets from files (NAME_FILE)", () => {
       { variable: "CALYPTIA_API_TOKEN_FILE", message: `cannot read ${missing} (ENOENT)` },
       { variable: "OPSBOT_METRICS_TOKEN_FILE", message: `cannot read ${dir} (EISDIR)` },
     ]);
-    expect(error.message).toContain(`  - CALYPTIA_API_TOKEN_FILE: cannot read ${missing} (ENOENT)`);
+    expect(error.message).toContain(
+      `opsbot cannot start: CALYPTIA_API_TOKEN_FILE: cannot read ${missing} (ENOENT)`,
+    );
   });
 
   it("does not ask for a service-account variable whose file could not be read", () => {
