@@ -3,9 +3,14 @@ import { openSqliteStore } from "./sqlite/index.js";
 import type { Store } from "./types.js";
 
 export { type Migration, SchemaTooNewError } from "./migration.js";
-export { openPostgresStore, type PostgresStoreOptions } from "./postgres/index.js";
+export {
+  openPostgresStore,
+  POSTGRES_CONNECT_TIMEOUT_MS,
+  type PostgresStoreOptions,
+} from "./postgres/index.js";
 export { POSTGRES_MIGRATIONS } from "./postgres/migrations.js";
 export { openSqliteStore, type SqliteStoreOptions } from "./sqlite/index.js";
+export { StoreLocationError } from "./sqlite/location.js";
 export { MIGRATIONS } from "./sqlite/migrations.js";
 export type * from "./types.js";
 

@@ -15,6 +15,9 @@ import { postgresRetention } from "./retention.js";
 import { postgresState } from "./state.js";
 import { postgresSubscriptions } from "./subscriptions.js";
 
+/** The default bound on getting a PostgreSQL connection (see `connectTimeoutMs`). */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
+
 interface CommonOptions {
   /**
    * The schema the store keeps its tables in, created if missing; every connection the store uses gets
@@ -32,6 +35,12 @@ export type PostgresStoreOptions = CommonOptions &
         readonly url: string;
         /** Connections in that pool (default 10). */
         readonly maxConnections?: number;
+        /**
+         * How long getting a connection may take, the TCP connect and PostgreSQL's greeting included,
+         * or waiting for a free one in a full pool (default 10 s). Without a bound, a server that does
+         * not answer (a firewall dropping packets) hangs start-up, and every statement after it.
+         */
+        readonly connectTimeoutMs?: number;
         /**
          * An idle connection that breaks (the server restarted, a proxy cut it) is dropped from the pool
          * and reported here; the next statement opens a new one. The default ignores it, where pg's
@@ -58,7 +67,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw new RangeError("a PostgreSQL schema name must be non-empty text");
   const owned = "url" in options;
   const pool = owned
-    ? new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 })
+    ? new pg.Pool({
+        connectionString: options.url,
+        max: options.maxConnections ?? 10,
+        connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_CONNECT_TIMEOUT_MS,
+      })
     : options.pool;
   if (owned) pool.on("error", options.onIdleError ?? (() => {}));
   const db = new Db(pool, schema);

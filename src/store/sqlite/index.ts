@@ -1,11 +1,10 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Store } from "../types.js";
 import { sqliteApprovals } from "./approvals.js";
 import { sqliteAudit } from "./audit.js";
 import { sqliteFollowUps } from "./followups.js";
 import { sqliteIntake } from "./intake.js";
+import { createFoldersFor } from "./location.js";
 import { sqliteLocks } from "./locks.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
 import { sqlitePacing } from "./pacing.js";
@@ -29,7 +28,8 @@ export interface SqliteStoreOptions {
  * underneath: the async interface is there for a networked database to take its place.
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
-  if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+  // Its folders first; a StoreLocationError says which one cannot be made, and why.
+  if (options.path !== ":memory:") createFoldersFor(options.path);
   const db = new Database(options.path);
   try {
     // WAL lets readers run beside the one writer; with it, NORMAL loses nothing if the process dies
