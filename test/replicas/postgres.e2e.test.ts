@@ -124,7 +124,7 @@ describe("starting on PostgreSQL", () => {
     );
     expect(error.message).toContain("exited before it was ready");
     expect(error.message).toContain(
-      "opsbot cannot start: the PostgreSQL store (OPSBOT_DATABASE_URL) refused the connection",
+      "opsbot cannot start: the PostgreSQL store (OPSBOT_DATABASE_URL): the server refused the connection (ECONNREFUSED)",
     );
     expect(error.message).not.toContain("pw-never-shown");
   });

@@ -130,3 +130,45 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+export interface BotExit {
+  /** The exit code; null when the process had to be killed at the time limit. */
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** From spawn to exit. */
+  readonly ms: number;
+}
+
+/**
+ * Starts `src/main.ts` with `env` (and nothing else from the shell) and resolves once it exits, for a
+ * start-up that is expected to fail. A process still running after `timeoutMs` is killed (code null):
+ * a test then sees a hang as such.
+ */
+export async function runBotUntilExit(
+  env: Readonly<Record<string, string>>,
+  timeoutMs = 30_000,
+): Promise<BotExit> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const limit = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const code = await new Promise<number | null>((resolve) =>
+    child.once("close", (exitCode) => resolve(exitCode)),
+  );
+  clearTimeout(limit);
+  live.delete(child);
+  return { code, stdout, stderr, ms: Date.now() - started };
+}

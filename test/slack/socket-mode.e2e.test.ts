@@ -7,7 +7,14 @@ import { type SlackStandIn, startSlackStandIn } from "../../devkit/slack-standin
 import { createSlackFixtures } from "../../devkit/testing/index.js";
 import { ACTION, BLOCK } from "../../src/blocks/ids.js";
 import { simulatorBackendsEnv } from "../helpers/app-stack.js";
-import { type BotProcess, freePort, killAllBots, startBotProcess, until } from "../restart/bot-process.js";
+import {
+  type BotProcess,
+  freePort,
+  killAllBots,
+  runBotUntilExit,
+  startBotProcess,
+  until,
+} from "../restart/bot-process.js";
 
 // `npm start` in Socket Mode, as its own process: it opens the WebSocket through apps.connections.open
 // on the Slack stand-in, takes a command and a click over it, acknowledges both within Slack's 3 s, and
@@ -158,25 +165,37 @@ describe("Socket Mode, end to end", () => {
   });
 });
 
-describe("a bot token Slack refuses", () => {
-  it("keeps /readyz at 503 naming slack, and says why in the log without the token", async () => {
+describe("a token Slack refuses", () => {
+  it("stops start-up at once on a refused bot token, with one line that names SLACK_BOT_TOKEN and not the token", async () => {
     const token = "xoxb-refused-by-slack-0001";
-    const bot = await startBotProcess({
-      port: await freePort(),
-      env: { ...baseEnv, SLACK_BOT_TOKEN: token, OPSBOT_DB: join(dir, "refused.db") },
-      waitFor: "serving",
-      readyTimeoutMs: 60_000,
+    const exit = await runBotUntilExit({
+      ...baseEnv,
+      SLACK_BOT_TOKEN: token,
+      OPSBOT_DB: join(dir, "refused.db"),
+      PORT: String(await freePort()),
     });
-    // Serving means started: the token was checked before the port answered, and the socket is up.
-    await slackApi.socketMode.waitForConnections(3, 10_000);
-    const answer = await until(async () => {
-      const probe = await readyz(bot.port);
-      return JSON.stringify(probe.body).includes("starting") ? undefined : probe;
-    }, "start-up finished");
-    expect(answer).toEqual({ status: 503, body: { ready: false, failing: ["slack"] } });
-    expect(bot.running).toBe(true);
-    expect(bot.output()).toContain("Slack refused the bot token (auth.test: invalid_auth)");
-    expect(bot.output()).not.toContain(token);
-    await bot.kill();
-  }, 90_000);
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toBe(
+      "opsbot cannot start: the Slack bot token: Slack refused it (auth.test: invalid_auth). Check SLACK_BOT_TOKEN: it must be the Bot User OAuth Token (xoxb-…) of the app installed in the workspace\n",
+    );
+    expect(exit.stdout).not.toContain("opsbot is running");
+    expect(exit.stdout + exit.stderr).not.toContain(token);
+  }, 60_000);
+
+  it("stops start-up on a refused app-level token, with one line that names SLACK_APP_TOKEN", async () => {
+    const appToken = "xapp-1-refused-by-slack-0002";
+    const exit = await runBotUntilExit({
+      ...baseEnv,
+      SLACK_APP_TOKEN: appToken,
+      SLACK_BOT_TOKEN: slackApi.token,
+      OPSBOT_DB: join(dir, "refused-app.db"),
+      PORT: String(await freePort()),
+    });
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toBe(
+      "opsbot cannot start: the Slack app-level token: Slack refused it (apps.connections.open: invalid_auth). Check SLACK_APP_TOKEN: it must be an app-level token (xapp-…) with connections:write, of the same app as SLACK_BOT_TOKEN\n",
+    );
+    expect(exit.stdout).not.toContain("opsbot is running");
+    expect(exit.stdout + exit.stderr).not.toContain(appToken);
+  }, 60_000);
 });

@@ -1,6 +1,5 @@
-import { ErrorCode, WebClient } from "@slack/web-api";
+import { ErrorCode } from "@slack/web-api";
 import type { Logger } from "pino";
-import type { Config } from "../config.js";
 
 /** What auth.test answers that the bot keeps: who it is in the workspace. */
 export interface BotIdentity {
@@ -12,13 +11,27 @@ export interface BotIdentity {
   readonly enterpriseInstall?: string;
 }
 
-type AuthTest = () => Promise<{
+/** What opsbot reads of an auth.test answer. */
+export interface AuthTestAnswer {
   readonly bot_id?: string;
   readonly user_id?: string;
   readonly team_id?: string;
   readonly enterprise_id?: string;
   readonly is_enterprise_install?: boolean;
-}>;
+}
+
+type AuthTest = () => Promise<AuthTestAnswer>;
+
+export function identityOf(answer: AuthTestAnswer): BotIdentity {
+  return {
+    botId: answer.bot_id ?? "",
+    botUserId: answer.user_id ?? "",
+    ...(answer.team_id ? { teamId: answer.team_id } : {}),
+    ...(answer.is_enterprise_install && answer.enterprise_id
+      ? { enterpriseInstall: answer.enterprise_id }
+      : {}),
+  };
+}
 
 /**
  * Whether Slack accepts the bot token, from one auth.test at start-up; readiness needs to know. A
@@ -45,6 +58,21 @@ export class SlackTokenCheck {
     this.#retryMs = options.retryMs ?? 5000;
   }
 
+  /**
+   * A check already passed: start-up asks auth.test itself and stops on a refusal (startup/token.ts),
+   * then hands the bot the answer.
+   */
+  static passed(identity: BotIdentity, logger: Logger): SlackTokenCheck {
+    const check = new SlackTokenCheck({
+      authTest: () => Promise.reject(new Error("already checked")),
+      logger,
+    });
+    check.#identity = identity;
+    check.#state = "accepted";
+    check.#started = Promise.resolve();
+    return check;
+  }
+
   get accepted(): boolean {
     return this.#state === "accepted";
   }
@@ -68,14 +96,7 @@ export class SlackTokenCheck {
   async #check(): Promise<void> {
     try {
       const answer = await this.#authTest();
-      this.#identity = {
-        botId: answer.bot_id ?? "",
-        botUserId: answer.user_id ?? "",
-        ...(answer.team_id ? { teamId: answer.team_id } : {}),
-        ...(answer.is_enterprise_install && answer.enterprise_id
-          ? { enterpriseInstall: answer.enterprise_id }
-          : {}),
-      };
+      this.#identity = identityOf(answer);
       this.#state = "accepted";
     } catch (error) {
       const refusal = slackErrorOf(error);
@@ -97,23 +118,8 @@ export class SlackTokenCheck {
   }
 }
 
-/**
- * The check main.ts runs before the bot is built, so that Bolt is given the bot's IDs and never calls
- * auth.test itself: a refusal there is a rejection nobody handles, which ends the process.
- */
-export async function checkBotToken(slack: Config["slack"], logger: Logger): Promise<SlackTokenCheck> {
-  const client = new WebClient(slack.botToken?.reveal(), {
-    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
-    retryConfig: { retries: 2, factor: 1, minTimeout: 300, maxTimeout: 300, randomize: false },
-    timeout: 10_000,
-  });
-  const check = new SlackTokenCheck({ authTest: () => client.auth.test(), logger });
-  await check.start();
-  return check;
-}
-
 /** The `error` of a Slack `{ok:false}` answer; undefined for a network or HTTP failure. */
-function slackErrorOf(error: unknown): string | undefined {
+export function slackErrorOf(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const { code, data } = error as { code?: unknown; data?: { error?: unknown } };
   return code === ErrorCode.PlatformError && typeof data?.error === "string" ? data.error : undefined;
