@@ -55,7 +55,10 @@ export interface BotOptions {
   /** Known bot IDs spare a call to auth.test at start-up (tests and the demo pass them). */
   readonly botId?: string;
   readonly botUserId?: string;
-  /** The bot token's check, already run (main.ts); without one, start() runs it. */
+  /**
+   * The bot token's check, already passed (main.ts stops start-up on a refusal, startup/token.ts);
+   * without one, start() runs it and a refusal leaves the bot up but not ready ("slack").
+   */
   readonly slackToken?: SlackTokenCheck;
   /** How followed operations are polled; tests shorten it. */
   readonly followUpSettings?: Partial<FollowUpSettings>;
@@ -123,7 +126,7 @@ export function createBot(options: BotOptions): Bot {
     logger: boltLogger,
     logLevel,
     // Always given, so that Bolt never runs auth.test itself: a refused token there is an unhandled
-    // rejection that ends the process, where opsbot wants to stay up and say "not ready: slack".
+    // rejection that ends the process with a stack trace instead of a line that says what to fix.
     botId: options.botId ?? slackToken.identity?.botId ?? "",
     botUserId: options.botUserId ?? slackToken.identity?.botUserId ?? "",
     clientOptions,
