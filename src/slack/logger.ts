@@ -25,6 +25,32 @@ export function redactSlackTokens(text: string): string {
   return text.replace(TOKEN_PATTERN, "$1-[redacted]");
 }
 
+/**
+ * The Socket Mode client logs every message it receives whole, at debug: command text, form values
+ * (sensitive arguments among them) and Slack's verification token. Only the envelope is kept.
+ */
+const SOCKET_MESSAGE = /^(Received a message on the WebSocket|Unable to parse an incoming WebSocket message)/;
+
+export function withoutSocketPayload(text: string): string {
+  const [, said] = SOCKET_MESSAGE.exec(text) ?? [];
+  if (!said) return text;
+  const envelope = envelopeOf(text.slice(text.indexOf(":") + 1));
+  return `${said} (${envelope ?? "unreadable"}; its payload is not logged)`;
+}
+
+function envelopeOf(json: string): string | undefined {
+  try {
+    const message: unknown = JSON.parse(json);
+    if (typeof message !== "object" || message === null) return undefined;
+    const { type, envelope_id: id } = message as { type?: unknown; envelope_id?: unknown };
+    const word = (value: unknown) =>
+      typeof value === "string" ? value.replace(/[^\w.-]/g, "").slice(0, 64) : "?";
+    return `type ${word(type)}, envelope ${word(id)}`;
+  } catch {
+    return undefined;
+  }
+}
+
 export function boltLogLevelOf(logger: PinoLogger): LogLevel {
   switch (logger.level) {
     case "trace":
@@ -50,10 +76,12 @@ export function createBoltLogger(base: PinoLogger, options: BoltLoggerOptions = 
       // Bolt passes Error objects as they are; pino serializes them properly only under `err`.
       const err = parts.find((p): p is Error => p instanceof Error);
       const text = redactSlackTokens(
-        parts
-          .filter((p) => p !== err)
-          .map(describe)
-          .join(" "),
+        withoutSocketPayload(
+          parts
+            .filter((p) => p !== err)
+            .map(describe)
+            .join(" "),
+        ),
       );
       if (err) log[level]({ err }, text || redactSlackTokens(err.message));
       else log[level](text);

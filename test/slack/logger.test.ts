@@ -2,7 +2,12 @@ import { Writable } from "node:stream";
 import { App, LogLevel } from "@slack/bolt";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { boltLogLevelOf, createBoltLogger, redactSlackTokens } from "../../src/slack/logger.js";
+import {
+  boltLogLevelOf,
+  createBoltLogger,
+  redactSlackTokens,
+  withoutSocketPayload,
+} from "../../src/slack/logger.js";
 
 /** A pino logger writing JSON lines into an array, synchronously. */
 function capture(level: string) {
@@ -68,6 +73,28 @@ describe("createBoltLogger", () => {
     );
     expect(lines[0]?.msg).toBe('http request body: {"token":"xoxb-[redacted]","app":"xapp-[redacted]"}');
     expect(redactSlackTokens("Bearer xoxp-1-2-3")).toBe("Bearer xoxp-[redacted]");
+  });
+
+  it("keeps only the envelope of a message the Socket Mode client received", () => {
+    const { lines, logger } = capture("debug");
+    const message = JSON.stringify({
+      envelope_id: "env-1",
+      type: "slash_commands",
+      payload: {
+        token: "verification-token",
+        text: 'task deploy-config --configuration \'{"pw":"s3cr3t"}\'',
+      },
+    });
+    createBoltLogger(logger).debug(`Received a message on the WebSocket: ${message}`);
+    expect(lines[0]?.msg).toBe(
+      "Received a message on the WebSocket (type slash_commands, envelope env-1; its payload is not logged)",
+    );
+    expect(
+      withoutSocketPayload(
+        "Unable to parse an incoming WebSocket message (will ignore): SyntaxError, {pw: s3cr3t",
+      ),
+    ).toBe("Unable to parse an incoming WebSocket message (unreadable; its payload is not logged)");
+    expect(withoutSocketPayload("Sending a WebSocket message: {}")).toBe("Sending a WebSocket message: {}");
   });
 
   it("names the logger through a pino child, keeping its level", () => {

@@ -158,6 +158,24 @@ describe("Socket Mode, end to end", () => {
     expect(slackApi.socketMode.errors).toEqual([]);
   }, 30_000);
 
+  it("logs a message it received by its envelope only, never a sensitive argument in it", async () => {
+    const secret = "pw-5be1c0-socket";
+    const envelopeId = slackApi.socketMode.deliver({
+      type: "slash_commands",
+      payload: {
+        ...fx.command({
+          text: `task deploy-config --namespace analytics --configuration '{"name":"j","type":"job","env":{"PW":"${secret}"}}'`,
+        }),
+      },
+    });
+    await slackApi.socketMode.ackOf(envelopeId, 3000);
+    await until(
+      () => (bot.output().includes(`envelope ${envelopeId}; its payload is not logged`) ? true : undefined),
+      "the envelope's debug line",
+    );
+    expect(bot.output()).not.toContain(secret);
+  }, 30_000);
+
   it("never writes the bot token or the app-level token to its log", () => {
     expect(bot.output()).toContain("Socket Mode connection to Slack restored");
     expect(bot.output()).not.toContain(slackApi.appToken);
