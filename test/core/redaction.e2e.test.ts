@@ -29,8 +29,9 @@ const SECRET = "pw-7f3a9c1e-never-shown";
 const CONFIG = `{"name":"hello-job","type":"job","env":{"DB_PASSWORD":"${SECRET}"}}`;
 const OTHER = `{"name":"hello-job","type":"job","env":{"DB_PASSWORD":"another-one"}}`;
 const lines: string[] = [];
+// Every line at every level, Bolt's and the Slack client's debug lines included.
 const logger = createLogger({
-  level: "info",
+  level: "trace",
   destination: new Writable({
     write(chunk, _encoding, done) {
       lines.push(String(chunk));
