@@ -64,6 +64,12 @@ export interface FollowUpSettings {
    * takes them over. The holder extends it every third of this while it works.
    */
   readonly leaseMs: number;
+  /**
+   * Follow-ups this process takes leases on at most, so that its memory and its work in flight stay
+   * bounded however many are due: the rest wait in the store, for this process later or another replica.
+   * (One just started here is born leased and may go past it for a moment.)
+   */
+  readonly maxLeased: number;
 }
 
 export const DEFAULT_FOLLOWUP_SETTINGS: FollowUpSettings = {
@@ -75,6 +81,7 @@ export const DEFAULT_FOLLOWUP_SETTINGS: FollowUpSettings = {
   tickMs: 250,
   requestsPerSecond: { deploy: 5, calyptia: 5, orchestration: 5 },
   leaseMs: 30_000,
+  maxLeased: 1_000,
 };
 
 /** Polls per second for a backend the settings do not name. */
@@ -130,6 +137,8 @@ export class FollowUpEngine {
   /** Unfinished follow-ups in the store, as of the last tick. */
   #following = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** Leases asked for and not yet answered, by backends ticking side by side. */
+  #claiming = 0;
   #ticking: Promise<void> | undefined;
   readonly #leases: LeaseKeeper;
   /** The backends follow-ups can poll: each has its own claims and budget. */
@@ -271,8 +280,18 @@ export class FollowUpEngine {
   async #tickBackend(backend: string, now: number): Promise<void> {
     const store = this.#deps.store.followUps;
     const rate = this.#rateOf(backend);
-    // At most a second's worth of the budget: more could not be polled now anyway.
-    const leased = await store.claimDue(now, Math.max(1, Math.ceil(rate)), this.#leases.lease, backend);
+    // At most a second's worth of the budget (more could not be polled now anyway), and never past the cap.
+    // Backends tick side by side: what the others are claiming right now counts against the cap too.
+    const room = this.#settings.maxLeased - this.#leases.size - this.#claiming;
+    if (room <= 0) return;
+    const limit = Math.min(room, Math.max(1, Math.ceil(rate)));
+    this.#claiming += limit;
+    let leased: LeasedFollowUp[];
+    try {
+      leased = await store.claimDue(now, limit, this.#leases.lease, backend);
+    } finally {
+      this.#claiming -= limit;
+    }
     const pollable = leased.filter((l) => l.followUp.status === "active").length;
     let granted = pollable > 0 ? await store.takePolls(backend, pollable, rate) : 0;
     for (const one of leased) {
@@ -318,6 +337,8 @@ export class FollowUpEngine {
   async resume(): Promise<void> {
     const deps = this.#deps;
     for (const followUp of await deps.store.followUps.active()) {
+      // Past the cap, the rest are left to the ticks (claimDue takes over lapsed ones too).
+      if (this.#leases.size >= this.#settings.maxLeased) break;
       const leased = await deps.store.followUps
         .claim(followUp.id, this.#leases.lease)
         .catch((error: unknown) => {
