@@ -9,7 +9,7 @@ import type { NotificationEvent } from "../catalogue/events.js";
 import type { OpsbotContext } from "../catalogue/opsbot/context.js";
 import type { ArgDefaults } from "../catalogue/validate.js";
 import type { AuditEntry, PrunedTable, Store } from "../store/types.js";
-import { ApprovalDesk } from "./approvals.js";
+import { ApprovalDesk } from "./approvals/desk.js";
 import { Auditor } from "./audit.js";
 import { FollowUpEngine, type FollowUpSettings, followUpSettingsOf } from "./followups/engine.js";
 import { Heartbeat } from "./heartbeat.js";

@@ -4,7 +4,7 @@ import { escapeMrkdwn, inlineCode } from "../blocks/text.js";
 import type { AnyOperation } from "../catalogue/define.js";
 import type { RawArgs } from "../catalogue/validate.js";
 import type { Store } from "../store/types.js";
-import type { ApprovalDesk } from "./approvals.js";
+import type { ApprovalDesk } from "./approvals/desk.js";
 import type { Auditor } from "./audit.js";
 import { type CarryOutDeps, carryOut } from "./carry-out.js";
 import { activeLock, describeLock, describeTarget } from "./locks.js";

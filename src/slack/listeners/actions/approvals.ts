@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { decodeApprovalValue } from "../../../blocks/approval.js";
 import { ACTION } from "../../../blocks/ids.js";
-import type { ApprovalClick } from "../../../core/approvals.js";
+import type { ApprovalClick } from "../../../core/approvals/deciding.js";
 import type { ListenerDeps } from "../deps.js";
 import { teller } from "../reply.js";
 
