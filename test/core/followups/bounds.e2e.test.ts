@@ -53,10 +53,13 @@ describe("a full Slack queue", () => {
     }, "every parent posted");
     // From here each post takes Slack 0.8 s: the channel's states pile up behind one another.
     stack.slackApi.inject("chat.postMessage", { kind: "delay", ms: 800 }, 1_000);
-    for (let step = 0; step < 6; step++) {
-      stack.sims.clock.advance(600);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // Every task on its way (running), seen by every follow-up before any of them ends: the states on
+    // the way are then certain to meet the full queue, however slowly this machine polls.
+    stack.sims.clock.advance(1_200);
+    await until(async () => {
+      const seen = await Promise.all(rows.map((r) => store.followUps.transitions(r.id)));
+      return seen.every((list) => list.some((t) => t.state === "running")) ? seen : undefined;
+    }, "every follow-up to see its task running");
     stack.sims.clock.advance(60_000);
     const ended = await until(async () => {
       const now = await Promise.all(rows.map((r) => store.followUps.get(r.id)));
@@ -90,8 +93,13 @@ describe("a full Slack queue", () => {
       /opsbot_slack_queue_shed_total\{kind="progress"\} [1-9]/,
     );
     // The parents end with their final state too (a critical edit, never shed).
-    const parents = stack.slackApi.messages(CHANNEL).filter((m) => text(m).includes(BLOCK.followUpStatus));
-    expect(parents.filter((m) => text(m.blocks?.[0]).includes("✅"))).toHaveLength(FOLLOWED);
+    const done = await until(() => {
+      const parents = stack.slackApi
+        .messages(CHANNEL)
+        .filter((m) => text(m).includes(BLOCK.followUpStatus) && text(m.blocks?.[0]).includes("✅"));
+      return parents.length === FOLLOWED ? parents : undefined;
+    }, "every parent to show its final state");
+    expect(done).toHaveLength(FOLLOWED);
     stack.slackApi.clearFaults();
   }, 40_000);
 });
